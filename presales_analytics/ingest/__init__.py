@@ -1,0 +1,1 @@
+"""Ingest: exports in, canonical tables out (read, map, normalise, validate, write)."""

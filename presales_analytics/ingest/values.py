@@ -1,0 +1,152 @@
+"""SQL expressions that turn an export's text into typed values, and say why when they cannot.
+
+Each builder takes the SQL of a raw text column and returns a :class:`Parsed`: the typed value,
+and the reason (a SQL string expression) that is NULL when the text was read or blank. A value
+that cannot be read is never turned into NULL or zero: its reason sends the row to ``rejects``.
+All work happens inside DuckDB, so a million-row export is normalised at DuckDB speed.
+
+Literals placed in SQL here are this module's own constants (formats, character tables), never
+text from an export; export values only ever arrive as column references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Whitespace trimmed from every value: ASCII, no-break space, ideographic (full-width) space, BOM.
+WHITESPACE = " \t\r\n\u00a0\u3000\ufeff"
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+
+YMD_FORMATS = [
+    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y年%m月%d日", "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d", "%Y%m%d",
+    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M", "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d号", "%Y/%m/%d %H:%M:%S.%f",
+]
+DMY_FORMATS = ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d-%m-%Y",
+               "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S"]
+MDY_FORMATS = ["%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p",
+               "%m/%d/%Y %I:%M:%S %p", "%m-%d-%Y", "%m.%d.%Y"]
+#: A date written with the year last (05/09/2026): day or month first cannot be told apart.
+YEAR_LAST = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\b.*$"
+
+DATE_EXAMPLES = "2026-09-05, 2026/9/5, 2026年9月5日, 05/09/2026 with a declared order, an Excel date"
+AMOUNT_EXAMPLES = "1234.56, 1,234.56, ¥1,234, 12.5万"
+#: Amounts at or above this (yuan) are refused rather than overflowing DECIMAL(18,2).
+AMOUNT_LIMIT = 1e15
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal of one of this module's own constants (never of export data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier: ``ident('金额"x')`` -> ``"金额""x"``."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def clean_text(col: str, *, fold_width: bool = False) -> str:
+    """Trimmed text, NULL when blank; ``fold_width`` also turns full-width ASCII (０-９, Ａ-Ｚ, ／,
+    －, ：...) into half-width, for ids, dates and numbers (never for names, where （） are normal)."""
+    expr = col
+    if fold_width:
+        expr = f"translate({expr}, {sql_literal(_FULL)}, {sql_literal(_HALF)})"
+    return f"NULLIF(trim({expr}, {sql_literal(WHITESPACE)}), '')"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: str    # SQL expression of the typed value
+    reason: str   # SQL expression: NULL when fine, else why the text was refused
+
+
+def _quote_value(cleaned: str) -> str:
+    return f"'''' || {cleaned} || ''''"
+
+
+def parse_text(col: str) -> Parsed:
+    return Parsed(clean_text(col), "NULL")
+
+
+def parse_id(col: str) -> Parsed:
+    return Parsed(clean_text(col, fold_width=True), "NULL")
+
+
+def parse_date(col: str, *, date_format: str | None = None, order: str | None = None) -> Parsed:
+    """Dates to DATE in the session time zone.
+
+    Accepted: ISO dates and date-times, ``2026/9/5``, ``2026.9.5``, ``20260905``, ``2026年9月5日``,
+    date-times with an offset or ``Z`` (converted to the session time zone before the date is
+    taken), Excel serial day numbers (5 digits, 1927–2173), and year-last dates (``05/09/2026``)
+    only when ``order`` is ``"dmy"`` or ``"mdy"`` (or ``date_format`` declares it). Time of day is
+    dropped. ``date_format`` (a strftime pattern) is tried first.
+    """
+    c = clean_text(col, fold_width=True)
+    formats = ([date_format] if date_format else []) + YMD_FORMATS
+    if order == "dmy":
+        formats += DMY_FORMATS
+    elif order == "mdy":
+        formats += MDY_FORMATS
+    fmt_list = "[" + ", ".join(sql_literal(f) for f in formats) + "]"
+    value = f"""CASE
+        WHEN {c} IS NULL THEN NULL
+        WHEN regexp_full_match({c}, '\\d{{5}}(\\.\\d+)?') THEN
+            CAST(DATE '1899-12-30' + CAST(floor(CAST({c} AS DOUBLE)) AS INTEGER) AS DATE)
+        WHEN regexp_matches({c}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[T ][0-9:.]+(Z|[+-]\\d{{2}}(:?\\d{{2}})?)$') THEN
+            CAST(TRY_CAST({c} AS TIMESTAMPTZ) AS DATE)
+        ELSE CAST(try_strptime({c}, {fmt_list}) AS DATE)
+    END"""
+    ambiguous = (f"WHEN regexp_full_match({c}, {sql_literal(YEAR_LAST)}) THEN {_quote_value(c)} || "
+                 "' is a date with the year last: is it day/month or month/day? Declare it with "
+                 "--date-order dmy|mdy or date_format in a mapping file'") if order is None and not date_format else ""
+    not_a_date = f"{_quote_value(c)} || ' is not a date (expected e.g. {DATE_EXAMPLES})'"
+    reason = (f"CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN "
+              f"CASE {ambiguous} ELSE {not_a_date} END END" if ambiguous else
+              f"CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN {not_a_date} END")
+    return Parsed(value, reason)
+
+
+def _number_parts(c: str) -> str:
+    stripped = f"regexp_replace({c}, '[\\s,¥￥]|RMB|CNY|人民币', '', 'gi')"
+    return (f"regexp_extract({stripped}, "
+            "'^([+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?)(万元|万|亿元|亿|元|%)?$', ['num', 'unit'])")
+
+
+def parse_amount(col: str, *, unit: str = "yuan") -> Parsed:
+    """Amounts to DECIMAL(18,2) yuan.
+
+    ``1,234.56``, ``¥1,234`` (full-width too), ``RMB 1234``, ``12.5万``, ``1.2亿``, ``300元``; a bare
+    number is in the column's ``unit`` (``"wan"`` multiplies by 10,000). A unit written in the value
+    wins over the column's. Blank is NULL (unknown), never 0.
+    """
+    c = clean_text(col, fold_width=True)
+    parts = _number_parts(c)
+    col_mult = "10000" if unit == "wan" else "1"
+    raw = (f"(TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
+           f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
+           f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END)")
+    value = f"CASE WHEN abs({raw}) < {AMOUNT_LIMIT} THEN CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
+    reason = f"""CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN
+        CASE WHEN {raw} IS NOT NULL THEN {_quote_value(c)} || ' is too large to be an amount in yuan'
+        ELSE {_quote_value(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END END"""
+    return Parsed(value, reason)
+
+
+def parse_number(col: str) -> Parsed:
+    """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85)."""
+    c = clean_text(col, fold_width=True)
+    parts = _number_parts(c)
+    value = f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
+    value = f"CASE WHEN isfinite({value}) THEN {value} END"
+    reason = (f"CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN "
+              f"{_quote_value(c)} || ' is not a number' END")
+    return Parsed(value, reason)
+
+
+def parse_lookup(col: str, map_table: str) -> Parsed:
+    """A value read through a lookup table ``map_table(raw, key, reason)`` built from the column's
+    distinct values (stage, status, grade, activity kind, document type, scope, period, and any
+    column with a ``[values.X]`` table in the mapping file). The caller joins it as ``map_table``."""
+    return Parsed(f"{map_table}.key", f"{map_table}.reason")
