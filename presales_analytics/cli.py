@@ -1,0 +1,231 @@
+"""The ``presales`` command line (contract in DESIGN.md).
+
+Exit codes: 0 success; 1 rows were rejected (they are kept in ``rejects``); 2 unusable input,
+nothing written; 3 the database is busy (another process holds it).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import DatabaseBusyError, InputError
+from .store import connect, database_path
+
+app = typer.Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
+                       "compute the audit, render reports.", no_args_is_help=True,
+                  add_completion=False, rich_markup_mode="rich")
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[Optional[Path], typer.Option(
+    "--db", envvar="PRESALES_DB", help="DuckDB file [default: data/presales.duckdb, or $PRESALES_DB]")]
+MappingOption = Annotated[Optional[Path], typer.Option(
+    "--mapping", "-m", help="Mapping file (TOML) for headers and values the built-in aliases do not know")]
+TableOption = Annotated[Optional[str], typer.Option(
+    "--table", "-t", help="Canonical table the files feed: projects, stage_events, activities, documents, "
+                          "targets [default: guessed from the headers]")]
+EncodingOption = Annotated[Optional[str], typer.Option(
+    "--encoding", help="CSV encoding: utf-8, gb18030 (gbk), utf-16 … [default: detected]")]
+SheetOption = Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name [default: the first]")]
+UnitOption = Annotated[Optional[str], typer.Option(
+    "--amount-unit", help="yuan or wan (万元) for amount columns whose header names no unit")]
+OrderOption = Annotated[Optional[str], typer.Option(
+    "--date-order", help="dmy or mdy: how to read dates written with the year last, e.g. 05/09/2026")]
+
+
+def _fail(exc: Exception, code: int) -> None:
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    raise typer.Exit(code)
+
+
+def main() -> None:  # pragma: no cover - console entry point wrapper
+    app()
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False):
+    if version:
+        out.print(f"presales-analytics {__version__}")
+        raise typer.Exit(0)
+
+
+class _Bars:
+    """A rich progress bar per file: bytes while reading, then the step being done."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                 TimeElapsedColumn(), console=err, transient=True)
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, file: str, step: str, done, total) -> None:
+        name = Path(file).name
+        if file not in self.tasks:
+            self.tasks[file] = self.progress.add_task(name, total=total)
+        task = self.tasks[file]
+        if step == "reading" and done is not None:
+            self.progress.update(task, completed=done, total=total, description=f"{name}: reading")
+        elif step == "done":
+            t = self.progress.tasks[task]
+            self.progress.update(task, completed=t.total or 1, total=t.total or 1, description=f"{name}: done")
+        else:
+            self.progress.update(task, description=f"{name}: {step}")
+
+
+def _run_load(files: list[Path], db: Path | None, *, dry_run: bool, **options):
+    from .ingest.load import load
+
+    try:
+        bars = _Bars()
+        con = connect(db, wait_seconds=30)
+        try:
+            with bars.progress:
+                report = load(con, files, dry_run=dry_run, progress=bars, **options)
+        finally:
+            con.close()
+    except InputError as exc:
+        _fail(exc, 2)
+    except DatabaseBusyError as exc:
+        _fail(exc, 3)
+    return report
+
+
+def print_report(report, *, console: Console = out) -> None:
+    """The summary table of a load: one row per file, then the first rejects and ignored headers."""
+    table = Table(title="已载入 loaded" if report.written else "校验 validated (nothing written)")
+    for name in ("file", "table", "format", "read", "loaded", "rejected", "warnings", "note"):
+        table.add_column(name, justify="right" if name in ("read", "loaded", "rejected", "warnings") else "left")
+    for f in report.files:
+        fmt = f.file_format or ""
+        if f.encoding:
+            fmt += f" {f.encoding}"
+        if f.sheet:
+            fmt += f" [{f.sheet}]"
+        note = "skipped: already loaded" if f.skipped else ("table guessed" if f.table_guessed else "")
+        table.add_row(escape(Path(f.file).name), f.table, escape(fmt), f"{f.rows_read:,}",
+                      "0" if f.skipped else f"{f.rows_loaded:,}",
+                      f"[red]{f.rows_rejected:,}[/]" if f.rows_rejected else "0", f"{f.warnings:,}", note)
+    console.print(table)
+    for f in report.files:
+        name = escape(Path(f.file).name)
+        for line in f.notes:
+            console.print(f"  {name}: {escape(line)}")
+        for header, why in f.ignored.items():
+            console.print(f"  {name}: [yellow]ignored column[/] {escape(repr(header))}: {escape(why)}")
+        if f.first_rejects:
+            rej = Table(title=f"{name}: first rejected rows (all are in table rejects)", title_justify="left")
+            for col in ("row", "column", "value", "reason"):
+                rej.add_column(col, overflow="fold")
+            for r in f.first_rejects:
+                rej.add_row(str(r.row), escape(r.column or ""), escape(r.value or ""), escape(r.reason))
+            console.print(rej)
+
+
+_LOAD_HELP = """Load exports (CSV, XLSX, Parquet, JSON/JSONL) into the database.
+
+All files of one call land together or not at all. Rows that fail a check are kept in table
+`rejects` and listed; the rest load. A file loaded before with the same options is skipped.
+
+Exit: 0 nothing rejected, 1 rows rejected, 2 unusable input (nothing loaded), 3 database busy.
+
+Example:
+
+    presales load 商机台账.xlsx 阶段变更记录.csv --mapping crm.toml
+"""
+
+
+@app.command(help=_LOAD_HELP)
+def load(files: Annotated[list[Path], typer.Argument(help="Export files", show_default=False)],
+         mapping: MappingOption = None, table: TableOption = None,
+         as_of: Annotated[Optional[str], typer.Option(
+             "--as-of", help="Date the projects export was taken (YYYY-MM-DD): a snapshot; stage changes "
+                             "between snapshots become stage events")] = None,
+         encoding: EncodingOption = None, sheet: SheetOption = None, amount_unit: UnitOption = None,
+         date_order: OrderOption = None, db: DbOption = None) -> None:
+    report = _run_load(files, db, dry_run=False, mapping=mapping, table=table, as_of=as_of,
+                       encoding=encoding, sheet=sheet, amount_unit=amount_unit, date_order=date_order)
+    print_report(report)
+    out.print(f"database: {escape(str(database_path(db)))}")
+    raise typer.Exit(report.exit_code)
+
+
+@app.command(help="""Check exports as `load` would, against what the database holds, and write nothing.
+
+Exit codes as for `load`.
+
+Example:
+
+    presales validate 商机台账.xlsx --mapping crm.toml
+""")
+def validate(files: Annotated[list[Path], typer.Argument(help="Export files", show_default=False)],
+             mapping: MappingOption = None, table: TableOption = None,
+             encoding: EncodingOption = None, sheet: SheetOption = None, amount_unit: UnitOption = None,
+             date_order: OrderOption = None, db: DbOption = None) -> None:
+    report = _run_load(files, db, dry_run=True, mapping=mapping, table=table, encoding=encoding,
+                       sheet=sheet, amount_unit=amount_unit, date_order=date_order)
+    print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command(help="""Write a realistic demo export set under data/demo/, load it the way `presales load`
+does, and print what the database holds.
+
+Deterministic: the same --seed and --export-date give the same files. The exports are what a real
+user has: an XLSX in 万元 with Chinese headers, a GBK stage-history CSV, activity, archive and
+target CSVs, with 3 deliberately bad rows that end up in `rejects`.
+
+Example:
+
+    presales demo --export-date 2026-11-27
+""")
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo exports")] = Path("data/demo"),
+         seed: Annotated[int, typer.Option(help="Random seed")] = 20261127,
+         export_date: Annotated[Optional[str], typer.Option(
+             "--export-date", help="The day the exports are taken (YYYY-MM-DD) [default: today]")] = None,
+         projects: Annotated[int, typer.Option("--projects", help="About how many projects")] = 3000,
+         db: DbOption = None) -> None:
+    from .demo import generate_demo
+    from .summary import database_summary, print_summary
+
+    try:
+        day = date.fromisoformat(export_date) if export_date else date.today()
+    except ValueError:
+        _fail(InputError(f"--export-date {export_date!r} is not a date; write it as YYYY-MM-DD"), 2)
+    path = database_path(db)
+    try:
+        con = connect(path, wait_seconds=30)
+    except DatabaseBusyError as exc:
+        _fail(exc, 3)
+    try:
+        foreign = con.execute("SELECT count(*) FROM load_log WHERE NOT contains(file, $d)",
+                              {"d": str(out_dir)}).fetchone()[0]
+        if foreign:
+            _fail(InputError(f"{path} already holds {foreign} load(s) of other files; run the demo into "
+                             "its own database: presales demo --db data/demo.duckdb"), 2)
+        err.print(f"writing demo exports to {escape(str(out_dir))} (export date {day}) …")
+        files = generate_demo(out_dir, seed=seed, export_date=day, n_projects=projects)
+        from .ingest.load import load as load_files
+
+        bars = _Bars()
+        with bars.progress:
+            report = load_files(con, files.all(), progress=bars)
+        print_report(report)
+        print_summary(database_summary(con), console=out)
+    except InputError as exc:
+        _fail(exc, 2)
+    finally:
+        con.close()
+    out.print(f"database: {escape(str(path))}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,364 @@
+"""Load exports into the store: read -> map headers -> parse values -> check rules -> write.
+
+All files of one call land in ONE transaction: every good row of every file, their rejects and
+warnings, and the load log, or (on an error that makes an input unusable) nothing at all. A file
+already loaded with the same options (same sha256 and same reading options) is skipped and
+reported as such, so loading the same export twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from .. import __version__
+from ..config import Config, load_config
+from ..errors import InputError
+from ..periods import Period  # noqa: F401  (lookups use it; imported here so a broken install fails early)
+from .columns import TABLES
+from .mapping import HeaderPlan, Mapping, plan_headers, read_mapping
+from .parse import ParsedTable, build_parsed
+from .readers import read_raw
+from .rules import DEDUP_KEYS, Rule, derived_columns, rules, sql_type
+from .values import ident
+from . import write
+
+#: Tables in the order their files are loaded within one call (events need their projects).
+TABLE_ORDER = ["projects", "stage_events", "activities", "documents", "targets"]
+FIRST_REJECTS = 10
+
+Progress = Callable[[str, str, float | None, float | None], None]
+"""progress(file, step, done, total): step is 'reading', 'checking', 'writing' or 'done'."""
+
+
+@dataclass
+class RejectRow:
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    file: str
+    table: str = ""
+    table_guessed: bool = False
+    file_format: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    warnings: int = 0
+    skipped: bool = False           # already loaded with the same options: nothing changed
+    load_id: int | None = None
+    sha256: str = ""
+    columns: dict[str, str] = field(default_factory=dict)   # canonical -> header
+    ignored: dict[str, str] = field(default_factory=dict)   # header -> why not used
+    notes: list[str] = field(default_factory=list)
+    first_rejects: list[RejectRow] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    files: list[FileReport]
+    written: bool                   # False for validate (dry run)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing was rejected, 1 when rows were rejected (kept in ``rejects``)."""
+        return 1 if self.rows_rejected else 0
+
+
+class _Hasher(threading.Thread):
+    """sha256 of a file, computed beside the read (hashlib releases the GIL on large blocks)."""
+
+    def __init__(self, path: Path):
+        super().__init__(daemon=True)
+        self.path, self.digest, self.error = path, "", None
+
+    def run(self) -> None:
+        try:
+            h = hashlib.sha256()
+            with open(self.path, "rb") as f:
+                while block := f.read(4 << 20):
+                    h.update(block)
+            self.digest = h.hexdigest()
+        except OSError as exc:
+            self.error = exc
+
+
+def _fingerprint(sha: str, table: str, options: dict) -> str:
+    return hashlib.sha256(json.dumps([sha, table, options], sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
+         mapping: str | Path | Mapping | None = None, table: str | None = None,
+         as_of: date | str | None = None, encoding: str | None = None, sheet: str | None = None,
+         amount_unit: str | None = None, date_order: str | None = None, config: Config | None = None,
+         dry_run: bool = False, progress: Progress | None = None, today: date | None = None) -> LoadReport:
+    """Load export files into the store behind ``con`` (see :func:`presales_analytics.connect`).
+
+    ``mapping``: a mapping file (or :class:`Mapping`) for headers the built-in aliases do not know;
+    ``table``: the canonical table the files feed (guessed from headers otherwise); ``as_of``: the
+    date a projects export was taken (a snapshot: stage changes between snapshots become events);
+    ``encoding``, ``sheet``, ``amount_unit`` ("yuan"/"wan") and ``date_order`` ("dmy"/"mdy")
+    override the mapping file. ``dry_run`` checks everything and writes nothing (``validate``).
+
+    Raises :class:`InputError` for an unusable input; nothing is written then. Rows that fail a
+    check are stored in ``rejects`` (listed in the report); the rest load.
+
+    >>> import presales_analytics as pa, tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "商机.csv"
+    >>> _ = f.write_text("项目编号,阶段,金额（万元）\\nP1,投标,12.5\\nP2,赢单,待定\\n", encoding="utf-8")
+    >>> con = pa.connect(":memory:")
+    >>> report = load(con, [f])
+    >>> (report.rows_loaded, report.rows_rejected, report.exit_code)
+    (1, 1, 1)
+    >>> con.execute("SELECT project_id, stage, status, amount FROM projects").fetchall()
+    [('P1', 'bidding', 'open', Decimal('125000.00'))]
+    """
+    config = config or load_config()
+    base = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
+    if table is not None and table not in TABLES:
+        raise InputError(f"--table {table!r} is not one of {', '.join(TABLES)}")
+    base = base.with_options(encoding=encoding, sheet=sheet, amount_unit=amount_unit, date_order=date_order)
+    if base.amount_unit not in (None, "yuan", "wan"):
+        raise InputError(f"amount unit {base.amount_unit!r} must be yuan or wan")
+    snapshot_date = _as_of(as_of)
+    load_date = today or con.execute("SELECT CAST(current_date AS DATE)").fetchone()[0]
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if not p.is_file():
+            raise InputError("file not found" if not p.exists() else "not a file", file=str(p))
+    if not paths:
+        raise InputError("no files given")
+
+    reports: list[FileReport] = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        staged = [_stage(con, i, p, base, table, config, progress) for i, p in enumerate(paths)]
+        staged.sort(key=lambda s: TABLE_ORDER.index(s[1].table))
+        seen: set[str] = set()
+        for index, plan, raw, report, hasher in staged:
+            hasher.join()
+            if hasher.error:
+                raise InputError(f"cannot read: {hasher.error}", file=report.file)
+            report.sha256 = hasher.digest
+            options = _options(base, plan, snapshot_date)
+            fp = _fingerprint(hasher.digest, plan.table, options)
+            done = con.execute("SELECT load_id FROM load_log WHERE fingerprint = $fp", {"fp": fp}).fetchone()
+            if done or fp in seen:
+                report.skipped = True
+                report.load_id = done[0] if done else None
+                report.notes.append("already loaded with the same options: nothing changed"
+                                    + (f" (load {done[0]})" if done else " (same file given twice)"))
+            else:
+                seen.add(fp)
+                _load_one(con, index, plan, raw, report, base, config, options, fp,
+                          as_of=snapshot_date or load_date, declared=snapshot_date is not None,
+                          progress=progress)
+            reports.append(report)
+            if progress:
+                progress(report.file, "done", None, None)
+        write.rebuild_inferred_events(con, config)
+        _drop_temp(con)
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return LoadReport(reports, written=not dry_run)
+
+
+def validate(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], **options) -> LoadReport:
+    """Every check of :func:`load`, against what the store already holds, writing nothing."""
+    return load(con, files, dry_run=True, **options)
+
+
+def _as_of(value: date | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise InputError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _options(mapping: Mapping, plan: HeaderPlan, as_of: str | None) -> dict:
+    return {"mapping": mapping.digest, "encoding": mapping.encoding, "sheet": mapping.sheet,
+            "amount_unit": mapping.amount_unit, "date_format": mapping.date_format,
+            "date_order": mapping.date_order, "as_of": as_of, "table": plan.table}
+
+
+def _stage(con, index: int, path: Path, mapping: Mapping, table: str | None, config: Config,
+           progress: Progress | None):
+    hasher = _Hasher(path)
+    hasher.start()
+    report = FileReport(file=str(path))
+    raw_name = f"_raw_{index}"
+
+    def on_bytes(done: float, total: float) -> None:
+        if progress:
+            progress(str(path), "reading", done, total)
+
+    if progress:
+        progress(str(path), "reading", 0, path.stat().st_size)
+    raw = read_raw(con, path, table=raw_name, encoding=mapping.encoding or "auto", sheet=mapping.sheet,
+                   progress=on_bytes)
+    report.file_format, report.encoding, report.sheet, report.rows_read = (
+        raw.file_format, raw.encoding, raw.sheet, raw.rows)
+    plan = plan_headers(raw.columns, mapping, config, file=str(path), table=table)
+    report.table, report.table_guessed = plan.table, plan.table_guessed
+    report.columns, report.ignored = dict(plan.columns), dict(plan.ignored)
+    for column, unit in plan.units.items():
+        if unit == "wan":
+            report.notes.append(f"{plan.columns[column]}: amounts in 万元, stored in yuan (x10,000)")
+    if plan.entered:
+        report.notes.append(f"stage history from {len(plan.entered)} 'entered <stage>' column(s)")
+    return index, plan, raw_name, report, hasher
+
+
+def _load_one(con, index: int, plan: HeaderPlan, raw: str, report: FileReport, mapping: Mapping,
+              config: Config, options: dict, fingerprint: str, *, as_of: str, declared: bool,
+              progress: Progress | None) -> None:
+    file = report.file
+    if progress:
+        progress(file, "checking", None, None)
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
+    report.load_id = load_id
+    parsed = build_parsed(con, raw, plan, mapping, config, name=f"_parsed_{index}")
+    report.notes.extend(parsed.notes)
+    checked, reject_cols, warn_rules = _check(con, parsed, plan, config, name=f"_checked_{index}")
+    bad = " OR ".join(f"{ident(c)} IS NOT NULL" for c, _, _ in reject_cols) or "false"
+    good = f"_good_{index}"
+    con.execute(f"CREATE TEMP TABLE {good} AS SELECT * FROM {checked} WHERE NOT ({bad})")
+
+    # rejects: one row per refused value or broken rule; rows_rejected counts rows
+    for col, header, raw_col in reject_cols:
+        value = f"c.{ident(raw_col)}" if raw_col else "NULL"
+        con.execute(f"""INSERT INTO rejects (load_id, file, "row", "column", value, reason)
+                        SELECT $load_id, $file, c._row, $header, {value}, c.{ident(col)}
+                        FROM {checked} c WHERE c.{ident(col)} IS NOT NULL""",
+                    {"load_id": load_id, "file": file, "header": header})
+    report.rows_rejected = con.execute(f"SELECT count(*) FROM {checked} WHERE {bad}").fetchone()[0]
+    report.rows_loaded = report.rows_read - report.rows_rejected
+    report.first_rejects = [RejectRow(*r) for r in con.execute(
+        """SELECT "row", "column", value, reason FROM rejects WHERE load_id = $id
+           ORDER BY "row", "column" LIMIT $n""", {"id": load_id, "n": FIRST_REJECTS}).fetchall()]
+
+    warnings = 0
+    for rule in warn_rules:
+        header = plan.columns.get(rule.column, rule.column)
+        raw_col = f"raw_{rule.column}" if rule.column in plan.columns else None
+        value = f"g.{ident(raw_col)}" if raw_col else "NULL"
+        key = "g.project_id" if "project_id" in TABLES[plan.table] else "NULL"
+        warnings += con.execute(f"""INSERT INTO data_quality (load_id, file, "row", project_id, "column",
+                                    value, rule, message)
+                                    SELECT $load_id, $file, g._row, {key}, $header, {value}, $rule,
+                                           g.{ident('warn_' + rule.name)}
+                                    FROM {good} g WHERE g.{ident('warn_' + rule.name)} IS NOT NULL""",
+                                {"load_id": load_id, "file": file, "header": header,
+                                 "rule": rule.name}).fetchone()[0]
+
+    if progress:
+        progress(file, "writing", None, None)
+    present = set(plan.columns)
+    if plan.table == "projects":
+        write.write_projects(con, good, present, load_id=load_id, as_of=as_of, declared=declared)
+        write.write_entered_columns(con, good, parsed.entered, load_id=load_id)
+    elif plan.table == "stage_events":
+        if "stage" in present:
+            write.write_history(con, good, load_id=load_id)
+        write.write_entered_columns(con, good, parsed.entered, load_id=load_id)
+    elif plan.table in ("activities", "documents", "targets"):
+        cols = [c for c in TABLES[plan.table]]
+        key = {"activities": cols, "documents": cols, "targets": ["scope", "period"]}[plan.table]
+        write.write_rows(con, plan.table, good, key, cols, load_id=load_id, replace=plan.table == "targets")
+    if plan.table in ("projects", "stage_events"):
+        warnings += write.warn_events_before_created(con, load_id=load_id, file=file)
+    report.warnings = warnings
+    con.execute("""INSERT INTO load_log VALUES ($id, $file, $name, $sha, $fp, $table, $format, $encoding,
+                   $read, $loaded, $rejected, $warnings, CAST($as_of AS DATE), $options, now(), $version)""",
+                {"id": load_id, "file": file, "name": Path(file).name, "sha": report.sha256, "fp": fingerprint,
+                 "table": plan.table, "format": report.file_format, "encoding": report.encoding,
+                 "read": report.rows_read, "loaded": report.rows_loaded, "rejected": report.rows_rejected,
+                 "warnings": warnings, "as_of": as_of if plan.table == "projects" else None,
+                 "options": json.dumps(options, ensure_ascii=False), "version": __version__})
+
+
+def _check(con, parsed: ParsedTable, plan: HeaderPlan, config: Config, *, name: str):
+    """Create the checked table: every canonical column (absent ones NULL, typed), derived columns,
+    one ``rej_<rule>`` / ``warn_<rule>`` column per rule, and ``rej_duplicate``.
+
+    Returns (table, [(reason column, header label, raw column)], warning rules)."""
+    kinds = TABLES[plan.table]
+    present = set(plan.columns)
+    fill = [f"CAST(NULL AS {sql_type(kinds[c])}) AS {ident(c)}, NULL AS {ident('err_' + c)}, "
+            f"NULL AS {ident('raw_' + c)}" for c in kinds if c not in present]
+    base = f"SELECT p.*{', ' + ', '.join(fill) if fill else ''} FROM {parsed.name} p"
+    derived = derived_columns(plan.table, config)
+    with_derived = f"SELECT b.*{''.join(f', {sql} AS {ident(n)}' for n, sql in derived.items())} FROM ({base}) b"
+    active = [r for r in rules(plan.table, config) if not r.needs or any(c in present for c in r.needs)]
+    rule_cols = "".join(f", {r.reason} AS {ident(('rej_' if r.severity == 'reject' else 'warn_') + r.name)}"
+                        for r in active)
+    reject_cols: list[tuple[str, str, str | None]] = []
+
+    def label(canonical: str) -> str:
+        header = plan.columns.get(canonical)
+        if header is None:
+            return canonical
+        return header if header == canonical else f"{header} [{canonical}]"
+
+    for c in plan.columns:
+        reject_cols.append((f"err_{c}", label(c), f"raw_{c}"))
+    for col, header, _stage in parsed.entered:
+        reject_cols.append((f"err_{col}", header, f"raw_{col}"))
+    for r in active:
+        if r.severity == "reject":
+            reject_cols.append((f"rej_{r.name}", label(r.column), f"raw_{r.column}" if r.column in present else None))
+    pre = f"{name}_pre"
+    con.execute(f"CREATE TEMP TABLE {pre} AS SELECT c.*{rule_cols} FROM ({with_derived}) c")
+    key = DEDUP_KEYS.get(plan.table)
+    if key:
+        bad = " OR ".join(f"{ident(c)} IS NOT NULL" for c, _, _ in reject_cols)
+        part = ", ".join(ident(k) for k in key)
+        what = " and ".join(key).replace("_", " ")
+        con.execute(f"""CREATE TEMP TABLE {name} AS SELECT *,
+            CASE WHEN NOT ({bad}) AND _row < max(CASE WHEN NOT ({bad}) THEN _row END) OVER (PARTITION BY {part})
+                 THEN 'duplicate {what}: row ' || max(CASE WHEN NOT ({bad}) THEN _row END) OVER (PARTITION BY {part})
+                      || ' later in this file is loaded instead' END AS rej_duplicate
+            FROM {pre}""")
+        reject_cols.append(("rej_duplicate", label(key[0]), f"raw_{key[0]}"))
+    else:
+        con.execute(f"ALTER TABLE {pre} RENAME TO {name}")
+    warn_rules = [r for r in active if r.severity == "warn"]
+    return name, reject_cols, warn_rules
+
+
+def _drop_temp(con) -> None:
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary "
+                               "AND starts_with(table_name, '_')").fetchall():
+        con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
