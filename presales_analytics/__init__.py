@@ -1,6 +1,11 @@
 """presales-analytics: presales pipeline exports in, 审计考核 audit out.
 
 The public surface is small; everything else is private to the package.
+
+>>> import presales_analytics as pa
+>>> con = pa.connect(":memory:")
+>>> str(pa.Period.parse("2026年第3季度"))
+'2026-Q3'
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -12,9 +17,12 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 from .config import Config, load_config
 from .errors import DatabaseBusyError, InputError, MissingColumnError, PresalesError
+from .periods import Period
 from .store import connect
+from .ingest.load import LoadReport, load, validate
+from .demo import generate_demo
 
 __all__ = [
-    "__version__", "connect", "load_config", "Config",
-    "PresalesError", "InputError", "DatabaseBusyError", "MissingColumnError",
+    "__version__", "connect", "load", "validate", "LoadReport", "Period", "generate_demo",
+    "load_config", "Config", "PresalesError", "InputError", "DatabaseBusyError", "MissingColumnError",
 ]

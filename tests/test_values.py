@@ -8,7 +8,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from presales_analytics.ingest.values import parse_amount, parse_date, parse_number
+from presales_analytics.ingest.values import amount_parser, date_parser, number_parser
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,12 @@ def mem():
     con.close()
 
 
-def one(con, parsed, text):
-    return con.execute(f"SELECT {parsed.value}, {parsed.reason} FROM (SELECT $v AS v)", {"v": text}).fetchone()
+def one(con, parser, text):
+    """(value, reason) of one text through ``parser``, cleaned as the ingest cleans it."""
+    from presales_analytics.ingest.values import clean_text
+    return con.execute(f"SELECT v, {parser.reason('c', 'v')} FROM (SELECT c, {parser.value('c')} AS v FROM "
+                       f"(SELECT {clean_text('t', fold_width=parser.fold_width)} AS c FROM (SELECT $t AS t)))",
+                       {"t": text}).fetchone()
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -47,13 +51,13 @@ def one(con, parsed, text):
     ("2026-09-30 20:00:00-04:00", date(2026, 10, 1)),  # New York evening = Shanghai next morning
 ])
 def test_date_spellings(mem, text, expected):
-    assert one(mem, parse_date("v"), text) == (expected, None)
+    assert one(mem, date_parser(), text) == (expected, None)
 
 
 def test_excel_serial_by_independent_route(mem):
     # Excel's day 1 is 1900-01-01 and it counts the fictitious 1900-02-29, hence 1899-12-30.
     from datetime import timedelta
-    assert one(mem, parse_date("v"), "45658")[0] == date(1899, 12, 30) + timedelta(days=45658) == date(2025, 1, 1)
+    assert one(mem, date_parser(), "45658")[0] == date(1899, 12, 30) + timedelta(days=45658) == date(2025, 1, 1)
 
 
 @pytest.mark.parametrize("text, order, expected", [
@@ -64,29 +68,29 @@ def test_excel_serial_by_independent_route(mem):
     ("25/09/2026 10:00", "dmy", date(2026, 9, 25)),
 ])
 def test_year_last_dates_with_declared_order(mem, text, order, expected):
-    assert one(mem, parse_date("v", order=order), text) == (expected, None)
+    assert one(mem, date_parser(order=order), text) == (expected, None)
 
 
 def test_declared_strftime_pattern_is_tried_first(mem):
-    assert one(mem, parse_date("v", date_format="%d-%b-%Y"), "05-Sep-2026") == (date(2026, 9, 5), None)
+    assert one(mem, date_parser(date_format="%d-%b-%Y"), "05-Sep-2026") == (date(2026, 9, 5), None)
 
 
 def test_year_last_date_without_order_is_refused_with_the_fix(mem):
-    value, reason = one(mem, parse_date("v"), "05/09/2026")
+    value, reason = one(mem, date_parser(), "05/09/2026")
     assert value is None
     assert "'05/09/2026'" in reason and "--date-order dmy|mdy" in reason
 
 
 @pytest.mark.parametrize("text", ["2025-13-45", "2026-02-30", "明天", "2026", "9/5", "2026-09-05 junk"])
 def test_unreadable_dates_are_refused_not_nulled(mem, text):
-    value, reason = one(mem, parse_date("v"), text)
+    value, reason = one(mem, date_parser(), text)
     assert value is None
     assert reason.startswith(f"'{text.strip()}' is not a date")
 
 
 @pytest.mark.parametrize("text", [None, "", "   ", "\u3000"])
 def test_blank_dates_are_null_without_reason(mem, text):
-    assert one(mem, parse_date("v"), text) == (None, None)
+    assert one(mem, date_parser(), text) == (None, None)
 
 
 @pytest.mark.parametrize("text, unit, expected", [
@@ -111,12 +115,12 @@ def test_blank_dates_are_null_without_reason(mem, text):
     ("-5", "yuan", Decimal("-5.00")),           # parsed; the negative-amount rule rejects it later
 ])
 def test_amount_spellings(mem, text, unit, expected):
-    assert one(mem, parse_amount("v", unit=unit), text) == (expected, None)
+    assert one(mem, amount_parser(unit=unit), text) == (expected, None)
 
 
 @pytest.mark.parametrize("text", [None, "", "  "])
 def test_blank_amount_is_null_not_zero(mem, text):
-    assert one(mem, parse_amount("v"), text) == (None, None)
+    assert one(mem, amount_parser(), text) == (None, None)
 
 
 @pytest.mark.parametrize("text, why", [
@@ -125,14 +129,14 @@ def test_blank_amount_is_null_not_zero(mem, text):
     ("12万5", "is not an amount"),
 ])
 def test_unreadable_amounts_are_refused(mem, text, why):
-    value, reason = one(mem, parse_amount("v"), text)
+    value, reason = one(mem, amount_parser(), text)
     assert value is None and why in reason and text in reason
 
 
 @pytest.mark.parametrize("text, expected", [("4", 4.0), ("4.5", 4.5), ("85%", 85.0), ("", None)])
 def test_numbers(mem, text, expected):
-    assert one(mem, parse_number("v"), text) == (expected, None)
+    assert one(mem, number_parser(), text) == (expected, None)
 
 
 def test_number_refused(mem):
-    assert one(mem, parse_number("v"), "很满意") == (None, "'很满意' is not a number")
+    assert one(mem, number_parser(), "很满意") == (None, "'很满意' is not a number")

@@ -24,9 +24,8 @@ from ..errors import InputError
 from ..periods import Period  # noqa: F401  (lookups use it; imported here so a broken install fails early)
 from .columns import TABLES
 from .mapping import HeaderPlan, Mapping, plan_headers, read_mapping
-from .parse import ParsedTable, build_parsed
+from .parse import build_checked
 from .readers import read_raw
-from .rules import DEDUP_KEYS, Rule, derived_columns, rules, sql_type
 from .values import ident
 from . import write
 
@@ -249,35 +248,33 @@ def _load_one(con, index: int, plan: HeaderPlan, raw: str, report: FileReport, m
         progress(file, "checking", None, None)
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
     report.load_id = load_id
-    parsed = build_parsed(con, raw, plan, mapping, config, name=f"_parsed_{index}")
-    report.notes.extend(parsed.notes)
-    checked, reject_cols, warn_rules = _check(con, parsed, plan, config, name=f"_checked_{index}")
-    bad = " OR ".join(f"{ident(c)} IS NOT NULL" for c, _, _ in reject_cols) or "false"
+    checked = build_checked(con, raw, "r._row", plan, mapping, config, name=f"_checked_{index}")
+    report.notes.extend(checked.notes)
+    table = checked.name
     good = f"_good_{index}"
-    con.execute(f"CREATE TEMP TABLE {good} AS SELECT * FROM {checked} WHERE NOT ({bad})")
+    con.execute(f"CREATE TEMP VIEW {good} AS SELECT * FROM {table} WHERE NOT _bad")
 
     # rejects: one row per refused value or broken rule; rows_rejected counts rows
-    for col, header, raw_col in reject_cols:
+    for col, header, raw_col in checked.rejects:
         value = f"c.{ident(raw_col)}" if raw_col else "NULL"
         con.execute(f"""INSERT INTO rejects (load_id, file, "row", "column", value, reason)
                         SELECT $load_id, $file, c._row, $header, {value}, c.{ident(col)}
-                        FROM {checked} c WHERE c.{ident(col)} IS NOT NULL""",
+                        FROM {table} c WHERE c._bad AND c.{ident(col)} IS NOT NULL""",
                     {"load_id": load_id, "file": file, "header": header})
-    report.rows_rejected = con.execute(f"SELECT count(*) FROM {checked} WHERE {bad}").fetchone()[0]
+    report.rows_rejected = con.execute(f"SELECT count(*) FROM {table} WHERE _bad").fetchone()[0]
     report.rows_loaded = report.rows_read - report.rows_rejected
     report.first_rejects = [RejectRow(*r) for r in con.execute(
         """SELECT "row", "column", value, reason FROM rejects WHERE load_id = $id
            ORDER BY "row", "column" LIMIT $n""", {"id": load_id, "n": FIRST_REJECTS}).fetchall()]
 
     warnings = 0
-    for rule in warn_rules:
+    key = "g.project_id" if "project_id" in TABLES[plan.table] else "NULL"
+    for rule in checked.warnings:
         header = plan.columns.get(rule.column, rule.column)
-        raw_col = f"raw_{rule.column}" if rule.column in plan.columns else None
-        value = f"g.{ident(raw_col)}" if raw_col else "NULL"
-        key = "g.project_id" if "project_id" in TABLES[plan.table] else "NULL"
         warnings += con.execute(f"""INSERT INTO data_quality (load_id, file, "row", project_id, "column",
                                     value, rule, message)
-                                    SELECT $load_id, $file, g._row, {key}, $header, {value}, $rule,
+                                    SELECT $load_id, $file, g._row, {key}, $header,
+                                           CAST(g.{ident(rule.column)} AS VARCHAR), $rule,
                                            g.{ident('warn_' + rule.name)}
                                     FROM {good} g WHERE g.{ident('warn_' + rule.name)} IS NOT NULL""",
                                 {"load_id": load_id, "file": file, "header": header,
@@ -288,15 +285,15 @@ def _load_one(con, index: int, plan: HeaderPlan, raw: str, report: FileReport, m
     present = set(plan.columns)
     if plan.table == "projects":
         write.write_projects(con, good, present, load_id=load_id, as_of=as_of, declared=declared)
-        write.write_entered_columns(con, good, parsed.entered, load_id=load_id)
+        write.write_entered_columns(con, good, checked.entered, load_id=load_id)
     elif plan.table == "stage_events":
         if "stage" in present:
             write.write_history(con, good, load_id=load_id)
-        write.write_entered_columns(con, good, parsed.entered, load_id=load_id)
+        write.write_entered_columns(con, good, checked.entered, load_id=load_id)
     elif plan.table in ("activities", "documents", "targets"):
-        cols = [c for c in TABLES[plan.table]]
-        key = {"activities": cols, "documents": cols, "targets": ["scope", "period"]}[plan.table]
-        write.write_rows(con, plan.table, good, key, cols, load_id=load_id, replace=plan.table == "targets")
+        cols = list(TABLES[plan.table])
+        key_cols = ["scope", "period"] if plan.table == "targets" else cols
+        write.write_rows(con, plan.table, good, key_cols, cols, load_id=load_id, replace=plan.table == "targets")
     if plan.table in ("projects", "stage_events"):
         warnings += write.warn_events_before_created(con, load_id=load_id, file=file)
     report.warnings = warnings
@@ -307,58 +304,15 @@ def _load_one(con, index: int, plan: HeaderPlan, raw: str, report: FileReport, m
                  "read": report.rows_read, "loaded": report.rows_loaded, "rejected": report.rows_rejected,
                  "warnings": warnings, "as_of": as_of if plan.table == "projects" else None,
                  "options": json.dumps(options, ensure_ascii=False), "version": __version__})
-
-
-def _check(con, parsed: ParsedTable, plan: HeaderPlan, config: Config, *, name: str):
-    """Create the checked table: every canonical column (absent ones NULL, typed), derived columns,
-    one ``rej_<rule>`` / ``warn_<rule>`` column per rule, and ``rej_duplicate``.
-
-    Returns (table, [(reason column, header label, raw column)], warning rules)."""
-    kinds = TABLES[plan.table]
-    present = set(plan.columns)
-    fill = [f"CAST(NULL AS {sql_type(kinds[c])}) AS {ident(c)}, NULL AS {ident('err_' + c)}, "
-            f"NULL AS {ident('raw_' + c)}" for c in kinds if c not in present]
-    base = f"SELECT p.*{', ' + ', '.join(fill) if fill else ''} FROM {parsed.name} p"
-    derived = derived_columns(plan.table, config)
-    with_derived = f"SELECT b.*{''.join(f', {sql} AS {ident(n)}' for n, sql in derived.items())} FROM ({base}) b"
-    active = [r for r in rules(plan.table, config) if not r.needs or any(c in present for c in r.needs)]
-    rule_cols = "".join(f", {r.reason} AS {ident(('rej_' if r.severity == 'reject' else 'warn_') + r.name)}"
-                        for r in active)
-    reject_cols: list[tuple[str, str, str | None]] = []
-
-    def label(canonical: str) -> str:
-        header = plan.columns.get(canonical)
-        if header is None:
-            return canonical
-        return header if header == canonical else f"{header} [{canonical}]"
-
-    for c in plan.columns:
-        reject_cols.append((f"err_{c}", label(c), f"raw_{c}"))
-    for col, header, _stage in parsed.entered:
-        reject_cols.append((f"err_{col}", header, f"raw_{col}"))
-    for r in active:
-        if r.severity == "reject":
-            reject_cols.append((f"rej_{r.name}", label(r.column), f"raw_{r.column}" if r.column in present else None))
-    pre = f"{name}_pre"
-    con.execute(f"CREATE TEMP TABLE {pre} AS SELECT c.*{rule_cols} FROM ({with_derived}) c")
-    key = DEDUP_KEYS.get(plan.table)
-    if key:
-        bad = " OR ".join(f"{ident(c)} IS NOT NULL" for c, _, _ in reject_cols)
-        part = ", ".join(ident(k) for k in key)
-        what = " and ".join(key).replace("_", " ")
-        con.execute(f"""CREATE TEMP TABLE {name} AS SELECT *,
-            CASE WHEN NOT ({bad}) AND _row < max(CASE WHEN NOT ({bad}) THEN _row END) OVER (PARTITION BY {part})
-                 THEN 'duplicate {what}: row ' || max(CASE WHEN NOT ({bad}) THEN _row END) OVER (PARTITION BY {part})
-                      || ' later in this file is loaded instead' END AS rej_duplicate
-            FROM {pre}""")
-        reject_cols.append(("rej_duplicate", label(key[0]), f"raw_{key[0]}"))
-    else:
-        con.execute(f"ALTER TABLE {pre} RENAME TO {name}")
-    warn_rules = [r for r in active if r.severity == "warn"]
-    return name, reject_cols, warn_rules
+    con.execute(f"DROP VIEW {good}")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"DROP TABLE {raw}")
 
 
 def _drop_temp(con) -> None:
+    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary "
+                               "AND starts_with(view_name, '_')").fetchall():
+        con.execute(f"DROP VIEW IF EXISTS {ident(name)}")
     for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary "
                                "AND starts_with(table_name, '_')").fetchall():
         con.execute(f"DROP TABLE IF EXISTS {ident(name)}")

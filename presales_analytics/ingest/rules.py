@@ -88,7 +88,7 @@ def rules(table: str, config: Config) -> list[Rule]:
                  "THEN 'no stage and no status: give one of them' END", "reject"),
             Rule("status_contradicts_stage", "status",
                  f"CASE WHEN stage IN {terminal} AND status IS NOT NULL AND status <> stage THEN "
-                 "'status ''' || raw_status || ''' contradicts stage ''' || raw_stage || '''' END", "reject"),
+                 "'status ''' || trim(_r_status) || ''' contradicts stage ''' || trim(_r_stage) || '''' END", "reject"),
             Rule("negative_amount", "amount",
                  "CASE WHEN amount < 0 THEN 'negative amount: ' || amount || ' yuan' END", "reject"),
             Rule("negative_collected", "collected_amount",

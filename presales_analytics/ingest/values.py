@@ -12,6 +12,7 @@ text from an export; export values only ever arrive as column references.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 #: Whitespace trimmed from every value: ASCII, no-break space, ideographic (full-width) space, BOM.
 WHITESPACE = " \t\r\n\u00a0\u3000\ufeff"
@@ -49,63 +50,85 @@ def ident(name: str) -> str:
 
 def clean_text(col: str, *, fold_width: bool = False) -> str:
     """Trimmed text, NULL when blank; ``fold_width`` also turns full-width ASCII (０-９, Ａ-Ｚ, ／,
-    －, ：...) into half-width, for ids, dates and numbers (never for names, where （） are normal)."""
-    expr = col
+    －, ：...) into half-width, for ids, dates and numbers (never for names, where （） are normal).
+    Plain values skip the costly steps: only text with whitespace at an end is trimmed, and only
+    text that is not pure ASCII is folded."""
+    ws = sql_literal(WHITESPACE)
+    edge = sql_literal("^[" + _WS_CLASS + "]|[" + _WS_CLASS + "]$")
+    expr = f"CASE WHEN regexp_matches({col}, {edge}) THEN trim({col}, {ws}) ELSE {col} END"
     if fold_width:
-        expr = f"translate({expr}, {sql_literal(_FULL)}, {sql_literal(_HALF)})"
-    return f"NULLIF(trim({expr}, {sql_literal(WHITESPACE)}), '')"
+        folded = f"translate({col}, {sql_literal(_FULL)}, {sql_literal(_HALF)})"
+        expr = (f"CASE WHEN strlen({col}) = length({col}) THEN ({expr}) "
+                f"ELSE trim({folded}, {ws}) END")
+    return f"NULLIF({expr}, '')"
+
+
+_WS_CLASS = "\\s\u00a0\u3000\ufeff"
 
 
 @dataclass(frozen=True)
-class Parsed:
-    value: str    # SQL expression of the typed value
-    reason: str   # SQL expression: NULL when fine, else why the text was refused
+class Parser:
+    """How one kind of value is read, in two steps so that nothing is computed twice:
+    ``value(c)`` is the typed value from the cleaned text column ``c``; ``reason(c, v)`` is why the
+    text was refused (NULL when it was read or blank), given ``c`` and the value column ``v``."""
+
+    fold_width: bool
+    value: "Callable[[str], str]"
+    reason: "Callable[[str, str], str]"
 
 
 def _quote_value(cleaned: str) -> str:
-    return f"'''' || {cleaned} || ''''"
+    return "'''' || " + cleaned + " || ''''"
 
 
-def parse_text(col: str) -> Parsed:
-    return Parsed(clean_text(col), "NULL")
+def text_parser() -> Parser:
+    return Parser(False, lambda c: c, lambda c, v: "NULL")
 
 
-def parse_id(col: str) -> Parsed:
-    return Parsed(clean_text(col, fold_width=True), "NULL")
+def id_parser() -> Parser:
+    return Parser(True, lambda c: c, lambda c, v: "NULL")
 
 
-def parse_date(col: str, *, date_format: str | None = None, order: str | None = None) -> Parsed:
+def date_parser(*, date_format: str | None = None, order: str | None = None) -> Parser:
     """Dates to DATE in the session time zone.
 
     Accepted: ISO dates and date-times, ``2026/9/5``, ``2026.9.5``, ``20260905``, ``2026年9月5日``,
     date-times with an offset or ``Z`` (converted to the session time zone before the date is
     taken), Excel serial day numbers (5 digits, 1927–2173), and year-last dates (``05/09/2026``)
     only when ``order`` is ``"dmy"`` or ``"mdy"`` (or ``date_format`` declares it). Time of day is
-    dropped. ``date_format`` (a strftime pattern) is tried first.
+    dropped. ``date_format`` (a strftime pattern) is tried first. A plain ``YYYY-MM-DD`` takes a
+    fast path.
     """
-    c = clean_text(col, fold_width=True)
     formats = ([date_format] if date_format else []) + YMD_FORMATS
     if order == "dmy":
         formats += DMY_FORMATS
     elif order == "mdy":
         formats += MDY_FORMATS
     fmt_list = "[" + ", ".join(sql_literal(f) for f in formats) + "]"
-    value = f"""CASE
-        WHEN {c} IS NULL THEN NULL
-        WHEN regexp_full_match({c}, '\\d{{5}}(\\.\\d+)?') THEN
-            CAST(DATE '1899-12-30' + CAST(floor(CAST({c} AS DOUBLE)) AS INTEGER) AS DATE)
-        WHEN regexp_matches({c}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[T ][0-9:.]+(Z|[+-]\\d{{2}}(:?\\d{{2}})?)$') THEN
-            CAST(TRY_CAST({c} AS TIMESTAMPTZ) AS DATE)
-        ELSE CAST(try_strptime({c}, {fmt_list}) AS DATE)
-    END"""
-    ambiguous = (f"WHEN regexp_full_match({c}, {sql_literal(YEAR_LAST)}) THEN {_quote_value(c)} || "
-                 "' is a date with the year last: is it day/month or month/day? Declare it with "
-                 "--date-order dmy|mdy or date_format in a mapping file'") if order is None and not date_format else ""
-    not_a_date = f"{_quote_value(c)} || ' is not a date (expected e.g. {DATE_EXAMPLES})'"
-    reason = (f"CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN "
-              f"CASE {ambiguous} ELSE {not_a_date} END END" if ambiguous else
-              f"CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN {not_a_date} END")
-    return Parsed(value, reason)
+    fast = "" if date_format else "WHEN length({c}) = 10 AND TRY_CAST({c} AS DATE) IS NOT NULL THEN TRY_CAST({c} AS DATE)"
+
+    def value(c: str) -> str:
+        return f"""CASE
+            WHEN {c} IS NULL THEN NULL
+            {fast.format(c=c)}
+            WHEN regexp_full_match({c}, '\\d{{5}}(\\.\\d+)?') THEN
+                CAST(DATE '1899-12-30' + CAST(floor(CAST({c} AS DOUBLE)) AS INTEGER) AS DATE)
+            WHEN regexp_matches({c}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[T ][0-9:.]+(Z|[+-]\\d{{2}}(:?\\d{{2}})?)$') THEN
+                CAST(TRY_CAST({c} AS TIMESTAMPTZ) AS DATE)
+            ELSE CAST(try_strptime({c}, {fmt_list}) AS DATE)
+        END"""
+
+    def reason(c: str, v: str) -> str:
+        not_a_date = f"{_quote_value(c)} || ' is not a date (expected e.g. {DATE_EXAMPLES})'"
+        if order is None and not date_format:
+            why = (f"CASE WHEN regexp_full_match({c}, {sql_literal(YEAR_LAST)}) THEN {_quote_value(c)} || "
+                   "' is a date with the year last: is it day/month or month/day? Declare it with "
+                   f"--date-order dmy|mdy or date_format in a mapping file' ELSE {not_a_date} END")
+        else:
+            why = not_a_date
+        return f"CASE WHEN {c} IS NOT NULL AND {v} IS NULL THEN {why} END"
+
+    return Parser(True, value, reason)
 
 
 def _number_parts(c: str) -> str:
@@ -114,39 +137,50 @@ def _number_parts(c: str) -> str:
             "'^([+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?)(万元|万|亿元|亿|元|%)?$', ['num', 'unit'])")
 
 
-def parse_amount(col: str, *, unit: str = "yuan") -> Parsed:
+def amount_parser(*, unit: str = "yuan") -> Parser:
     """Amounts to DECIMAL(18,2) yuan.
 
     ``1,234.56``, ``¥1,234`` (full-width too), ``RMB 1234``, ``12.5万``, ``1.2亿``, ``300元``; a bare
     number is in the column's ``unit`` (``"wan"`` multiplies by 10,000). A unit written in the value
-    wins over the column's. Blank is NULL (unknown), never 0.
+    wins over the column's. Blank is NULL (unknown), never 0. A plain number takes a fast path.
     """
-    c = clean_text(col, fold_width=True)
-    parts = _number_parts(c)
     col_mult = "10000" if unit == "wan" else "1"
-    raw = (f"(TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
-           f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
-           f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END)")
-    value = f"CASE WHEN abs({raw}) < {AMOUNT_LIMIT} THEN CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
-    reason = f"""CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN
-        CASE WHEN {raw} IS NOT NULL THEN {_quote_value(c)} || ' is too large to be an amount in yuan'
-        ELSE {_quote_value(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END END"""
-    return Parsed(value, reason)
+
+    def raw_number(c: str) -> str:
+        parts = _number_parts(c)
+        return (f"CASE WHEN regexp_full_match({c}, '[+-]?\\d+(\\.\\d+)?') THEN CAST({c} AS DOUBLE) * {col_mult} "
+                f"ELSE TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
+                f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
+                f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END END")
+
+    def value(c: str) -> str:
+        raw = raw_number(c)
+        return f"CASE WHEN abs({raw}) < {AMOUNT_LIMIT} THEN CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
+
+    def reason(c: str, v: str) -> str:
+        return f"""CASE WHEN {c} IS NOT NULL AND {v} IS NULL THEN
+            CASE WHEN {raw_number(c)} IS NOT NULL THEN {_quote_value(c)} || ' is too large to be an amount in yuan'
+            ELSE {_quote_value(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END END"""
+
+    return Parser(True, value, reason)
 
 
-def parse_number(col: str) -> Parsed:
+def number_parser() -> Parser:
     """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85)."""
-    c = clean_text(col, fold_width=True)
-    parts = _number_parts(c)
-    value = f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
-    value = f"CASE WHEN isfinite({value}) THEN {value} END"
-    reason = (f"CASE WHEN {c} IS NOT NULL AND ({value}) IS NULL THEN "
-              f"{_quote_value(c)} || ' is not a number' END")
-    return Parsed(value, reason)
+
+    def value(c: str) -> str:
+        parts = _number_parts(c)
+        v = f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
+        return f"CASE WHEN isfinite({v}) THEN {v} END"
+
+    def reason(c: str, v: str) -> str:
+        return f"CASE WHEN {c} IS NOT NULL AND {v} IS NULL THEN {_quote_value(c)} || ' is not a number' END"
+
+    return Parser(True, value, reason)
 
 
-def parse_lookup(col: str, map_table: str) -> Parsed:
+def lookup_parser(map_table: str) -> Parser:
     """A value read through a lookup table ``map_table(raw, key, reason)`` built from the column's
     distinct values (stage, status, grade, activity kind, document type, scope, period, and any
-    column with a ``[values.X]`` table in the mapping file). The caller joins it as ``map_table``."""
-    return Parsed(f"{map_table}.key", f"{map_table}.reason")
+    column with a ``[values.X]`` table in the mapping file); the caller joins it on the raw text."""
+    return Parser(False, lambda c: f"{map_table}.key", lambda c, v: f"{map_table}.reason")
