@@ -1,0 +1,89 @@
+"""The `presales` command as a user runs it: a real subprocess, real files, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from presales_analytics.demo import DEMO_BAD_ROWS
+
+from conftest import write_csv
+
+PRESALES = shutil.which("presales", path=str(Path(sys.executable).parent)) or "presales"
+
+
+def presales(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    env["COLUMNS"] = "200"
+    return subprocess.run([PRESALES, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_load_exit_codes_0_1_2(tmp_path):
+    ok = write_csv(tmp_path / "ok.csv", [["项目编号", "阶段"], ["P1", "投标"]])
+    some_bad = write_csv(tmp_path / "bad.csv", [["项目编号", "阶段"], ["P2", "投标"], ["P3", "暂停"]])
+    unusable = write_csv(tmp_path / "x.csv", [["foo", "bar"], ["1", "2"]])
+    r = presales("load", str(ok), "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "ok.csv" in r.stdout and "projects" in r.stdout
+    r = presales("load", str(some_bad), "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "'暂停' is not a known stage" in r.stdout and "3" in r.stdout
+    r = presales("load", str(unusable), "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "x.csv" in r.stderr and "project_id" in r.stderr
+    r = presales("load", str(tmp_path / "missing.csv"), "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "file not found" in r.stderr
+    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
+    assert con.execute("SELECT project_id FROM projects ORDER BY 1").fetchall() == [("P1",), ("P2",)]
+    con.close()
+    r = presales("load", str(ok), "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0 and "skipped: already loaded" in r.stdout
+
+
+def test_validate_writes_nothing(tmp_path):
+    f = write_csv(tmp_path / "v.csv", [["项目编号", "阶段"], ["P2", "投标"], ["P3", "暂停"]])
+    r = presales("validate", str(f), "--db", "v.duckdb", cwd=tmp_path)
+    assert r.returncode == 1 and "nothing written" in r.stdout
+    con = duckdb.connect(str(tmp_path / "v.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM projects").fetchone() == (0,)
+    con.close()
+
+
+def test_every_command_has_help_with_an_example(tmp_path):
+    for command in ("load", "validate", "demo"):
+        r = presales(command, "--help", cwd=tmp_path)
+        assert r.returncode == 0 and "Example" in r.stdout and f"presales {command}" in r.stdout
+
+
+def test_demo_writes_the_exports_and_loads_them_with_the_three_bad_rows_rejected(tmp_path):
+    r = presales("demo", "--export-date", "2026-11-27", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "data" / "demo").iterdir())
+    assert names == sorted(["商机台账.xlsx", "阶段变更记录.csv", "项目活动.csv", "项目档案.csv", "业绩目标.csv"])
+    con = duckdb.connect(str(tmp_path / "data" / "presales.duckdb"), read_only=True)
+    rejected = con.execute('SELECT file, "column", value FROM rejects ORDER BY "row"').fetchall()
+    assert [(Path(f).name, c.split(" [")[0], v) for f, c, v in rejected] == [
+        (b.file, b.column, b.value) for b in DEMO_BAD_ROWS]
+    assert con.execute("SELECT count(*) FROM projects").fetchone() == (3000,)
+    assert con.execute("SELECT count(DISTINCT director), count(DISTINCT region), count(DISTINCT channel) "
+                       "FROM projects").fetchone() == (15, 6, 8)
+    assert con.execute("SELECT DISTINCT source FROM stage_events").fetchall() == [("history",)]
+    assert con.execute("SELECT count(*) FROM load_log").fetchone() == (5,)
+    con.close()
+    assert "database summary" in r.stdout
+    # a second demo changes nothing
+    again = presales("demo", "--export-date", "2026-11-27", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.count("skipped: already loaded") == 5
+
+
+def test_demo_refuses_a_database_holding_other_loads(tmp_path):
+    f = write_csv(tmp_path / "mine.csv", [["项目编号", "阶段"], ["P1", "投标"]])
+    assert presales("load", str(f), cwd=tmp_path).returncode == 0
+    r = presales("demo", "--export-date", "2026-11-27", cwd=tmp_path)
+    assert r.returncode == 2 and "--db" in r.stderr
