@@ -107,12 +107,18 @@ def test_a_newer_export_updates_the_projects_and_keeps_the_old_state(con, tmp_pa
     load(con, [new], as_of="2026-06-30")
     assert table_rows(con, "SELECT stage, status, amount, closed_at, as_of FROM projects") == [
         ("negotiation", "won", Decimal("120.00"), date(2026, 6, 30), date(2026, 6, 30))]
+    # the superseded state is kept; project_versions holds every version
     assert table_rows(con, "SELECT as_of, status, amount FROM project_snapshots ORDER BY as_of") == [
+        (date(2026, 3, 31), "open", Decimal("100.00"))]
+    assert table_rows(con, "SELECT as_of, status, amount FROM project_versions ORDER BY as_of") == [
         (date(2026, 3, 31), "open", Decimal("100.00")), (date(2026, 6, 30), "won", Decimal("120.00"))]
     # an older snapshot loaded afterwards does not overwrite the newer state
     older = write_csv(tmp_path / "older.csv", [["项目编号", "阶段", "状态", "金额"], ["P1", "立项", "进行中", "90"]])
     load(con, [older], as_of="2026-02-28")
     assert table_rows(con, "SELECT stage, status, amount FROM projects") == [("negotiation", "won", Decimal("120.00"))]
+    assert table_rows(con, "SELECT as_of, stage, amount FROM project_versions ORDER BY as_of") == [
+        (date(2026, 2, 28), "initiated", Decimal("90.00")), (date(2026, 3, 31), "bidding", Decimal("100.00")),
+        (date(2026, 6, 30), "negotiation", Decimal("120.00"))]
 
 
 def test_a_column_missing_from_a_newer_export_keeps_its_stored_value(con, tmp_path):

@@ -20,11 +20,9 @@ def mem():
 
 
 def one(con, parser, text):
-    """(value, reason) of one text through ``parser``, cleaned as the ingest cleans it."""
-    from presales_analytics.ingest.values import clean_text
-    return con.execute(f"SELECT v, {parser.reason('c', 'v')} FROM (SELECT c, {parser.value('c')} AS v FROM "
-                       f"(SELECT {clean_text('t', fold_width=parser.fold_width)} AS c FROM (SELECT $t AS t)))",
-                       {"t": text}).fetchone()
+    """(value, reason) of one raw text through ``parser``, as the ingest reads it."""
+    return con.execute(f"SELECT v, {parser.reason('t', 'v')} FROM (SELECT t, {parser.value('t')} AS v FROM "
+                       f"(SELECT CAST($t AS VARCHAR) AS t))", {"t": text}).fetchone()
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -255,30 +255,21 @@ def _load_one(con, index: int, plan: HeaderPlan, raw: str, report: FileReport, m
     con.execute(f"CREATE TEMP VIEW {good} AS SELECT * FROM {table} WHERE NOT _bad")
 
     # rejects: one row per refused value or broken rule; rows_rejected counts rows
-    for col, header, raw_col in checked.rejects:
-        value = f"c.{ident(raw_col)}" if raw_col else "NULL"
-        con.execute(f"""INSERT INTO rejects (load_id, file, "row", "column", value, reason)
-                        SELECT $load_id, $file, c._row, $header, {value}, c.{ident(col)}
-                        FROM {table} c WHERE c._bad AND c.{ident(col)} IS NOT NULL""",
-                    {"load_id": load_id, "file": file, "header": header})
+    con.execute(f"""INSERT INTO rejects (load_id, file, "row", "column", value, reason)
+                    SELECT $load_id, $file, _row, p.column, p.value, p.reason
+                    FROM (SELECT _row, unnest(_problems) AS p FROM {table} WHERE _bad)""",
+                {"load_id": load_id, "file": file})
     report.rows_rejected = con.execute(f"SELECT count(*) FROM {table} WHERE _bad").fetchone()[0]
     report.rows_loaded = report.rows_read - report.rows_rejected
     report.first_rejects = [RejectRow(*r) for r in con.execute(
         """SELECT "row", "column", value, reason FROM rejects WHERE load_id = $id
            ORDER BY "row", "column" LIMIT $n""", {"id": load_id, "n": FIRST_REJECTS}).fetchall()]
-
-    warnings = 0
-    key = "g.project_id" if "project_id" in TABLES[plan.table] else "NULL"
-    for rule in checked.warnings:
-        header = plan.columns.get(rule.column, rule.column)
-        warnings += con.execute(f"""INSERT INTO data_quality (load_id, file, "row", project_id, "column",
-                                    value, rule, message)
-                                    SELECT $load_id, $file, g._row, {key}, $header,
-                                           CAST(g.{ident(rule.column)} AS VARCHAR), $rule,
-                                           g.{ident('warn_' + rule.name)}
-                                    FROM {good} g WHERE g.{ident('warn_' + rule.name)} IS NOT NULL""",
-                                {"load_id": load_id, "file": file, "header": header,
-                                 "rule": rule.name}).fetchone()[0]
+    key = "project_id" if "project_id" in TABLES[plan.table] else "NULL"
+    warnings = con.execute(f"""
+        INSERT INTO data_quality (load_id, file, "row", project_id, "column", value, rule, message)
+        SELECT $load_id, $file, _row, {key}, w.column, w.value, w.rule, w.message
+        FROM (SELECT _row, {key} AS project_id, unnest(_warnings) AS w FROM {good}
+              WHERE _warnings IS NOT NULL)""", {"load_id": load_id, "file": file}).fetchone()[0]
 
     if progress:
         progress(file, "writing", None, None)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from ..config import Config, value_key
 from ..periods import Period
 from ..errors import InputError
@@ -50,9 +48,9 @@ def _resolve_period(text: str) -> tuple[str | None, str | None]:
 
 
 def resolve_values(kind: str, column: str, raw_values: list[str], config: Config,
-                   user_values: dict[str, str]) -> pd.DataFrame:
-    """One row per distinct raw value: ``raw``, the canonical ``key`` (None if blank or refused)
-    and the ``reason`` it was refused (None otherwise).
+                   user_values: dict[str, str]) -> list[tuple[str, str | None, str | None]]:
+    """One ``(raw, key, reason)`` per distinct raw value: the canonical ``key`` (None if blank or
+    refused) and the ``reason`` it was refused (None otherwise).
 
     ``user_values`` is the mapping file's ``[values.<column>]``: export spelling -> canonical value;
     it is tried before the built-in spellings.
@@ -87,7 +85,7 @@ def resolve_values(kind: str, column: str, raw_values: list[str], config: Config
         else:
             key = text
         rows.append((raw, key, reason))
-    return pd.DataFrame(rows, columns=["raw", "key", "reason"], dtype="str")
+    return rows
 
 
 def needs_lookup(kind: str, column: str, user_values: dict[str, dict[str, str]]) -> bool:

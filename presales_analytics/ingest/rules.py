@@ -71,9 +71,13 @@ def _blank(column: str, what: str) -> Rule:
                 "reject", (column,))
 
 
+#: Tables whose rows belong to a project: their checked rows see the project as ``_project_id``
+#: (NULL when unknown) and ``_project_created`` (see :mod:`.parse`).
+CHILD_TABLES = ("stage_events", "activities", "documents")
+
 _UNKNOWN_PROJECT = Rule(
     "unknown_project", "project_id",
-    "CASE WHEN project_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM projects x WHERE x.project_id = c.project_id) "
+    "CASE WHEN project_id IS NOT NULL AND _project_id IS NULL "
     "THEN 'project ''' || project_id || ''' is not in projects: load the projects export first "
     "(or in the same command)' END", "reject")
 
@@ -116,6 +120,9 @@ def rules(table: str, config: Config) -> list[Rule]:
         return [
             _blank("project_id", "project id"), _blank("stage", "stage"), _blank("entered_at", "date"),
             _UNKNOWN_PROJECT,
+            Rule("event_before_created", "entered_at",
+                 "CASE WHEN entered_at < _project_created THEN 'entered ' || stage || ' on ' || entered_at "
+                 "|| ', before the project was created ' || _project_created END", "warn", ("entered_at",)),
         ]
     if table == "activities":
         return [_blank("project_id", "project id"), _blank("kind", "activity kind"), _UNKNOWN_PROJECT]

@@ -66,27 +66,35 @@ def clean_text(col: str, *, fold_width: bool = False) -> str:
 _WS_CLASS = "\\s\u00a0\u3000\ufeff"
 
 
+
 @dataclass(frozen=True)
 class Parser:
-    """How one kind of value is read, in two steps so that nothing is computed twice:
-    ``value(c)`` is the typed value from the cleaned text column ``c``; ``reason(c, v)`` is why the
-    text was refused (NULL when it was read or blank), given ``c`` and the value column ``v``."""
+    """How one kind of value is read from a raw text column ``r`` (SQL), in two steps so that
+    nothing is computed twice: ``value(r)`` is the typed value; ``reason(r, v)`` is why the text was
+    refused (NULL when it was read or is blank), given ``r`` and the value column ``v``. Cleaning
+    (trimming, full-width folding) is done only where a fast path does not already read the text."""
 
-    fold_width: bool
-    value: "Callable[[str], str]"
-    reason: "Callable[[str, str], str]"
+    value: Callable[[str], str]
+    reason: Callable[[str, str], str]
 
 
-def _quote_value(cleaned: str) -> str:
+def _quoted(cleaned: str) -> str:
+    """SQL of the cleaned text in single quotes, for messages."""
     return "'''' || " + cleaned + " || ''''"
 
 
+def _refused(r: str, v: str, message: Callable[[str], str]) -> str:
+    """Reason SQL: evaluated (cleaning included) only on rows whose value is NULL."""
+    c = clean_text(r, fold_width=True)
+    return f"CASE WHEN {v} IS NULL AND {r} IS NOT NULL AND {c} IS NOT NULL THEN {message(c)} END"
+
+
 def text_parser() -> Parser:
-    return Parser(False, lambda c: c, lambda c, v: "NULL")
+    return Parser(lambda r: clean_text(r), lambda r, v: "NULL")
 
 
 def id_parser() -> Parser:
-    return Parser(True, lambda c: c, lambda c, v: "NULL")
+    return Parser(lambda r: clean_text(r, fold_width=True), lambda r, v: "NULL")
 
 
 def date_parser(*, date_format: str | None = None, order: str | None = None) -> Parser:
@@ -97,7 +105,7 @@ def date_parser(*, date_format: str | None = None, order: str | None = None) -> 
     taken), Excel serial day numbers (5 digits, 1927–2173), and year-last dates (``05/09/2026``)
     only when ``order`` is ``"dmy"`` or ``"mdy"`` (or ``date_format`` declares it). Time of day is
     dropped. ``date_format`` (a strftime pattern) is tried first. A plain ``YYYY-MM-DD`` takes a
-    fast path.
+    fast path that needs no cleaning.
     """
     formats = ([date_format] if date_format else []) + YMD_FORMATS
     if order == "dmy":
@@ -105,12 +113,10 @@ def date_parser(*, date_format: str | None = None, order: str | None = None) -> 
     elif order == "mdy":
         formats += MDY_FORMATS
     fmt_list = "[" + ", ".join(sql_literal(f) for f in formats) + "]"
-    fast = "" if date_format else "WHEN length({c}) = 10 AND TRY_CAST({c} AS DATE) IS NOT NULL THEN TRY_CAST({c} AS DATE)"
 
-    def value(c: str) -> str:
+    def slow(c: str) -> str:
         return f"""CASE
             WHEN {c} IS NULL THEN NULL
-            {fast.format(c=c)}
             WHEN regexp_full_match({c}, '\\d{{5}}(\\.\\d+)?') THEN
                 CAST(DATE '1899-12-30' + CAST(floor(CAST({c} AS DOUBLE)) AS INTEGER) AS DATE)
             WHEN regexp_matches({c}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}[T ][0-9:.]+(Z|[+-]\\d{{2}}(:?\\d{{2}})?)$') THEN
@@ -118,17 +124,23 @@ def date_parser(*, date_format: str | None = None, order: str | None = None) -> 
             ELSE CAST(try_strptime({c}, {fmt_list}) AS DATE)
         END"""
 
-    def reason(c: str, v: str) -> str:
-        not_a_date = f"{_quote_value(c)} || ' is not a date (expected e.g. {DATE_EXAMPLES})'"
-        if order is None and not date_format:
-            why = (f"CASE WHEN regexp_full_match({c}, {sql_literal(YEAR_LAST)}) THEN {_quote_value(c)} || "
-                   "' is a date with the year last: is it day/month or month/day? Declare it with "
-                   f"--date-order dmy|mdy or date_format in a mapping file' ELSE {not_a_date} END")
-        else:
-            why = not_a_date
-        return f"CASE WHEN {c} IS NOT NULL AND {v} IS NULL THEN {why} END"
+    def value(r: str) -> str:
+        c = clean_text(r, fold_width=True)
+        if date_format:
+            return slow(c)
+        return (f"CASE WHEN {r} IS NULL THEN NULL "
+                f"WHEN strlen({r}) = 10 AND TRY_CAST({r} AS DATE) IS NOT NULL THEN TRY_CAST({r} AS DATE) "
+                f"ELSE {slow(c)} END")
 
-    return Parser(True, value, reason)
+    def message(c: str) -> str:
+        not_a_date = f"{_quoted(c)} || ' is not a date (expected e.g. {DATE_EXAMPLES})'"
+        if order is None and not date_format:
+            return (f"CASE WHEN regexp_full_match({c}, {sql_literal(YEAR_LAST)}) THEN {_quoted(c)} || "
+                    "' is a date with the year last: is it day/month or month/day? Declare it with "
+                    f"--date-order dmy|mdy or date_format in a mapping file' ELSE {not_a_date} END")
+        return not_a_date
+
+    return Parser(value, lambda r, v: _refused(r, v, message))
 
 
 def _number_parts(c: str) -> str:
@@ -146,41 +158,39 @@ def amount_parser(*, unit: str = "yuan") -> Parser:
     """
     col_mult = "10000" if unit == "wan" else "1"
 
-    def raw_number(c: str) -> str:
+    def number(r: str) -> str:
+        c = clean_text(r, fold_width=True)
         parts = _number_parts(c)
-        return (f"CASE WHEN regexp_full_match({c}, '[+-]?\\d+(\\.\\d+)?') THEN CAST({c} AS DOUBLE) * {col_mult} "
+        return (f"CASE WHEN regexp_full_match({r}, '[+-]?\\d+(\\.\\d+)?') THEN CAST({r} AS DOUBLE) * {col_mult} "
                 f"ELSE TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
                 f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
                 f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END END")
 
-    def value(c: str) -> str:
-        raw = raw_number(c)
-        return f"CASE WHEN abs({raw}) < {AMOUNT_LIMIT} THEN CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
+    def value(r: str) -> str:
+        n = number(r)
+        return f"CASE WHEN abs({n}) < {AMOUNT_LIMIT} THEN CAST(round({n}, 2) AS DECIMAL(18,2)) END"
 
-    def reason(c: str, v: str) -> str:
-        return f"""CASE WHEN {c} IS NOT NULL AND {v} IS NULL THEN
-            CASE WHEN {raw_number(c)} IS NOT NULL THEN {_quote_value(c)} || ' is too large to be an amount in yuan'
-            ELSE {_quote_value(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END END"""
+    def reason(r: str, v: str) -> str:
+        return _refused(r, v, lambda c: (
+            f"CASE WHEN {number(r)} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
+            f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END"))
 
-    return Parser(True, value, reason)
+    return Parser(value, reason)
 
 
 def number_parser() -> Parser:
     """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85)."""
 
-    def value(c: str) -> str:
-        parts = _number_parts(c)
+    def value(r: str) -> str:
+        parts = _number_parts(clean_text(r, fold_width=True))
         v = f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
         return f"CASE WHEN isfinite({v}) THEN {v} END"
 
-    def reason(c: str, v: str) -> str:
-        return f"CASE WHEN {c} IS NOT NULL AND {v} IS NULL THEN {_quote_value(c)} || ' is not a number' END"
-
-    return Parser(True, value, reason)
+    return Parser(value, lambda r, v: _refused(r, v, lambda c: f"{_quoted(c)} || ' is not a number'"))
 
 
 def lookup_parser(map_table: str) -> Parser:
     """A value read through a lookup table ``map_table(raw, key, reason)`` built from the column's
     distinct values (stage, status, grade, activity kind, document type, scope, period, and any
     column with a ``[values.X]`` table in the mapping file); the caller joins it on the raw text."""
-    return Parser(False, lambda c: f"{map_table}.key", lambda c, v: f"{map_table}.reason")
+    return Parser(lambda r: f"{map_table}.key", lambda r, v: f"{map_table}.reason")

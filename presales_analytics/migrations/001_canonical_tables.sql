@@ -27,10 +27,11 @@ CREATE TABLE projects (              -- one row per project: its latest known st
     collected_amount  DECIMAL(18,2), -- yuan
     satisfaction      DOUBLE,
     as_of             DATE NOT NULL, -- the date this state was known (the load's --as-of, else its load date)
+    as_of_declared    BOOLEAN NOT NULL, -- true when the load said --as-of (a snapshot export)
     load_id           INTEGER NOT NULL
 );
 
-CREATE TABLE project_snapshots (     -- every loaded version of every project, for as-of queries
+CREATE TABLE project_snapshots (     -- earlier versions of projects (superseded by a later load), same columns
     project_id        VARCHAR NOT NULL,
     name              VARCHAR,
     customer          VARCHAR,
@@ -54,9 +55,14 @@ CREATE TABLE project_snapshots (     -- every loaded version of every project, f
     collected_amount  DECIMAL(18,2),
     satisfaction      DOUBLE,
     as_of             DATE NOT NULL,
-    as_of_declared    BOOLEAN NOT NULL, -- true when the load said --as-of (a snapshot export)
+    as_of_declared    BOOLEAN NOT NULL,
     load_id           INTEGER NOT NULL
 );
+
+-- every known version of every project: what was known on date D is, per project, the version
+-- with the latest as_of <= D (ties: the later load)
+CREATE VIEW project_versions AS
+    SELECT * FROM project_snapshots UNION ALL SELECT * FROM projects;
 
 CREATE TABLE stage_events (          -- a project entering a stage (terminal stages included)
     project_id VARCHAR NOT NULL,
