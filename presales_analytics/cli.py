@@ -227,5 +227,129 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
     out.print(f"database: {escape(str(path))}")
 
 
+
+_METRICS_HELP = """Compute one metric and print it as a table, CSV or JSON.
+
+NAME is one of: win-rate, stage-durations, cycle-time, funnel, stalled, directors, channels,
+targets, pipeline, compliance. Definitions and denominators: docs/metrics.md. The table output
+states the denominator; CSV and JSON carry the numbers only (rates as fractions, amounts in yuan).
+
+Example:
+
+    presales metrics win-rate --period 2026-Q3 --by director --format csv
+"""
+
+
+@app.command(help=_METRICS_HELP)
+def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate", show_default=False)],
+            period: Annotated[Optional[str], typer.Option(
+                "--period", "-p", help="2026, 2026-H1, 2026-Q3, 2026-09, 2026-W37, 2026-07-01..2026-09-30, all "
+                                       "[default: all]")] = None,
+            by: Annotated[Optional[str], typer.Option(
+                "--by", help="Break down by a projects column: director, region, department, channel, grade, "
+                             "manager, monitor, industry")] = None,
+            as_of: Annotated[Optional[str], typer.Option(
+                "--as-of", help="Use only what was known on this date (YYYY-MM-DD)")] = None,
+            fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+            basis: Annotated[Optional[str], typer.Option(
+                "--basis", help="win-rate: closed (closed in the period, default) or cohort (created in it)")] = None,
+            exclude_abandoned: Annotated[bool, typer.Option(
+                "--exclude-abandoned", help="win-rate: leave abandoned projects out of the denominator")] = False,
+            option: Annotated[Optional[list[str]], typer.Option(
+                "--option", "-o", help="Other metric options as key=value (see docs/metrics.md)")] = None,
+            db: DbOption = None) -> None:
+    from .errors import MissingColumnError
+    from .metrics import metric_function
+
+    if fmt not in ("table", "csv", "json"):
+        _fail(InputError(f"--format {fmt!r} must be table, csv or json"), 2)
+    kwargs: dict = {}
+    if by:
+        kwargs["by"] = by
+    if as_of:
+        kwargs["as_of"] = as_of
+    if basis:
+        kwargs["basis"] = basis
+    if exclude_abandoned:
+        kwargs["exclude_abandoned"] = True
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            _fail(InputError(f"--option {item!r} must be key=value"), 2)
+        kwargs[key.strip().replace("-", "_")] = value.strip()
+    try:
+        function = metric_function(name)
+        con = connect(db, read_only=True, wait_seconds=30)
+        try:
+            df = function(con, period, **kwargs)
+        finally:
+            con.close()
+    except (InputError, MissingColumnError) as exc:
+        _fail(exc, 2)
+    except DatabaseBusyError as exc:
+        _fail(exc, 3)
+    except TypeError as exc:
+        _fail(InputError(f"{name}: {exc}"), 2)
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+    elif fmt == "json":
+        sys.stdout.write(df.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
+    else:
+        print_frame(df)
+
+
+def print_frame(df, *, console: Console = out) -> None:
+    """A metric as a rich table, with its period, as-of date and denominator underneath."""
+    table = Table(title=f"{df.attrs.get('metric', '')}  {df.attrs.get('period', '')}".strip())
+    for column in df.columns:
+        table.add_column(escape(str(column)), justify="right" if df[column].dtype.kind in "iufb" else "left",
+                         overflow="fold")
+    for row in df.itertuples(index=False):
+        table.add_row(*(escape(_cell(v)) for v in row))
+    console.print(table)
+    attrs = df.attrs
+    if attrs.get("as_of"):
+        console.print(f"as of {attrs['as_of']}")
+    if attrs.get("denominator"):
+        console.print(f"denominator: {escape(str(attrs['denominator']))}")
+    for key, value in (attrs.get("options") or {}).items():
+        console.print(f"{escape(str(key))}: {escape(str(value))}")
+
+
+def _cell(v) -> str:
+    import math
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.2f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+config_app = typer.Typer(help="The effective configuration (built-in defaults and presales.toml).",
+                         no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show", help="""Print the effective configuration as TOML: the built-in defaults
+overlaid by ./presales.toml (or $PRESALES_CONFIG).
+
+Example:
+
+    presales config show
+""")
+def config_show() -> None:
+    from .config import dump_toml, load_config
+
+    try:
+        cfg = load_config()
+    except InputError as exc:
+        _fail(exc, 2)
+    out.print(f"# effective configuration: built-in defaults{'' if cfg.source == 'built-in defaults' else ' + ' + cfg.source}",
+              markup=False, highlight=False)
+    out.print(dump_toml(cfg.raw), markup=False, highlight=False, soft_wrap=True)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -150,3 +150,50 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", file=str(candidate)) from exc
     return Config(_merge(raw, user), source=str(candidate))
+
+
+def dump_toml(data: dict, _prefix: str = "") -> str:
+    """TOML text of a configuration dict (scalars, lists, tables, arrays of tables): enough for
+    ``presales config show``; round-trips through ``tomllib``."""
+    import json
+
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{_key(k)} = {value(x)}" for k, x in v.items()) + " }"
+        raise TypeError(type(v))
+
+    lines: list[str] = []
+    tables = []
+    for k, v in data.items():
+        if isinstance(v, dict) and not all(isinstance(x, dict) for x in v.values()) or (isinstance(v, dict) and not v):
+            tables.append((k, v))
+        elif isinstance(v, dict):
+            tables.append((k, v))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            tables.append((k, v))
+        else:
+            lines.append(f"{_key(k)} = {value(v)}")
+    for k, v in tables:
+        name = f"{_prefix}{_key(k)}"
+        if isinstance(v, list):
+            for item in v:
+                lines.append(f"\n[[{name}]]")
+                lines.extend(f"{_key(a)} = {value(b)}" for a, b in item.items())
+        else:
+            lines.append(f"\n[{name}]")
+            lines.extend(f"{_key(a)} = {value(b)}" for a, b in v.items())
+    return "\n".join(lines).strip() + "\n"
+
+
+def _key(k: str) -> str:
+    import re as _re
+
+    return k if _re.fullmatch(r"[A-Za-z0-9_-]+", k) else '"' + k.replace('"', '\\"') + '"'

@@ -1,0 +1,210 @@
+"""What every metric shares: the data as known at an as-of date, periods, dimensions, intervals.
+
+Metrics are pure functions ``f(con, period, *, by=..., as_of=..., config=..., **options) ->
+DataFrame``. They read the store through the CTEs built here, so that *as of D* means one thing
+everywhere:
+
+- ``prj``: one row per project, the version known on D (the latest loaded version whose ``as_of``
+  <= D; a project first loaded later falls back to its earliest version), reduced to what was true
+  on D: a project created after D does not exist; one closed after D (or closed with no date, in a
+  version known only after D) is open, with no closed date. Without ``as_of``: the ``projects`` table.
+- ``evt``: the stage events entered on or before D, from the best source each project has
+  (history, then wide columns, then snapshots), plus the inferred ones; one row per (project, stage,
+  date), with ``seq`` ordering a project's events (by date, then by the stage model's order).
+- ``visits``: a project's successive stays: ``stage``, ``entered_at``, ``left_at`` (the next event's
+  date; NULL while the stay is open on D), ``seq``, ``backward`` (a move back from a later stage).
+
+All SQL binds its values; only configuration keys (stage names from the operator's own
+configuration) and column names validated against the schema are written into SQL text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from ..config import Config, load_config
+from ..errors import InputError, MissingColumnError
+from ..periods import Period
+from ..ingest.values import ident, sql_literal
+
+#: Columns of ``projects`` a metric can be broken down by (``--by``).
+DIMENSIONS = ["director", "region", "department", "channel", "grade", "manager", "monitor", "industry",
+              "customer", "stage", "status"]
+
+#: Where each column comes from, for messages that say how to provide a missing one.
+HEADER_HINTS = {
+    "director": "项目总监 / Opportunity Owner", "region": "区域 / Region", "department": "系统部 / Department",
+    "channel": "渠道商 / Partner", "grade": "项目等级 / Grade", "manager": "项目经理", "monitor": "监控人",
+    "industry": "行业 / Industry", "customer": "客户名称 / Account Name", "amount": "金额 / Amount",
+    "created_at": "创建日期 / Created Date", "closed_at": "结束日期 / Closed Date",
+    "initiated_at": "立项日期", "expected_close_at": "预计签约日期 / Expected Closing",
+}
+
+
+def as_date(value: date | str | None) -> date | None:
+    """``as_of`` as a date (a string in ISO form, a date or datetime, or None)."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(f"as-of {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def period_of(period: Period | str | None) -> Period:
+    return Period.parse(period if period is not None else "all")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The SQL prefix (``WITH prj AS …, evt AS …, visits AS …``) and its bound parameters."""
+
+    sql: str
+    params: dict
+
+    def query(self, con: duckdb.DuckDBPyConnection, body: str, params: dict | None = None) -> pd.DataFrame:
+        """Run ``body`` (a SELECT that may use prj, evt and visits) and return a small DataFrame."""
+        return con.execute(f"{self.sql}\n{body}", {**self.params, **(params or {})}).df()
+
+
+def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Config) -> Scope:
+    """The CTEs of the module docstring, for the data as known at ``as_of`` (None: all data)."""
+    d = as_date(as_of)
+    stages = config.stage_keys
+    order = "list_position($stage_order, stage)"
+    params: dict = {"stage_order": stages}
+    if d is None:
+        prj = "prj AS (SELECT * FROM projects)"
+        evt_filter = "true"
+    else:
+        params["as_of"] = d
+        prj = """prj AS (
+            SELECT * REPLACE (
+                CASE WHEN status <> 'open' AND (closed_at <= $as_of OR (closed_at IS NULL AND as_of <= $as_of))
+                     THEN status ELSE 'open' END AS status,
+                CASE WHEN closed_at <= $as_of THEN closed_at END AS closed_at)
+            FROM (SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $as_of) DESC,
+                         CASE WHEN as_of <= $as_of THEN as_of END DESC, as_of ASC, load_id DESC) AS _version
+                  FROM project_versions)
+            WHERE _version = 1 AND (created_at IS NULL OR created_at <= $as_of))"""
+        evt_filter = "e.entered_at <= $as_of"
+    rank = "CASE source WHEN 'history' THEN 1 WHEN 'columns' THEN 2 WHEN 'snapshot' THEN 3 ELSE 9 END"
+    sql = f"""WITH {prj},
+        evt_ranked AS (
+            SELECT e.project_id, e.stage, e.entered_at, {rank} AS _rank,
+                   min({rank}) OVER (PARTITION BY e.project_id) AS _best
+            FROM stage_events e SEMI JOIN prj ON prj.project_id = e.project_id
+            WHERE {evt_filter}),
+        evt AS (
+            SELECT project_id, stage, entered_at,
+                   row_number() OVER (PARTITION BY project_id ORDER BY entered_at, {order}) AS seq
+            FROM (SELECT DISTINCT project_id, stage, entered_at FROM evt_ranked
+                  WHERE _rank = _best OR _rank = 9)),
+        evt_runs AS (
+            SELECT *, lag(stage) OVER (PARTITION BY project_id ORDER BY seq) AS _previous FROM evt),
+        visits AS (
+            SELECT project_id, stage, entered_at,
+                   lead(entered_at) OVER (PARTITION BY project_id ORDER BY seq) AS left_at,
+                   row_number() OVER (PARTITION BY project_id ORDER BY seq) AS seq,
+                   _previous IS NOT NULL AND list_position($stage_order, _previous) > {order} AS backward
+            FROM evt_runs WHERE _previous IS DISTINCT FROM stage)"""
+    return Scope(sql, params)
+
+
+def check_dimension(con: duckdb.DuckDBPyConnection, by: str | None, metric: str) -> str | None:
+    """Validate ``--by``: a dimension column of projects that some loaded export provided."""
+    if by is None:
+        return None
+    by = by.strip().lower()
+    if by not in DIMENSIONS:
+        raise InputError(f"--by {by!r} is not a dimension; use one of: {', '.join(DIMENSIONS)}")
+    require_column(con, by, metric)
+    return by
+
+
+def require_column(con: duckdb.DuckDBPyConnection, column: str, metric: str, *, why: str = "") -> None:
+    """Raise :class:`MissingColumnError` when no loaded project has a value in ``column``
+    (channel is exempt from emptiness: NULL there means direct, so it needs only a loaded column)."""
+    if column == "channel":
+        has = con.execute("SELECT count(*) FROM load_log WHERE table_name = 'projects' "
+                          "AND json_extract_string(options, '$.columns') LIKE '%\"channel\"%'").fetchone()[0]
+        has = has or con.execute("SELECT count(channel) FROM projects").fetchone()[0]
+    else:
+        has = con.execute(f"SELECT count({ident(column)}) FROM projects").fetchone()[0]
+    if not has:
+        hint = HEADER_HINTS.get(column, column)
+        raise MissingColumnError(
+            f"{metric} needs the column '{column}'{' ' + why if why else ''}, and no loaded export has it: "
+            f"load a projects export with a '{hint}' column, or name the export's column in a mapping file "
+            f"([columns] {column} = \"<header>\"); see docs/data-format.md", column=column)
+
+
+def wilson(successes, trials, confidence: float = 0.95) -> tuple[pd.Series, pd.Series]:
+    """Wilson score interval for a binomial proportion, elementwise; NaN where trials == 0.
+
+    >>> low, high = wilson(pd.Series([7]), pd.Series([10]))
+    >>> round(float(low[0]), 4), round(float(high[0]), 4)
+    (0.3968, 0.8922)
+    """
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    k = pd.Series(successes, dtype="float64")
+    n = pd.Series(trials, dtype="float64")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5)
+    low = (centre - half).where(n > 0)
+    high = (centre + half).where(n > 0)
+    return low.clip(lower=0.0), high.clip(upper=1.0)
+
+
+def period_filter(column: str, period: Period) -> tuple[str, dict]:
+    """SQL (and params) for ``column`` within ``period`` (half-open); ``all`` keeps everything."""
+    if period.grain == "all":
+        return "true", {}
+    return f"({column} >= $p_start AND {column} < $p_end)", {"p_start": period.start, "p_end": period.end}
+
+
+def finish(df: pd.DataFrame, *, metric: str, period: Period, as_of: date | None, by: str | None,
+           denominator: str, options: dict | None = None) -> pd.DataFrame:
+    """Attach what a reader needs to trust the numbers: ``df.attrs`` holds the metric, period,
+    as-of date, breakdown, the denominator in words and the options in force."""
+    df.attrs.update({"metric": metric, "period": str(period), "as_of": as_of.isoformat() if as_of else None,
+                     "by": by, "denominator": denominator, "options": options or {}})
+    return df
+
+
+def is_nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+__all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "period_filter", "finish",
+           "as_date", "period_of", "DIMENSIONS", "sql_literal"]
+
+
+def data_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest date anywhere in the data (created, closed, stage entered, activity, document)."""
+    return con.execute("""SELECT greatest((SELECT max(greatest(created_at, closed_at, initiated_at)) FROM projects),
+                                          (SELECT max(entered_at) FROM stage_events),
+                                          (SELECT max(date) FROM activities),
+                                          (SELECT max(date) FROM documents))""").fetchone()[0]
+
+
+def state_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | None) -> date | None:
+    """The day on which a *state* metric (stalled, pipeline, open compliance) looks at the data:
+    ``as_of`` if given; else the period's last day, or the latest data date if that is earlier or
+    the period is ``all``. Never "today": a report of a past period is the same whenever it runs."""
+    if as_of is not None:
+        return as_of
+    latest = data_date(con)
+    if p_last := (period.end and period.last_day):
+        return min(p_last, latest) if latest else p_last
+    return latest
