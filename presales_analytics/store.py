@@ -58,6 +58,7 @@ def _open(path: str, read_only: bool, config: Config, wait_seconds: float) -> du
                     f"waited {wait_seconds:.0f} s. Try again when it has finished.") from exc
             time.sleep(0.5)
     con.execute("SET TimeZone = $tz", {"tz": config.time_zone})
+    con.execute("SET enable_progress_bar = false")  # its output would land in reports and CSV
     return con
 
 

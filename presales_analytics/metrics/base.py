@@ -10,9 +10,12 @@ everywhere:
   version known only after D) is open, with no closed date. Without ``as_of``: the ``projects`` table.
 - ``evt``: the stage events entered on or before D, from the best source each project has
   (history, then wide columns, then snapshots), plus the inferred ones; one row per (project, stage,
-  date), with ``seq`` ordering a project's events (by date, then by the stage model's order).
-- ``visits``: a project's successive stays: ``stage``, ``entered_at``, ``left_at`` (the next event's
-  date; NULL while the stay is open on D), ``seq``, ``backward`` (a move back from a later stage).
+  date) (ingest stores no duplicates), with ``seq`` ordering a project's events (by date, then by the
+  stage model's order).
+- ``visits``: a project's successive visits to stages: ``stage``, ``entered_at``, ``left_at`` (the next
+  event's date; NULL while the visit is open on D), ``seq``, ``backward`` (a move back from a later
+  stage). An event repeating the stage before it starts a new visit of the same stage; the stay (the sum
+  of a project's visits to a stage) is the same either way.
 
 All SQL binds its values; only configuration keys (stage names from the operator's own
 configuration) and column names validated against the schema are written into SQL text.
@@ -75,46 +78,48 @@ class Scope:
 
 
 def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Config) -> Scope:
-    """The CTEs of the module docstring, for the data as known at ``as_of`` (None: all data)."""
+    """The CTEs of the module docstring, for the data as known at ``as_of`` (None: all data).
+
+    Built for speed at millions of events: the stage history is sorted once per project (one window
+    pass gives ``seq``, ``left_at`` and ``backward``); the per-project choice of source is skipped when
+    the store holds one source only; versions are ranked only when earlier versions exist."""
     d = as_date(as_of)
     stages = config.stage_keys
     order = "list_position($stage_order, stage)"
     params: dict = {"stage_order": stages}
     if d is None:
         prj = "prj AS (SELECT * FROM projects)"
-        evt_filter = "true"
+        evt_filter, evt_join = "true", ""
     else:
         params["as_of"] = d
-        prj = """prj AS (
-            SELECT * REPLACE (
-                CASE WHEN status <> 'open' AND (closed_at <= $as_of OR (closed_at IS NULL AND as_of <= $as_of))
-                     THEN status ELSE 'open' END AS status,
-                CASE WHEN closed_at <= $as_of THEN closed_at END AS closed_at)
-            FROM (SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $as_of) DESC,
+        versioned = con.execute("SELECT count(*) FROM project_snapshots").fetchone()[0] > 0
+        source = ("""(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $as_of) DESC,
                          CASE WHEN as_of <= $as_of THEN as_of END DESC, as_of ASC, load_id DESC) AS _version
-                  FROM project_versions)
-            WHERE _version = 1 AND (created_at IS NULL OR created_at <= $as_of))"""
-        evt_filter = "e.entered_at <= $as_of"
+                      FROM project_versions) WHERE _version = 1)""" if versioned else "projects")
+        prj = f"""prj AS (
+            SELECT * EXCLUDE (_v_status, _v_closed),
+                   CASE WHEN _v_status <> 'open' AND (_v_closed <= $as_of OR (_v_closed IS NULL AND as_of <= $as_of))
+                        THEN _v_status ELSE 'open' END AS status,
+                   CASE WHEN _v_closed <= $as_of THEN _v_closed END AS closed_at
+            FROM (SELECT * RENAME (status AS _v_status, closed_at AS _v_closed) FROM {source})
+            WHERE created_at IS NULL OR created_at <= $as_of)"""
+        evt_filter, evt_join = "e.entered_at <= $as_of", "SEMI JOIN prj ON prj.project_id = e.project_id"
     rank = "CASE source WHEN 'history' THEN 1 WHEN 'columns' THEN 2 WHEN 'snapshot' THEN 3 ELSE 9 END"
+    sources = con.execute("SELECT count(DISTINCT source) FROM stage_events WHERE source <> 'inferred'").fetchone()[0]
+    best = f"min({rank}) OVER (PARTITION BY e.project_id)" if sources > 1 else rank
     sql = f"""WITH {prj},
         evt_ranked AS (
-            SELECT e.project_id, e.stage, e.entered_at, {rank} AS _rank,
-                   min({rank}) OVER (PARTITION BY e.project_id) AS _best
-            FROM stage_events e SEMI JOIN prj ON prj.project_id = e.project_id
+            SELECT e.project_id, e.stage, e.entered_at, {rank} AS _rank, {best} AS _best
+            FROM stage_events e {evt_join}
             WHERE {evt_filter}),
-        evt AS (
-            SELECT project_id, stage, entered_at,
-                   row_number() OVER (PARTITION BY project_id ORDER BY entered_at, {order}) AS seq
-            FROM (SELECT DISTINCT project_id, stage, entered_at FROM evt_ranked
-                  WHERE _rank = _best OR _rank = 9)),
-        evt_runs AS (
-            SELECT *, lag(stage) OVER (PARTITION BY project_id ORDER BY seq) AS _previous FROM evt),
         visits AS (
             SELECT project_id, stage, entered_at,
-                   lead(entered_at) OVER (PARTITION BY project_id ORDER BY seq) AS left_at,
-                   row_number() OVER (PARTITION BY project_id ORDER BY seq) AS seq,
-                   _previous IS NOT NULL AND list_position($stage_order, _previous) > {order} AS backward
-            FROM evt_runs WHERE _previous IS DISTINCT FROM stage)"""
+                   lead(entered_at) OVER w AS left_at,
+                   row_number() OVER w AS seq,
+                   coalesce(list_position($stage_order, lag(stage) OVER w) > {order}, false) AS backward
+            FROM evt_ranked WHERE _rank = _best OR _rank = 9
+            WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, {order})),
+        evt AS (SELECT project_id, stage, entered_at, seq FROM visits)"""
     return Scope(sql, params)
 
 
@@ -191,9 +196,11 @@ __all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "per
 
 
 def data_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The latest date anywhere in the data (created, closed, stage entered, activity, document)."""
+    """The latest date anywhere in the data (created, closed, stage entered, activity, document, or the
+    date of a snapshot export loaded with ``--as-of``)."""
     return con.execute("""SELECT greatest((SELECT max(greatest(created_at, closed_at, initiated_at)) FROM projects),
                                           (SELECT max(entered_at) FROM stage_events),
+                                          (SELECT max(as_of) FROM project_versions WHERE as_of_declared),
                                           (SELECT max(date) FROM activities),
                                           (SELECT max(date) FROM documents))""").fetchone()[0]
 
