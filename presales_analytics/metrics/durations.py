@@ -1,0 +1,228 @@
+"""阶段停留时长 time in stage, and 成交周期 cycle time (created → closed), per stage / outcome.
+
+Quantiles are DuckDB's ``quantile_cont`` (linear interpolation between the two nearest order
+statistics, numpy's default "linear" method): the median of 10, 20, 40, 50 days is 30.0 days.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from ..config import Config, load_config
+from ..errors import InputError
+from ..ingest.values import ident
+from ..periods import Period
+from .base import as_date, check_dimension, finish, period_filter, period_of, require_column, scope, state_date
+
+STAGE_COLUMNS = ["stage", "stage_zh", "projects", "median_days", "p75_days", "p90_days", "mean_days",
+                 "open_now", "regressions"]
+CYCLE_COLUMNS = ["outcome", "projects", "median_days", "p75_days", "mean_days"]
+
+#: SQL: project ``p`` of ``prj`` is open on the state date ``$sd`` (open now, or closed after it).
+OPEN_ON_SD = "(p.status = 'open' OR coalesce(p.closed_at > $sd, false))"
+
+
+def flag(value: bool | str | int | None, name: str) -> bool:
+    """An on/off option as given in Python or on the command line (``-o kaplan_meier=true``)."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "y", "是"):
+        return True
+    if text in ("0", "false", "no", "off", "n", "否", ""):
+        return False
+    raise InputError(f"option {name}={value!r} must be true or false")
+
+
+def per_dimension_stage(con: duckdb.DuckDBPyConnection, by: str | None, metric: str) -> str | None:
+    """``--by`` for metrics whose rows are already one per stage: any dimension but ``stage``."""
+    by = check_dimension(con, by, metric)
+    if by == "stage":
+        raise InputError(f"--by stage: {metric} already has one row per stage; "
+                         "break it down by another dimension (director, region, channel …)")
+    return by
+
+
+def quantile_part(lists: list, i: int) -> list[float | None]:
+    """Element ``i`` of each ``quantile_cont(x, [..])`` result (a list, or NULL over no rows)."""
+    return [None if x is None or not hasattr(x, "__len__") else x[i] for x in lists]
+
+
+def order_rows(df: pd.DataFrame, by: str | None, key: str, order: list[str]) -> pd.DataFrame:
+    """Rows in ``order`` of ``key`` (the stage model, the outcomes), within each ``by`` value
+    (sorted, missing last); a ``by`` value present in the data gets every ``key`` value."""
+    if by:
+        values = sorted(df[by].dropna().unique().tolist())
+        if df[by].isna().any():
+            values.append(None)
+        full = pd.DataFrame([(v, k) for v in values for k in order], columns=[by, key])
+        df = full.merge(df, on=[by, key], how="left", sort=False)
+    else:
+        df = pd.DataFrame({key: order}).merge(df, on=key, how="left", sort=False)
+    return df.reset_index(drop=True)
+
+
+def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
+                    as_of: date | str | None = None, config: Config | None = None,
+                    kaplan_meier: bool | str = False) -> pd.DataFrame:
+    """Time in stage (阶段停留时长) per working stage, in the stage model's order; with ``by``, per
+    (``by`` value, stage).
+
+    A project's *stay* in a stage is the SUM of its visits to it (a visit ends when the next stage is
+    entered), so a stage re-entered after a move back counts once, with all its days.
+
+    Columns: ``stage`` (key), ``stage_zh`` (label); ``projects`` — the denominator: finished stays,
+    i.e. projects with no visit to the stage still open whose last visit ended in the period;
+    ``median_days``, ``p75_days``, ``p90_days``, ``mean_days`` — over those finished stays, in days
+    (``quantile_cont``: linear interpolation); ``open_now`` — projects in the stage on the state date
+    (as-of, else the period's last day capped at the latest data date), open projects only: censored
+    stays, never counted as finished and never dropped; ``regressions`` — entries into the stage, in
+    the period, that were moves back from a later stage (counts).
+    With ``kaplan_meier=True``: ``km_median_days``, the Kaplan-Meier (product-limit) median of the
+    stays, finished ones as events and the open ones as censored at their days so far on the state date
+    (first duration at which the survival estimate falls to 0.5 or below; NaN if it never does).
+
+    A stay still open whose project is closed without a closing event (unknown end) is neither
+    finished nor open; ``df.attrs["unknown_end"]`` counts them.
+
+    >>> import presales_analytics as pa
+    >>> con = pa.connect(":memory:")
+    >>> stage_durations(con)[["stage", "projects"]].head(2).to_dict("records")
+    [{'stage': 'lead', 'projects': 0}, {'stage': 'qualified', 'projects': 0}]
+    """
+    config = config or load_config()
+    p = period_of(period)
+    d = as_date(as_of)
+    km = flag(kaplan_meier, "kaplan_meier")
+    by = per_dimension_stage(con, by, "stage-durations")
+    sd = state_date(con, p, d)
+    s = scope(con, d, config)
+    working = config.working_stages
+    entered_in, params = period_filter("v.entered_at", p)
+    ended_in, _ = period_filter("s.last_left", p)
+    params.update({"sd": sd, "working": working})
+    group = f"{ident(by)}, " if by else ""
+    if by:      # the breakdown needs the join; without it a semi-join on the open projects is cheaper
+        join = f"JOIN (SELECT project_id, {ident(by)}, {OPEN_ON_SD} AS _open FROM prj p) p USING (project_id)"
+        open_p = "p._open"
+    else:
+        join, open_p = "", f"s.project_id IN (SELECT project_id FROM prj p WHERE {OPEN_ON_SD})"
+    # days in the stage so far on the state date: only the Kaplan-Meier estimate needs them
+    at_sd = ("CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at) FILTER (v.entered_at <= $sd) AS BIGINT)"
+             if km else "NULL")
+    body = f"""
+        , per_ps AS (
+            SELECT v.project_id, v.stage,
+                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
+                   max(v.left_at) AS last_left,
+                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
+                   bool_or(v.entered_at <= $sd AND (v.left_at IS NULL OR v.left_at > $sd)) AS in_stage,
+                   {at_sd} AS days_at_sd,
+                   count(*) FILTER (v.backward AND {entered_in}) AS regressions
+            FROM visits v WHERE list_contains($working, v.stage)
+            GROUP BY v.project_id, v.stage),
+        stays_open AS (
+            SELECT s.*, {f"p.{ident(by)}, " if by else ""}{open_p} AS open_p
+            FROM per_ps s {join}),
+        stays AS {"MATERIALIZED" if km else ""} (
+            SELECT {group} stage, days, days_at_sd, regressions,
+                   open_visits = 0 AND {ended_in} AS finished,
+                   coalesce(in_stage, false) AND open_p AS censored,
+                   coalesce(in_stage, false) AND NOT open_p AND open_visits > 0 AS unknown_end
+            FROM stays_open s),
+        summary AS (
+            SELECT {group} stage,
+                   CAST(count(*) FILTER (finished) AS BIGINT) AS projects,
+                   quantile_cont(days, [0.5, 0.75, 0.9]) FILTER (finished) AS q,
+                   CAST(avg(days) FILTER (finished) AS DOUBLE) AS mean_days,
+                   CAST(count(*) FILTER (censored) AS BIGINT) AS open_now,
+                   CAST(sum(regressions) AS BIGINT) AS regressions,
+                   CAST(count(*) FILTER (unknown_end) AS BIGINT) AS unknown_end
+            FROM stays GROUP BY ALL)"""
+    if km:
+        part = f"PARTITION BY {group} stage"
+        body += f""",
+        km_counts AS (
+            SELECT {group} stage, CASE WHEN finished THEN days ELSE days_at_sd END AS t,
+                   count(*) FILTER (finished) AS d, count(*) AS n
+            FROM stays WHERE finished OR censored GROUP BY ALL),
+        km_risk AS (
+            SELECT *, sum(n) OVER ({part} ORDER BY t DESC) AS at_risk FROM km_counts),
+        km_surv AS (
+            SELECT *, product(1 - d / at_risk) OVER ({part} ORDER BY t) AS surv FROM km_risk),
+        km_median AS (
+            SELECT {group} stage, CAST(min(t) FILTER (surv <= 0.5 + 1e-9) AS DOUBLE) AS km_median_days
+            FROM km_surv GROUP BY ALL)
+        SELECT m.*, k.km_median_days FROM summary m LEFT JOIN km_median k
+            ON k.stage = m.stage {f"AND k.{ident(by)} IS NOT DISTINCT FROM m.{ident(by)}" if by else ""}"""
+    else:
+        body += "\n        SELECT * FROM summary"
+    # the scope's CTE list ends with visits; the body continues it
+    df = con.execute(f"{s.sql}\n{body}", {**s.params, **params}).df()
+    unknown = int(df["unknown_end"].sum()) if len(df) else 0
+    q = df["q"].tolist()
+    df = df.drop(columns=["q", "unknown_end"]).assign(
+        median_days=quantile_part(q, 0), p75_days=quantile_part(q, 1), p90_days=quantile_part(q, 2))
+    df = order_rows(df, by, "stage", working)
+    for col in ("projects", "open_now", "regressions"):
+        df[col] = df[col].fillna(0).astype("int64")
+    for col in ("median_days", "p75_days", "p90_days", "mean_days") + (("km_median_days",) if km else ()):
+        df[col] = df[col].astype("float64")
+    df["stage_zh"] = [config.stage_label(k, "zh") for k in df["stage"]]
+    df = df[([by] if by else []) + STAGE_COLUMNS + (["km_median_days"] if km else [])]
+    df = finish(df, metric="stage-durations", period=p, as_of=d, by=by,
+                denominator=f"projects = finished stays (no visit open) whose last visit ended in {p}; "
+                            f"open_now = open projects in the stage on {sd} (censored, not in the statistics)",
+                options={"kaplan_meier": km, "state_date": sd.isoformat() if sd else None,
+                         "quantile": "quantile_cont (linear interpolation)"})
+    df.attrs["unknown_end"] = unknown
+    return df
+
+
+def cycle_time(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
+               as_of: date | str | None = None, config: Config | None = None) -> pd.DataFrame:
+    """Cycle time (成交周期): days from created to closed, for the projects closed in the period,
+    per outcome (won, lost, abandoned, in the stage model's order); with ``by``, per (``by`` value,
+    outcome).
+
+    Columns: ``outcome``; ``projects`` — the denominator: projects closed in the period with that
+    outcome and a created date; ``median_days``, ``p75_days``, ``mean_days`` over them, in days
+    (``quantile_cont``: linear interpolation). Closed projects without a created date are left out and
+    counted in ``df.attrs["without_created"]``.
+
+    Needs the columns ``created_at`` and ``closed_at``.
+    """
+    config = config or load_config()
+    p = period_of(period)
+    d = as_date(as_of)
+    by = check_dimension(con, by, "cycle-time")
+    require_column(con, "created_at", "cycle-time", why="to start the cycle")
+    require_column(con, "closed_at", "cycle-time", why="to end the cycle")
+    s = scope(con, d, config)
+    where, params = period_filter("closed_at", p)
+    dim = f"{ident(by)} AS {ident(by)}, " if by else ""
+    df = s.query(con, f"""
+        SELECT {dim} status AS outcome,
+               CAST(count(created_at) AS BIGINT) AS projects,
+               quantile_cont(closed_at - created_at, [0.5, 0.75]) AS q,
+               CAST(avg(closed_at - created_at) AS DOUBLE) AS mean_days,
+               CAST(count(*) - count(created_at) AS BIGINT) AS without_created
+        FROM prj WHERE status <> 'open' AND closed_at IS NOT NULL AND {where}
+        GROUP BY ALL""", params)
+    without = int(df["without_created"].sum()) if len(df) else 0
+    q = df["q"].tolist()
+    df = df.drop(columns=["q", "without_created"]).assign(
+        median_days=quantile_part(q, 0), p75_days=quantile_part(q, 1))
+    df = order_rows(df, by, "outcome", config.terminal_stages)
+    df["projects"] = df["projects"].fillna(0).astype("int64")
+    for col in ("median_days", "p75_days", "mean_days"):
+        df[col] = df[col].astype("float64")
+    df = df[([by] if by else []) + CYCLE_COLUMNS]
+    df = finish(df, metric="cycle-time", period=p, as_of=d, by=by,
+                denominator=f"projects closed in {p} with that outcome and a created date",
+                options={"quantile": "quantile_cont (linear interpolation)"})
+    df.attrs["without_created"] = without
+    return df
