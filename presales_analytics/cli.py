@@ -290,6 +290,9 @@ def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate
         _fail(exc, 3)
     except TypeError as exc:
         _fail(InputError(f"{name}: {exc}"), 2)
+    for column in df.columns:            # dates as dates (2026-09-05), not midnight timestamps
+        if df[column].dtype.kind == "M":
+            df[column] = df[column].dt.strftime("%Y-%m-%d")
     if fmt == "csv":
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
     elif fmt == "json":
