@@ -19,11 +19,16 @@ everywhere:
 
 All SQL binds its values; only configuration keys (stage names from the operator's own
 configuration) and column names validated against the schema are written into SQL text.
+
+``visits`` is computed once per connection, as-of date and data version and kept in a TEMP table
+(see :class:`Scope`): the metrics stay pure in what they return, and a report that computes ten of
+them sorts the stage history once.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -67,14 +72,30 @@ def period_of(period: Period | str | None) -> Period:
 
 @dataclass(frozen=True)
 class Scope:
-    """The SQL prefix (``WITH prj AS …, evt AS …, visits AS …``) and its bound parameters."""
+    """The SQL prefix (``WITH prj AS …, evt AS …, visits AS …``) and its bound parameters.
+
+    The visits are sorted once per connection, as-of date and data version, into a TEMP table
+    (allowed on read-only connections too), the first time a query uses ``visits`` or ``evt``: the
+    metrics of one report share one pass over millions of events."""
 
     sql: str
     params: dict
+    visits_table: str = ""
+    visits_sql: str = ""
 
     def query(self, con: duckdb.DuckDBPyConnection, body: str, params: dict | None = None) -> pd.DataFrame:
         """Run ``body`` (a SELECT that may use prj, evt and visits) and return a small DataFrame."""
-        return con.execute(f"{self.sql}\n{body}", {**self.params, **(params or {})}).df()
+        if self.visits_table and re.search(r"\b(visits|evt)\b", body):
+            self.ensure_visits(con)
+        sql = f"{self.sql}\n{body}"
+        return con.execute(sql, used_params(sql, {**self.params, **(params or {})})).df()
+
+    def ensure_visits(self, con: duckdb.DuckDBPyConnection) -> None:
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $n",
+                             {"n": self.visits_table}).fetchone()[0]
+        if not exists:
+            statement = f"CREATE TEMP TABLE {self.visits_table} AS {self.visits_sql}"
+            con.execute(statement, used_params(statement, self.params))
 
 
 def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Config) -> Scope:
@@ -107,20 +128,43 @@ def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Conf
     rank = "CASE source WHEN 'history' THEN 1 WHEN 'columns' THEN 2 WHEN 'snapshot' THEN 3 ELSE 9 END"
     sources = con.execute("SELECT count(DISTINCT source) FROM stage_events WHERE source <> 'inferred'").fetchone()[0]
     best = f"min({rank}) OVER (PARTITION BY e.project_id)" if sources > 1 else rank
-    sql = f"""WITH {prj},
+    head = f"""WITH {prj},
         evt_ranked AS (
             SELECT e.project_id, e.stage, e.entered_at, {rank} AS _rank, {best} AS _best
             FROM stage_events e {evt_join}
-            WHERE {evt_filter}),
-        visits AS (
-            SELECT project_id, stage, entered_at,
+            WHERE {evt_filter})"""
+    visits = f"""SELECT project_id, stage, entered_at,
                    lead(entered_at) OVER w AS left_at,
                    row_number() OVER w AS seq,
                    coalesce(list_position($stage_order, lag(stage) OVER w) > {order}, false) AS backward
             FROM evt_ranked WHERE _rank = _best OR _rank = 9
-            WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, {order})),
+            WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, {order})"""
+    cached = _visits_table_name(con, key=(d, tuple(stages)))
+    sql = f"""{head},
+        visits AS (SELECT * FROM {cached}),
         evt AS (SELECT project_id, stage, entered_at, seq FROM visits)"""
-    return Scope(sql, params)
+    return Scope(sql, params, visits_table=cached, visits_sql=f"{head}\n{visits}")
+
+
+def used_params(sql: str, params: dict) -> dict:
+    """The parameters ``sql`` refers to (DuckDB refuses named parameters a statement does not use)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
+
+
+def _data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever a load (or any change of the canonical tables' sizes) changes the data."""
+    return con.execute("""SELECT (SELECT coalesce(max(load_id), 0) FROM load_log), (SELECT count(*) FROM load_log),
+                                 (SELECT count(*) FROM projects), (SELECT count(*) FROM project_snapshots),
+                                 (SELECT count(*) FROM stage_events)""").fetchone()
+
+
+def _visits_table_name(con: duckdb.DuckDBPyConnection, *, key: tuple) -> str:
+    """The name of the TEMP table that caches the visits for an as-of date, stage model and data
+    version (a new load changes the version, and with it the table used)."""
+    import hashlib
+
+    digest = hashlib.sha256(repr((key, _data_version(con))).encode()).hexdigest()[:16]
+    return f"_presales_visits_{digest}"
 
 
 def check_dimension(con: duckdb.DuckDBPyConnection, by: str | None, metric: str) -> str | None:
@@ -215,3 +259,24 @@ def state_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | Non
     if p_last := (period.end and period.last_day):
         return min(p_last, latest) if latest else p_last
     return latest
+
+
+_MEMO: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict]" = None  # set below
+
+
+def memoized(con: duckdb.DuckDBPyConnection, name: str, key: tuple, config: Config, compute) -> pd.DataFrame:
+    """``compute()``'s DataFrame, remembered for this connection, data version and configuration, so
+    that a metric other metrics build on (stalled projects: the scorecard and compliance use them) is
+    computed once per report. The memory goes with the connection; a new load changes the version."""
+    import json
+
+    cache = _MEMO.setdefault(con, {})
+    full = (name, key, _data_version(con), json.dumps(config.raw, sort_keys=True, default=str))
+    if full not in cache:
+        cache[full] = compute()
+    return cache[full].copy()
+
+
+import weakref  # noqa: E402
+
+_MEMO = weakref.WeakKeyDictionary()

@@ -161,7 +161,7 @@ def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None 
     else:
         body += "\n        SELECT * FROM summary"
     # the scope's CTE list ends with visits; the body continues it
-    df = con.execute(f"{s.sql}\n{body}", {**s.params, **params}).df()
+    df = s.query(con, body, params)
     unknown = int(df["unknown_end"].sum()) if len(df) else 0
     q = df["q"].tolist()
     df = df.drop(columns=["q", "unknown_end"]).assign(

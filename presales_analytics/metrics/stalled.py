@@ -12,7 +12,7 @@ from ..config import Config, load_config
 from ..errors import InputError
 from ..ingest.values import ident
 from ..periods import Period
-from .base import as_date, check_dimension, finish, period_of, scope, state_date
+from .base import as_date, check_dimension, finish, memoized, period_of, scope, state_date
 from .durations import OPEN_ON_SD
 
 COLUMNS = ["project_id", "name", "director", "grade", "stage", "entered_at", "days_in_stage", "limit_days",
@@ -70,6 +70,10 @@ def stalled(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, 
     config = config or load_config()
     p = period_of(period)
     d = as_date(as_of)
+    return memoized(con, "stalled", (str(p), d, by), config, lambda: _stalled(con, p, by, d, config))
+
+
+def _stalled(con, p, by, d, config) -> pd.DataFrame:
     by = check_dimension(con, by, "stalled")
     sd = state_date(con, p, d)
     limits = stall_limits(config)
