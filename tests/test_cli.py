@@ -56,7 +56,7 @@ def test_validate_writes_nothing(tmp_path):
 
 
 def test_every_command_has_help_with_an_example(tmp_path):
-    for command in ("load", "validate", "demo"):
+    for command in ("load", "validate", "demo", "metrics"):
         r = presales(command, "--help", cwd=tmp_path)
         assert r.returncode == 0 and "Example" in r.stdout and f"presales {command}" in r.stdout
 
@@ -87,3 +87,36 @@ def test_demo_refuses_a_database_holding_other_loads(tmp_path):
     assert presales("load", str(f), cwd=tmp_path).returncode == 0
     r = presales("demo", "--export-date", "2026-11-27", cwd=tmp_path)
     assert r.returncode == 2 and "--db" in r.stderr
+
+
+def test_metrics_command_formats_and_errors(tmp_path):
+    f = write_csv(tmp_path / "p.csv", [["项目编号", "项目总监", "阶段", "状态", "创建日期", "结束日期"],
+                                       ["P1", "张伟", "谈判", "赢单", "2026-01-05", "2026-08-01"],
+                                       ["P2", "张伟", "投标", "丢单", "2026-02-05", "2026-09-01"],
+                                       ["P3", "李娜", "投标", "进行中", "2026-03-05", ""]])
+    assert presales("load", str(f), "--db", "m.duckdb", cwd=tmp_path).returncode == 0
+    r = presales("metrics", "win-rate", "--period", "2026-Q3", "--by", "director", "--format", "csv",
+                 "--db", "m.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("director,won,lost,abandoned,closed,win_rate,win_rate_low")
+    assert r.stdout.splitlines()[1].startswith("张伟,1,1,0,2,0.5,")
+    r = presales("metrics", "win-rate", "-p", "2026-Q3", "--db", "m.duckdb", cwd=tmp_path)
+    assert r.returncode == 0 and "denominator: closed = won + lost + abandoned" in r.stdout
+    r = presales("metrics", "stalled", "--format", "json", "--as-of", "2026-09-30", "--db", "m.duckdb", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip().startswith("[")
+    r = presales("metrics", "channels", "--db", "m.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "'channel'" in r.stderr and "mapping file" in r.stderr
+    r = presales("metrics", "nonsense", "--db", "m.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown metric" in r.stderr
+    r = presales("metrics", "win-rate", "--period", "2026-Q5", "--db", "m.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "2026-Q5" in r.stderr
+
+
+def test_config_show_prints_the_effective_configuration(tmp_path):
+    (tmp_path / "presales.toml").write_text('time_zone = "UTC"\n[metrics]\nsmall_sample = 5\n', encoding="utf-8")
+    r = presales("config", "show", cwd=tmp_path)
+    assert r.returncode == 0
+    import tomllib
+    cfg = tomllib.loads(r.stdout.split("\n", 1)[1])
+    assert cfg["time_zone"] == "UTC" and cfg["metrics"]["small_sample"] == 5
+    assert cfg["metrics"]["confidence"] == 0.95 and len(cfg["stages"]) == 9
