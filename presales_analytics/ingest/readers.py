@@ -1,5 +1,8 @@
 """Read an export file into a DuckDB staging table of raw text (the first step of ingest).
 
+(:func:`open_raw` is the loader's entry: it stages like :func:`read_raw`, except that a UTF-8 CSV
+is not staged at all but read in place by the statement that checks it, see :class:`CsvScan`.)
+
 :func:`read_raw` turns a CSV, XLSX, Parquet or JSON file into a TEMP table with one
 ``VARCHAR`` column per file column, named exactly as the (whitespace-trimmed) header, plus
 ``_row BIGINT``: the row as a person sees it in the file (CSV/XLSX: the header is row 1, so
@@ -45,7 +48,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -53,7 +56,8 @@ import duckdb
 
 from presales_analytics.errors import InputError
 
-__all__ = ["RawTable", "read_raw", "FORMATS_BY_SUFFIX", "ENCODING_ALIASES"]
+__all__ = ["RawTable", "read_raw", "RawSource", "CsvScan", "NeedsStaging", "open_raw",
+           "insertion_order_preserved", "FORMATS_BY_SUFFIX", "ENCODING_ALIASES"]
 
 #: File name suffix (lower case) -> format read.
 FORMATS_BY_SUFFIX: dict[str, str] = {
@@ -85,6 +89,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _UTF8 = ("utf-8", "utf-8-sig")
+_MIXED_NEWLINES = ("mixes line endings (\\r\\n and \\n), which DuckDB cannot read; re-save it with one "
+                   "kind of line ending (e.g. open and save it again in Excel or a text editor)")
 _HOW_TO_SET_ENCODING = ("say which encoding it uses with --encoding (or `encoding = \"...\"` "
                         "under [source] in the mapping file), e.g. gb18030, utf-8, utf-16")
 
@@ -149,6 +155,250 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, ta
             if fmt == "xlsx":
                 return _read_xlsx(con, p, name, table, sheet)
             return _read_typed(con, p, name, table, fmt)
+
+
+# --------------------------------------------------------------------------- reading in place
+
+@dataclass
+class RawSource:
+    """An export ready to be read by one SQL statement (what :func:`open_raw` returns).
+
+    ``table``: the TEMP table it was staged in (text columns and ``_row``, as :func:`read_raw`
+    makes), or None when ``scan`` reads a UTF-8 CSV file straight into the caller's statement
+    (no staging table at all). :meth:`relation` gives the SQL to read it from either way.
+    ``columns``, ``file_format``, ``encoding``, ``sheet``: as :class:`RawTable`. ``rows``: data
+    rows, known once the file has been read in full (at once for a staged file).
+    """
+
+    columns: list[str]
+    file_format: str
+    encoding: str | None
+    sheet: str | None
+    table: str | None = None
+    rows: int | None = None
+    scan: CsvScan | None = None
+    path: str = ""
+    options: dict = field(default_factory=dict)   # read_raw's options for this file
+
+    def relation(self, numbered: bool = True) -> tuple[str, dict]:
+        """SQL of a from-item with one text column per header and ``_row``, and its named
+        parameters. For a direct CSV read, each call reads the file again and must be followed
+        by :meth:`CsvScan.check`; ``numbered=False`` leaves ``_row`` NULL there (see
+        :class:`CsvScan`: numbering rows makes DuckDB read the file with one thread)."""
+        if self.scan is None:
+            return _temp(self.table), {}
+        return self.scan.relation(numbered)
+
+    def staged(self, con: duckdb.DuckDBPyConnection, table: str) -> RawSource:
+        """This export staged in TEMP table ``table`` by :func:`read_raw` (a direct CSV read that
+        needs a re-read as GB18030 comes here; ``read_raw`` makes every decision again)."""
+        raw = read_raw(con, self.path, table=table, **self.options)
+        return RawSource(raw.columns, raw.file_format, raw.encoding, raw.sheet, raw.table, raw.rows,
+                         None, self.path, self.options)
+
+    def count_rows(self, con: duckdb.DuckDBPyConnection, table: str) -> RawSource:
+        """Read the file in full to count its rows (every column is read, so a bad line or bad
+        bytes anywhere are found as a staged read would find them); the source, with ``rows``."""
+        if self.rows is not None:
+            return self
+        sql, params = self.relation(numbered=False)
+        counts = ", ".join(f"count({_ident(c)})" for c in self.columns)
+        try:
+            with insertion_order_preserved(con):
+                try:
+                    rows = con.execute(f"SELECT count(*), {counts} FROM {sql}", params).fetchall()[0][0]
+                except duckdb.Error as e:
+                    raise self.scan.error(e) from None
+                self.scan.check(con)
+        except NeedsStaging:
+            return self.staged(con, table)
+        self.rows = int(rows)
+        return self
+
+
+class NeedsStaging(Exception):
+    """A direct CSV read found bytes that are not UTF-8 after a plain-ASCII first MiB: the file
+    must be read again through :func:`read_raw` (as GB18030), i.e. :meth:`RawSource.staged`."""
+
+
+class CsvScan:
+    """A UTF-8 CSV file read by DuckDB's parallel ``read_csv`` inside the caller's statement.
+
+    Staging a large export as a text table and then reading that table costs about as much as
+    parsing the file, so a UTF-8 CSV is not staged: :meth:`relation` gives a ``read_csv``
+    from-item (the dialect :func:`read_raw` would use, every value ``VARCHAR``, named parameters)
+    with ``_row``, the row number as :func:`read_raw` gives it (blank lines counted). Numbered
+    rows come from ``row_number() OVER ()`` right above the reader, which makes DuckDB run that
+    whole pipeline on one thread (and needs insertion order preserved:
+    :func:`insertion_order_preserved`); an unnumbered read (``_row`` NULL) runs on every thread.
+    After the statement the caller calls :meth:`check`, which raises :class:`InputError` for a
+    faulty line (or :class:`NeedsStaging`); an error DuckDB raises during the statement goes
+    through :meth:`error`. Faulty lines are found only in the columns a statement reads: read
+    them all.
+
+    Meant for a caller inside its own transaction (as the loader is): a read DuckDB aborts is
+    then an :class:`InputError`, exactly as :func:`read_raw` reports it there.
+    """
+
+    def __init__(self, p: Path, name: str, dialect: _Dialect, encoding: str, given: str,
+                 explicit: bool, head_ascii: bool):
+        self.path, self.name, self.dialect, self.encoding = p, name, dialect, encoding
+        self.given, self.explicit, self.head_ascii = given, explicit, head_ascii
+        self.first = dialect.skip + 2  # the header is line skip + 1
+        self._pending: list[tuple[str, str]] = []
+        self._blanks: list[int] | None = None
+
+    def blank_records(self) -> list[int]:
+        """0-based indexes, among the lines after the header, of the blank lines DuckDB skips
+        (looked for only when rows are numbered: unnumbered reads need none)."""
+        if self._blanks is None:
+            self._blanks = _blank_records(self.path, self.dialect.delim) if _has_blank_line(self.path) else []
+        return self._blanks
+
+    def relation(self, numbered: bool = True) -> tuple[str, dict]:
+        tag = uuid.uuid4().hex[:16]
+        rejects, scans = f"_presales_rejects_{tag}", f"_presales_scans_{tag}"
+        self._pending.append((rejects, scans))
+        k = f"csv_{tag}_"
+        params: dict = {k + "path": str(self.path), k + "skip": self.dialect.skip, k + "delim": self.dialect.delim,
+                        k + "columns": {c: "VARCHAR" for c in self.dialect.columns}, k + "rejects": rejects,
+                        k + "scans": scans, k + "first": self.first}
+        read = (f"read_csv(${k}path, auto_detect = false, header = true, skip = ${k}skip, delim = ${k}delim, "
+                f"quote = '\"', escape = '\"', columns = ${k}columns, strict_mode = true, null_padding = false, "
+                f"store_rejects = true, rejects_table = ${k}rejects, rejects_scan = ${k}scans, rejects_limit = 1000)")
+        if not numbered:
+            del params[k + "first"]
+            return f"(SELECT *, CAST(NULL AS BIGINT) AS _row FROM {read})", params
+        n = f"_n_{tag}"  # the record's index in the file (0-based), a name no header has
+        ordered = f"(SELECT *, row_number() OVER () - 1 AS {n} FROM {read})"
+        blanks = self.blank_records()
+        if not blanks:
+            return f"(SELECT * EXCLUDE ({n}), {n} + ${k}first AS _row FROM {ordered})", params
+        # The k-th blank line (0-based) comes before every record whose index >= blanks[k] - k.
+        th_shift: dict[int, int] = {}
+        for i, b in enumerate(blanks):
+            th_shift[b - i] = i + 1
+        params[k + "th"], params[k + "shift"] = list(th_shift), list(th_shift.values())
+        shifts = f"(SELECT unnest(CAST(${k}th AS BIGINT[])) AS th, unnest(CAST(${k}shift AS BIGINT[])) AS shift)"
+        return (f"(SELECT c.* EXCLUDE ({n}), c.{n} + ${k}first + coalesce(s.shift, 0) AS _row "
+                f"FROM {ordered} c ASOF LEFT JOIN {shifts} s ON c.{n} >= s.th)", params)
+
+    def check(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Raise for the first faulty line the statements since the last check found."""
+        pending, self._pending = self._pending, []
+        problem = None
+        for rejects, scans in pending:
+            try:
+                if problem is None:
+                    found = con.execute(
+                        f"SELECT line, error_type, error_message, csv_line FROM {_temp(rejects)} "
+                        "ORDER BY error_type = 'INVALID ENCODING' DESC, line LIMIT 1").fetchall()
+                    problem = found[0] if found else None
+            finally:
+                for t in (rejects, scans):
+                    con.execute(f"DROP TABLE IF EXISTS {_temp(t)}")
+        if problem is not None:
+            try:
+                _raise_rejected(*problem, name=self.name, delim=self.dialect.delim)
+            except _NotUtf8 as e:
+                raise self._not_utf8(e) from None
+
+    def error(self, exc: duckdb.Error) -> Exception:
+        """The exception to raise for an error DuckDB raised while a statement read this file:
+        an :class:`InputError` for a CSV problem (as :func:`read_raw` words it inside a
+        transaction), else ``exc`` itself."""
+        msg = str(exc)
+        if not ("CSV Error" in msg or "Invalid unicode" in msg or "state machine" in msg):
+            return exc
+        try:
+            _raise_csv_error(msg, self.name, self.dialect.delim)
+        except _NotUtf8 as e:
+            return self._not_utf8(e)
+        except _MixedNewlines:
+            return InputError(_MIXED_NEWLINES, file=self.name)
+        except InputError as e:
+            return e
+        return exc
+
+    def _not_utf8(self, e: _NotUtf8) -> Exception:
+        if self.explicit:
+            return InputError(f"is not valid UTF-8 although encoding {self.given!r} was given; "
+                              f"{_HOW_TO_SET_ENCODING}, or use 'auto'", file=self.name, row=e.line)
+        if not self.head_ascii:
+            return InputError(f"mixes encodings: it is UTF-8 in its first MiB but line {e.line} "
+                              "is not; re-save the whole file in one encoding", file=self.name, row=e.line)
+        if e.raised_by_duckdb:  # the transaction is aborted: no re-read
+            return InputError(f"is not UTF-8 (line {e.line}); {_HOW_TO_SET_ENCODING}", file=self.name, row=e.line)
+        return NeedsStaging()
+
+
+def open_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, table: str,
+             encoding: str = "auto", sheet: str | None = None, file_format: str = "auto",
+             progress: Progress | None = None) -> RawSource:
+    """Get the file at ``path`` ready for reading: a UTF-8 CSV is read in place later (its
+    header and dialect are read now, see :class:`CsvScan`); anything else is staged now by
+    :func:`read_raw` as TEMP table ``table``. Same options, checks and errors as
+    :func:`read_raw`, which this is the lazy twin of (for a caller inside its transaction).
+
+    >>> import duckdb, pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "商机.csv"
+    >>> _ = p.write_text("项目编号,金额\\nP1, 12.5\\n\\nP2,\\n", encoding="utf-8")
+    >>> con = duckdb.connect()
+    >>> src = open_raw(con, p, table="raw_projects")
+    >>> src.columns, src.table, src.encoding
+    (['项目编号', '金额'], None, 'utf-8')
+    >>> sql, params = src.relation()
+    >>> con.execute(f"SELECT * FROM {sql} ORDER BY _row", params).fetchall()
+    [('P1', ' 12.5', 2), ('P2', None, 4)]
+    >>> src.scan.check(con)
+    """
+    p = Path(path)
+    name = str(path)
+    options = {"encoding": encoding, "sheet": sheet, "file_format": file_format}
+    scan = None
+    if p.is_file() and _format_of(p, file_format) == "csv" and p.stat().st_size > 0:
+        scan = _open_csv(p, name, encoding)
+    if scan is None:
+        raw = read_raw(con, path, table=table, progress=progress, **options)
+        return RawSource(raw.columns, raw.file_format, raw.encoding, raw.sheet, raw.table, raw.rows, None, name,
+                         options)
+    if progress:
+        progress(0, p.stat().st_size)
+    return RawSource(scan.dialect.columns, "csv", scan.encoding, None, None, None, scan, name, options)
+
+
+def _open_csv(p: Path, name: str, encoding: str) -> CsvScan | None:
+    """A :class:`CsvScan` for a UTF-8 CSV file whose header reads cleanly; None (stage it with
+    :func:`read_raw`, which says what is wrong, or transcodes) otherwise."""
+    total = p.stat().st_size
+    with open(p, "rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    whole = len(head) == total
+    if encoding.strip().lower() == "auto":
+        enc, explicit = _detect_encoding(head, whole, name), False
+    else:
+        enc, explicit = _explicit_encoding(encoding, head, whole, name), True
+    if enc not in _UTF8:
+        return None
+    try:
+        dialect = _csv_header(p, name, p.suffix.lower() == ".tsv")
+    except _NotUtf8:
+        return None
+    return CsvScan(p, name, dialect, enc, encoding, explicit, head.isascii())
+
+
+class insertion_order_preserved:
+    """Context manager: ``preserve_insertion_order`` on for the statements inside (a direct CSV
+    read numbers its rows in file order only then), the caller's value put back after."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._inner = _insertion_order_preserved(con)
+
+    def __enter__(self) -> None:
+        self._inner.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._inner.__exit__(*exc)
 
 
 # --------------------------------------------------------------------------- common helpers
@@ -319,9 +569,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, p: Path, name: str, table: str,
                 raise InputError("cannot be parsed as CSV: a carriage return stands alone or a "
                                  "quote is misplaced; re-save it as CSV", file=name) from None
             if not txn.owned:
-                raise InputError("mixes line endings (\\r\\n and \\n), which DuckDB cannot read; "
-                                 "re-save it with one kind of line ending (e.g. open and save it "
-                                 "again in Excel or a text editor)", file=name) from None
+                raise InputError(_MIXED_NEWLINES, file=name) from None
             normalise = True
         except _BadBytes as g:
             how = f"encoding {encoding!r} was given" if explicit else (
