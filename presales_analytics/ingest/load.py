@@ -220,9 +220,13 @@ def _as_of(value: date | str | None) -> str | None:
 
 
 def _options(mapping: Mapping, plan: HeaderPlan, as_of: str | None) -> dict:
+    """What the load log keeps of how a file was read: the options in force, and the canonical
+    columns the file provided (so a metric can tell "no export had a channel column" from "every
+    project is direct")."""
     return {"mapping": mapping.digest, "encoding": mapping.encoding, "sheet": mapping.sheet,
             "amount_unit": mapping.amount_unit, "date_format": mapping.date_format,
-            "date_order": mapping.date_order, "as_of": as_of, "table": plan.table}
+            "date_order": mapping.date_order, "as_of": as_of, "table": plan.table,
+            "columns": sorted(plan.columns)}
 
 
 def _stage(con, index: int, path: Path, mapping: Mapping, table: str | None, config: Config,
