@@ -214,3 +214,46 @@ def test_the_same_file_twice_in_one_call_is_loaded_once(con, tmp_path):
     assert [x.skipped for x in report.files] == [False, True]
     assert report.files[1].rows_read == 3
     assert table_rows(con, "SELECT count(*) FROM projects") == [(3,)]
+
+
+def test_events_for_projects_of_two_loads(con, tmp_path):
+    # P1, P2 are committed by a first load; P3 arrives with the events in a second one
+    load(con, [write_csv(tmp_path / "p1.csv", [["项目编号", "阶段", "状态", "创建日期", "结束日期"],
+                                               ["P1", "投标", "赢单", "2026-01-05", "2026-04-30"],
+                                               ["P2", "需求确认", "进行中", "2026-02-01", ""]])])
+    p3 = write_csv(tmp_path / "p3.csv", [["项目编号", "阶段", "状态", "创建日期"], ["P3", "立项", "进行中", "2026-03-01"]])
+    events = write_csv(tmp_path / "e.csv", [["项目编号", "阶段", "进入日期"], ["P3", "线索", "2026-03-01"],
+                                            ["P1", "线索", "2026-01-05"], ["P1", "赢单", "2026-04-30"],
+                                            ["P2", "线索", "2026-02-01"], ["P3", "线索", "2026-03-01"]])
+    report = load(con, [events, p3])
+    assert [(f.table, f.rows_loaded, f.rows_rejected) for f in report.files] == [
+        ("projects", 1, 0), ("stage_events", 5, 0)]
+    assert table_rows(con, "SELECT project_id, stage, entered_at, source FROM stage_events "
+                           "ORDER BY project_id, entered_at") == [
+        ("P1", "lead", date(2026, 1, 5), "history"), ("P1", "won", date(2026, 4, 30), "history"),
+        ("P2", "lead", date(2026, 2, 1), "history"), ("P3", "lead", date(2026, 3, 1), "history")]
+
+
+# ---------------------------------------------------------------- reading in place, directly
+
+def test_open_raw_numbers_rows_only_when_asked(tmp_path):
+    import duckdb
+
+    from presales_analytics.ingest.readers import open_raw
+
+    con = duckdb.connect()
+    p = write_text(tmp_path / "商机.csv", '项目编号,备注\nP001,1\n\nP002,"第一行\n\n第三行"\n\n\nP003,\n,\n')
+    src = open_raw(con, p, table="t")
+    assert (src.table, src.columns, src.encoding) == (None, ["项目编号", "备注"], "utf-8")
+    sql, params = src.relation()
+    assert con.execute(f"SELECT * FROM {sql} ORDER BY _row", params).fetchall() == [
+        ("P001", "1", 2), ("P002", "第一行\n\n第三行", 4), ("P003", None, 7), (None, None, 8)]
+    src.scan.check(con)
+    sql, params = src.relation(numbered=False)
+    assert con.execute(f"SELECT count(*), count(_row) FROM {sql}", params).fetchall() == [(4, 0)]
+    src.scan.check(con)
+    ragged = open_raw(con, write_text(tmp_path / "坏.csv", "项目编号,金额\nP001,1\nP002,2,3\n"), table="t")
+    sql, params = ragged.relation(numbered=False)
+    con.execute(f"SELECT count(*) FROM {sql}", params).fetchall()
+    with pytest.raises(pa.InputError, match="line 3 has 3 fields"):
+        ragged.scan.check(con)

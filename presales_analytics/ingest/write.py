@@ -1,6 +1,6 @@
 """Write checked rows into the canonical tables, and derive stage events.
 
-Called inside the load's transaction. ``good`` is a temp table of the rows that passed every
+Called inside the load's transaction. ``good`` is a temp view of the rows that passed every
 check, with all canonical columns (absent ones NULL) and the derived ``*_final`` columns.
 """
 
