@@ -5,7 +5,8 @@ Run on demand (never in CI): ``./run bench metrics [--sizes 10000,100000,1000000
 For each size it generates projects and ~6 stage events each (benchmarks/ingest.py's generator),
 loads them with the toolkit, then times, best of ``--repeat``:
 
-- each metric of ``presales_analytics.metrics.METRICS`` on the period ``all`` (and the whole suite);
+- the whole suite of ``presales_analytics.metrics.METRICS`` on the period ``all``, each metric once, in
+  order, on a new connection (as a report runs them), and each metric's share of the best suite;
 - the baseline: an independent, straightforward pandas implementation of *win rate by director*
   and *stage durations* (reading the tables into pandas is part of its time, as it would be for an
   analyst doing it by hand), whose results are checked against the toolkit's.
@@ -81,21 +82,40 @@ def run_size(n: int, repeat: int, workdir: Path) -> dict:
     pa.load(con, [data.projects, data.events])
     load_s = time.perf_counter() - t0
     con.close()
-    con = pa.connect(db, read_only=True)
     config = pa.load_config()
-    row: dict = {"n": n, "events": data.n_events, "load_s": load_s, "metrics": {}}
-    for name in METRICS:
-        fn = metric_function(name)
-        try:
-            seconds, _ = best_of(repeat, lambda: fn(con, "all"))
-        except pa.MissingColumnError as exc:   # e.g. no targets in the generated data
-            seconds = float("nan")
-            row.setdefault("skipped", {})[name] = str(exc).split(":")[0]
-        row["metrics"][name] = seconds
-    row["suite_s"] = sum(v for v in row["metrics"].values() if not math.isnan(v))
+    row: dict = {"n": n, "events": data.n_events, "load_s": load_s, "metrics": {}, "suite_s": math.inf}
+    # the suite as a report runs it: every metric once, in order, on a NEW connection each time (so the
+    # stage history sorted once per connection, and the stalled list the scorecard and compliance reuse,
+    # are paid for inside the timed suite); the best of `repeat` whole suites counts
+    for _ in range(repeat):
+        con = pa.connect(db, read_only=True)
+        times = {}
+        for name in METRICS:
+            fn = metric_function(name)
+            start = time.perf_counter()
+            try:
+                fn(con, "all")
+                times[name] = time.perf_counter() - start
+            except pa.MissingColumnError as exc:   # e.g. no targets in the generated data
+                times[name] = float("nan")
+                row.setdefault("skipped", {})[name] = str(exc).split(":")[0]
+        con.close()
+        suite = sum(v for v in times.values() if not math.isnan(v))
+        if suite < row["suite_s"]:
+            row["suite_s"], row["metrics"] = suite, times
+    con = pa.connect(db, read_only=True)
     row["pandas_win_rate_s"], base_wr = best_of(repeat, lambda: pandas_win_rate(con))
     row["pandas_durations_s"], base_du = best_of(repeat, lambda: pandas_stage_durations(con, config.stage_keys))
     # the baseline must agree with the toolkit, or the comparison means nothing
+    # the toolkit's side of the ratio: each metric alone on a new connection (no shared work)
+    for name in ("win-rate", "stage-durations"):
+        def alone(name=name):
+            c = pa.connect(db, read_only=True)
+            try:
+                return metric_function(name)(c, "all")
+            finally:
+                c.close()
+        row[f"alone_{name}"], _ = best_of(repeat, alone)
     ours = metric_function("win-rate")(con, "all", by="director").set_index("director").sort_index()
     assert (ours["won"].to_numpy() == base_wr["won"].to_numpy()).all(), "win-rate differs from the baseline"
     assert (ours["closed"].to_numpy() == base_wr["closed"].to_numpy()).all(), "win-rate differs from the baseline"
@@ -132,10 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'pandas durations':<18}" + "".join(f"{r['pandas_durations_s']:>12.3f}" for r in rows))
     ok = True
     for r in rows:
-        wr = r["pandas_win_rate_s"] / r["metrics"]["win-rate"]
-        du = r["pandas_durations_s"] / r["metrics"]["stage-durations"]
-        both = (r["pandas_win_rate_s"] + r["pandas_durations_s"]) / (r["metrics"]["win-rate"]
-                                                                     + r["metrics"]["stage-durations"])
+        wr = r["pandas_win_rate_s"] / r["alone_win-rate"]
+        du = r["pandas_durations_s"] / r["alone_stage-durations"]
+        both = (r["pandas_win_rate_s"] + r["pandas_durations_s"]) / (r["alone_win-rate"]
+                                                                     + r["alone_stage-durations"])
         print(f"{r['n']:>10,}: baseline/toolkit win-rate {wr:.1f}x, stage-durations {du:.1f}x, both {both:.1f}x; "
               f"load {r['load_s']:.1f} s")
         for name, why in r.get("skipped", {}).items():
@@ -145,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"growth {a['n']:,} -> {b['n']:,}: suite time ∝ size^{growth:.2f}")
         ok &= growth <= 1.1
     last = rows[-1]
-    both = (last["pandas_win_rate_s"] + last["pandas_durations_s"]) / (last["metrics"]["win-rate"]
-                                                                       + last["metrics"]["stage-durations"])
+    both = (last["pandas_win_rate_s"] + last["pandas_durations_s"]) / (last["alone_win-rate"]
+                                                                       + last["alone_stage-durations"])
     suite_ok, ratio_ok = last["suite_s"] < 10, both >= 5
     print(f"\nat {last['n']:,}: suite {last['suite_s']:.2f} s (target < 10) {'PASS' if suite_ok else 'FAIL'}; "
           f"baseline ratio {both:.1f}x (target >= 5) {'PASS' if ratio_ok else 'FAIL'}; "
