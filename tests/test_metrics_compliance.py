@@ -352,3 +352,22 @@ def test_precomputed_stalled_projects_give_the_same_result(fixture_con, config):
     direct = compliance(fixture_con, as_of=AS_OF, config=config, level="director")
     reused = compliance(fixture_con, as_of=AS_OF, config=config, level="director", stalled_projects=st)
     pd.testing.assert_frame_equal(direct, reused)
+
+
+def test_weekly_threshold_comes_from_the_configuration(con, tmp_path):
+    from presales_analytics.config import Config
+    from conftest import write_csv as _write
+
+    # initiated Monday 2026-01-05, open; state date 2026-03-15 (a Sunday): weeks W02..W11 = 10 weeks due;
+    # weekly reports in 7 of them -> coverage 0.7
+    pa.load(con, [_write(tmp_path / "p.csv", [["项目编号", "项目总监", "阶段", "状态", "创建日期", "立项日期"],
+                                               ["W1", "张伟", "立项", "进行中", "2026-01-05", "2026-01-05"]]),
+                  _write(tmp_path / "a.csv", [["项目编号", "活动类型", "日期"],
+                                               *[["W1", "项目周报", f"2026-01-{d:02d}"] for d in (5, 12, 19, 26)],
+                                               *[["W1", "项目周报", f"2026-02-{d:02d}"] for d in (2, 9, 16)]])])
+    row = compliance(con, as_of="2026-03-15").set_index("project_id").loc["W1"]
+    assert (row["weeks_due"], row["weeks_reported"], row["weekly_coverage"]) == (10, 7, 0.7)
+    assert not row["weekly_ok"]                                          # 0.7 < 0.8 (default)
+    base = pa.load_config()
+    relaxed = Config({**base.raw, "metrics": {**base.raw["metrics"], "weekly_report_coverage": 0.6}})
+    assert compliance(con, as_of="2026-03-15", config=relaxed).set_index("project_id").loc["W1"]["weekly_ok"]

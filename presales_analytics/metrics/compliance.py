@@ -105,7 +105,7 @@ def _stalled(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | None,
 
 def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
                as_of: date | str | None = None, config: Config | None = None, level: str = "project",
-               weekly_threshold: float | str = 0.8, stalled_projects: pd.DataFrame | None = None) -> pd.DataFrame:
+               weekly_threshold: float | str | None = None, stalled_projects: pd.DataFrame | None = None) -> pd.DataFrame:
     """制度执行 policy compliance per project (``level="project"``) or rolled up per ``by`` / director.
 
     Projects: those active in the period — created on or before its last day (or with no created date)
@@ -141,7 +141,7 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
     checks passed ÷ checks due. Rates are NaN when their denominator is 0. Sorted by the dimension.
 
     Options: ``level`` ("project" or "director"); ``weekly_threshold`` (share of weeks reported for the
-    weekly check, default 0.8 — an option, not a configuration key; a string from the command line is
+    weekly check; default ``[metrics] weekly_report_coverage``, 0.8; a string from the command line is
     read as a number);
     ``stalled_projects``: the result of ``stalled(con, period, as_of=as_of, config=config)`` when the
     caller already has it (the directors scorecard), so it is not computed twice.
@@ -156,6 +156,8 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
     if str(level).strip().lower() not in LEVELS:
         raise InputError(f"level {level!r} must be one of: {', '.join(LEVELS)}", value=level)
     level = str(level).strip().lower()
+    if weekly_threshold is None:
+        weekly_threshold = config.raw.get("metrics", {}).get("weekly_report_coverage", 0.8)
     threshold = _threshold(weekly_threshold)
     if by is None and level == "director":
         by = "director"
