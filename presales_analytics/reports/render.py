@@ -1,0 +1,66 @@
+"""Execute a notebook with papermill and render it to one offline HTML file.
+
+The HTML hides code and prompts, has no script or stylesheet fetched from the network (a small
+nbconvert template, ``templates/offline``, extends JupyterLab's and drops require.js, MathJax,
+mermaid and the widget manager), is UTF-8, and is written atomically: a failing cell raises
+:class:`RenderError` naming the cell, keeps the executed notebook for diagnosis, and writes no HTML.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import PresalesError
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+class RenderError(PresalesError):
+    """A notebook cell failed; ``cell`` is its 1-based position among the code cells, ``notebook``
+    the executed notebook kept for diagnosis."""
+
+    def __init__(self, message: str, *, cell: int | None, notebook: Path):
+        self.cell, self.notebook = cell, notebook
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: Path
+    notebook: Path
+
+
+def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
+                    parameters: dict | None = None, cwd: str | os.PathLike | None = None,
+                    progress: bool = False) -> Rendered:
+    """Execute ``notebook`` with ``parameters`` and write ``out_html`` beside the executed
+    ``.ipynb`` (same name). Raises :class:`RenderError` when a cell fails."""
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    out_html = Path(out_html)
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    executed = out_html.with_suffix(".ipynb")
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters=parameters or {}, kernel_name="python3",
+                            cwd=str(cwd) if cwd else None, progress_bar=progress)
+    except pm.PapermillExecutionError as exc:
+        raise RenderError(f"{Path(notebook).name}: cell {exc.exec_count or exc.cell_index} failed: "
+                          f"{exc.ename}: {exc.evalue} (executed notebook kept at {executed})",
+                          cell=exc.exec_count or exc.cell_index, notebook=executed) from None
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    fd, tmp = tempfile.mkstemp(dir=out_html.parent, prefix=f".{out_html.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(body)
+        os.replace(tmp, out_html)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Rendered(out_html, executed)
