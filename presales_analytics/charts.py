@@ -1,0 +1,75 @@
+"""Every figure the reports and the dashboard show, built in one place (``plot_*`` -> plotly Figure).
+
+Figures take a metric's DataFrame (as returned by :mod:`presales_analytics.metrics`) and a language
+(``"zh"`` default, ``"en"``). Labels are set as text, never as HTML: plotly escapes them, so a name
+such as ``<script>`` from an export shows as text. Nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .config import Config, load_config
+
+_LABELS = {
+    "win_rate": ("赢单率", "Win rate"),
+    "closed": ("已结束项目", "Closed projects"),
+    "interval": ("95% 置信区间", "95% interval"),
+    "median_days": ("中位停留天数", "Median days in stage"),
+    "p75_days": ("75 分位天数", "75th percentile days"),
+    "reached": ("到达项目数", "Projects reaching the stage"),
+    "stage": ("阶段", "Stage"),
+    "small": ("小样本", "small sample"),
+}
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def label(key: str, lang: str = "zh") -> str:
+    zh, en = _LABELS[key]
+    return zh if lang == "zh" else en
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(title=title, font={"family": FONT}, template="plotly_white",
+                      margin={"l": 60, "r": 20, "t": 60, "b": 60}, height=420)
+    return fig
+
+
+def plot_win_rate(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go.Figure:
+    """Win rate per ``by`` value as bars with their Wilson interval as error bars; the hover text gives
+    won ÷ closed (the denominator) and small samples are drawn pale and marked."""
+    names = [str(v) if not (isinstance(v, float) and math.isnan(v)) and v is not None else
+             ("直销" if by == "channel" and lang == "zh" else "direct" if by == "channel" else "—")
+             for v in df[by]]
+    small = df["small_sample"].astype(bool).tolist()
+    fig = go.Figure(go.Bar(
+        x=names, y=df["win_rate"],
+        error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
+                 "arrayminus": df["win_rate"] - df["win_rate_low"]},
+        marker={"color": ["#c7d7ea" if s else "#2b6cb0" for s in small]},
+        customdata=list(zip(df["won"], df["closed"], [label("small", lang) if s else "" for s in small])),
+        hovertemplate="%{x}<br>" + label("win_rate", lang) + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})"
+                      "<br>%{customdata[2]}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], title=label("win_rate", lang))
+    return _layout(fig, label("win_rate", lang))
+
+
+def plot_stage_durations(df: pd.DataFrame, *, lang: str = "zh", config: Config | None = None) -> go.Figure:
+    """Median and 75th-percentile days per stage (finished stays)."""
+    config = config or load_config()
+    names = [config.stage_label(s, lang) for s in df["stage"]]
+    fig = go.Figure([go.Bar(name=label("median_days", lang), x=names, y=df["median_days"]),
+                     go.Bar(name=label("p75_days", lang), x=names, y=df["p75_days"])])
+    fig.update_layout(barmode="group")
+    return _layout(fig, label("median_days", lang))
+
+
+def plot_funnel(df: pd.DataFrame, *, lang: str = "zh", config: Config | None = None) -> go.Figure:
+    """Projects reaching each stage, with conversion from the first stage."""
+    config = config or load_config()
+    names = [config.stage_label(s, lang) for s in df["stage"]]
+    fig = go.Figure(go.Funnel(y=names, x=df["reached"], textinfo="value+percent initial"))
+    return _layout(fig, label("reached", lang))
