@@ -331,6 +331,55 @@ def _cell(v) -> str:
     return str(v)
 
 
+REPORTS = {"audit": "audit_report.ipynb"}
+
+
+@app.command(help="""Render a report notebook (papermill) to offline HTML (nbconvert) under reports/.
+
+KIND: audit (审计考核报告). Writes reports/<period>/<kind>.html beside the executed notebook.
+A failing cell exits 2, names the cell, keeps the executed notebook and publishes no HTML.
+(Director reviews, project summaries, scopes and --due scheduling are in progress.)
+
+Example:
+
+    presales report audit --period 2026-Q3 --lang zh
+""")
+def report(kind: Annotated[str, typer.Argument(help="audit", show_default=False)],
+           period: Annotated[Optional[str], typer.Option("--period", "-p", help="Default: the latest complete "
+                                                         "quarter in the data")] = None,
+           lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
+           redact: Annotated[bool, typer.Option("--redact", help="Pseudonyms for customer and project names")] = False,
+           as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only what was known then")] = None,
+           out_dir: Annotated[Path, typer.Option("--out", help="Folder of rendered reports")] = Path("reports"),
+           db: DbOption = None) -> None:
+    from importlib import resources as _resources
+
+    from .reports.context import setup
+    from .reports.render import RenderError, render_notebook
+
+    if kind not in REPORTS:
+        _fail(InputError(f"unknown report {kind!r}; reports: {', '.join(REPORTS)}"), 2)
+    try:
+        ctx = setup(str(database_path(db)), period or "", lang, "company", redact, as_of or "")
+        chosen = str(ctx.period)
+        ctx.con.close()
+    except InputError as exc:
+        _fail(exc, 2)
+    except DatabaseBusyError as exc:
+        _fail(exc, 3)
+    if not period:
+        err.print(f"period: {chosen} (the latest complete quarter in the data)")
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / REPORTS[kind]
+    target = out_dir / chosen / f"{kind}{'-redacted' if redact else ''}.html"
+    try:
+        rendered = render_notebook(notebook, target, parameters={
+            "period": chosen, "database": str(database_path(db).resolve()), "lang": lang, "redact": redact,
+            "as_of": as_of or ""})
+    except RenderError as exc:
+        _fail(exc, 2)
+    out.print(str(rendered.html))
+
+
 config_app = typer.Typer(help="The effective configuration (built-in defaults and presales.toml).",
                          no_args_is_help=True)
 app.add_typer(config_app, name="config")

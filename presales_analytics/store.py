@@ -58,7 +58,10 @@ def _open(path: str, read_only: bool, config: Config, wait_seconds: float) -> du
                     f"waited {wait_seconds:.0f} s. Try again when it has finished.") from exc
             time.sleep(0.5)
     con.execute("SET TimeZone = $tz", {"tz": config.time_zone})
-    con.execute("SET enable_progress_bar = false")  # its output would land in reports and CSV
+    try:  # its output would land in reports and CSV; inside Jupyter DuckDB refuses the setting
+        con.execute("SET enable_progress_bar = false")  # without ipywidgets, and shows no bar there
+    except duckdb.Error:
+        pass
     return con
 
 

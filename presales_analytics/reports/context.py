@@ -1,0 +1,130 @@
+"""What a report notebook needs in one call: ``ctx = setup(...)`` opens the database read-only, resolves
+the period (default: the latest complete quarter *in the data*), the language and redaction, and gives
+formatted, escaped output helpers. Notebooks hold parameters, prose and calls; no logic."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from .. import __version__
+from ..config import Config, load_config
+from ..errors import InputError
+from ..metrics.base import data_date
+from ..periods import Period
+from ..store import connect, database_path
+from .offline import use_offline_renderer
+
+
+def fmt_amount(yuan, lang: str = "zh") -> str:
+    """Yuan as 万元 / 亿元 (zh) or as ¥ with thousands (en). ``fmt_amount(12_345_678)`` -> '1,234.57万元'."""
+    if yuan is None or (isinstance(yuan, float) and math.isnan(yuan)):
+        return "—"
+    if lang == "zh":
+        return f"{yuan / 1e8:,.2f}亿元" if abs(yuan) >= 1e8 else f"{yuan / 1e4:,.2f}万元"
+    return f"¥{yuan:,.0f}"
+
+
+def fmt_pct(rate, digits: int = 0) -> str:
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "—"
+    return f"{rate * 100:.{digits}f}%"
+
+
+@dataclass
+class ReportContext:
+    con: object
+    period: Period
+    lang: str
+    scope: str
+    redact: bool
+    as_of: str | None
+    database: str
+    config: Config
+    rendered_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
+    _pseudonyms: dict = field(default_factory=dict)
+
+    def t(self, zh: str, en: str) -> str:
+        """The text in the report's language."""
+        return zh if self.lang == "zh" else en
+
+    def pseudonym(self, kind: str, name) -> str:
+        """A stable pseudonym within this report (客户-001 …), in order of first appearance."""
+        key = (kind, name)
+        if key not in self._pseudonyms:
+            n = sum(1 for k in self._pseudonyms if k[0] == kind) + 1
+            self._pseudonyms[key] = f"{self.t('客户', 'Customer') if kind == 'customer' else self.t('项目', 'Project')}-{n:03d}"
+        return self._pseudonyms[key]
+
+    def redacted(self, df: pd.DataFrame) -> pd.DataFrame:
+        if not self.redact:
+            return df
+        out = df.copy()
+        for column, kind in (("customer", "customer"), ("name", "project")):
+            if column in out.columns:
+                out[column] = [self.pseudonym(kind, v) if v is not None else v for v in out[column]]
+        return out
+
+    def table(self, df: pd.DataFrame, columns: dict[str, tuple[str, str, str]], *, limit: int | None = None):
+        """An HTML table of ``df`` (escaped): ``columns`` maps a column to (zh, en, format) with format
+        one of text, int, pct, amount, days."""
+        from IPython.display import HTML
+
+        df = self.redacted(df)
+        if limit:
+            df = df.head(limit)
+        head = "".join(f"<th>{html.escape(self.t(zh, en))}</th>" for zh, en, _ in columns.values())
+        rows = []
+        for record in df.to_dict("records"):
+            cells = []
+            for column, (_, _, kind) in columns.items():
+                v = record.get(column)
+                if kind == "pct":
+                    text = fmt_pct(v, 1)
+                elif kind == "amount":
+                    text = fmt_amount(v, self.lang)
+                elif kind in ("int", "days"):
+                    text = "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.0f}"
+                else:
+                    text = "—" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                cells.append(f"<td>{html.escape(text)}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return HTML(f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def text(self, zh: str, en: str):
+        """A paragraph in the report's language, escaped."""
+        from IPython.display import HTML
+
+        return HTML(f"<p>{html.escape(self.t(zh, en))}</p>")
+
+    def provenance(self) -> pd.DataFrame:
+        return self.con.execute("""SELECT file_name, table_name, sha256, rows_loaded, rows_rejected,
+                                          CAST(loaded_at AS VARCHAR) AS loaded_at FROM load_log ORDER BY load_id""").df()
+
+
+def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "company", redact: bool = False,
+          as_of: str = "") -> ReportContext:
+    """Open the database read-only and resolve the report's parameters (see the module docstring)."""
+    if lang not in ("zh", "en"):
+        raise InputError(f"lang {lang!r} must be zh or en")
+    config = load_config()
+    path = database_path(database or None)
+    con = connect(path, read_only=True, wait_seconds=60)
+    if period:
+        p = Period.parse(period)
+    else:
+        latest = data_date(con)
+        if latest is None:
+            raise InputError("the database holds no dated data: give a period", file=str(path))
+        p = Period.latest_complete_quarter(latest)
+    use_offline_renderer()
+    return ReportContext(con, p, lang, scope, bool(redact), as_of or None, str(path), config)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

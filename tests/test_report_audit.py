@@ -1,0 +1,72 @@
+"""The audit report notebook, executed by papermill and rendered by nbconvert, on a small fixture."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import presales_analytics as pa
+
+from conftest import write_csv
+
+EVIL = "<img src=x onerror=alert(1)>"
+HEADER = ["项目编号", "项目名称", "客户名称", "项目总监", "金额", "项目阶段", "状态", "创建日期", "结束日期"]
+ROWS = [
+    ["P1", "杭州智慧停车", "杭州市城市管理局", "张伟", "100", "谈判", "赢单", "2026-01-10", "2026-07-15"],
+    ["P2", "宁波停车诱导", "宁波市交通局", "张伟", "50", "投标", "赢单", "2026-03-01", "2026-08-20"],
+    ["P3", "温州静态交通", "温州市公安局", EVIL, "30", "投标", "丢单", "2026-02-01", "2026-09-10"],
+    ["P4", "绍兴停车场", "绍兴市城管局", EVIL, "20", "立项", "丢单", "2026-05-01", "2026-09-20"],
+    ["P5", "嘉兴停车", "嘉兴市交通局", "张伟", "20", "立项", "进行中", "2026-05-01", ""],
+]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    con = pa.connect(root / "r.duckdb")
+    pa.load(con, [write_csv(root / "p.csv", [HEADER, *ROWS])])
+    con.close()
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    out = {}
+    for lang in ("zh", "en"):
+        r = subprocess.run([exe, "report", "audit", "--period", "2026-Q3", "--lang", lang, "--db", "r.duckdb",
+                            "--out", f"out-{lang}"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        out[lang] = (root / f"out-{lang}" / "2026-Q3" / "audit.html").read_text(encoding="utf-8")
+    return out
+
+
+def test_figures_charts_and_offline(rendered):
+    html = rendered["zh"]
+    # Q3: won P1 P2, lost P3 P4 -> 2/4 = 50%; Q2 closed nothing
+    assert "赢单率 50%（2/4）" in html
+    assert html.count('class="plotly-graph-div"') == 3
+    from plotly.offline import get_plotlyjs
+    assert html.count(get_plotlyjs()[-200:]) == 1
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", html)
+    assert not re.search(r"<link[^>]+href=[\"']?https?:", html)
+    assert "compute(ctx.con" not in html                   # no code cells
+    assert "Win rate 50% (2/4)" in rendered["en"]
+
+
+def test_text_from_exports_is_escaped(rendered):
+    for html in rendered.values():
+        assert EVIL not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_failing_report_exits_non_zero_and_publishes_nothing(tmp_path):
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    pa.connect(tmp_path / "empty.duckdb").close()
+    r = subprocess.run([exe, "report", "audit", "--db", "empty.duckdb"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "period" in r.stderr
+    assert not list(tmp_path.glob("reports/**/*.html"))
