@@ -128,3 +128,18 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def metric_or_note(ctx: ReportContext, name: str, period, **options):
+    """The metric's DataFrame, or None after displaying why it cannot be computed (a column or the
+    targets no export provided) — so a report on partial data still renders, and says what is missing."""
+    from IPython.display import display
+
+    from ..errors import MissingColumnError
+    from ..metrics import compute
+
+    try:
+        return compute(ctx.con, name, period, **options)
+    except MissingColumnError as exc:
+        display(ctx.text(f"无法计算：{exc}", f"Not available: {exc}"))
+        return None

@@ -59,6 +59,9 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(body)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)       # readable like any file written here (mkstemp makes it 0600)
         os.replace(tmp, out_html)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
