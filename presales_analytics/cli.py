@@ -336,29 +336,53 @@ REPORTS = {"audit": "audit_report.ipynb"}
 
 @app.command(help="""Render a report notebook (papermill) to offline HTML (nbconvert) under reports/.
 
-KIND: audit (审计考核报告). Writes reports/<period>/<kind>.html beside the executed notebook.
-A failing cell exits 2, names the cell, keeps the executed notebook and publishes no HTML.
-(Director reviews, project summaries, scopes and --due scheduling are in progress.)
+KIND: audit (审计考核报告). Writes reports/<period>/<kind>.html beside the executed notebook, and
+reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook and
+publishes no HTML. --due renders every month, quarter and year that has ended in the data and has
+no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
+(Director reviews, project summaries and scopes are in progress.)
 
 Example:
 
     presales report audit --period 2026-Q3 --lang zh
+    presales report --due
 """)
-def report(kind: Annotated[str, typer.Argument(help="audit", show_default=False)],
+def report(kind: Annotated[str, typer.Argument(help="audit")] = "audit",
            period: Annotated[Optional[str], typer.Option("--period", "-p", help="Default: the latest complete "
                                                          "quarter in the data")] = None,
            lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
            redact: Annotated[bool, typer.Option("--redact", help="Pseudonyms for customer and project names")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only what was known then")] = None,
            out_dir: Annotated[Path, typer.Option("--out", help="Folder of rendered reports")] = Path("reports"),
+           due: Annotated[bool, typer.Option("--due", help="Render every period that has ended in the data and "
+                                                         "has no report yet (for cron; one run at a time)")] = False,
            db: DbOption = None) -> None:
-    from importlib import resources as _resources
-
     from .reports.context import setup
     from .reports.render import RenderError, render_notebook
+    from .reports.schedule import ReportsBusyError, render_due, write_index
 
     if kind not in REPORTS:
         _fail(InputError(f"unknown report {kind!r}; reports: {', '.join(REPORTS)}"), 2)
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / REPORTS[kind]
+    database = database_path(db).resolve()
+
+    def render_one(p, target):
+        return render_notebook(notebook, target, parameters={
+            "period": str(p), "database": str(database), "lang": lang, "redact": redact, "as_of": as_of or ""})
+
+    if due:
+        from .config import load_config
+
+        try:
+            render_due(database, out_dir, config=load_config(), lang=lang, render=render_one,
+                       log=lambda line: out.print(escape(line)))
+        except ReportsBusyError as exc:
+            _fail(exc, 3)
+        except DatabaseBusyError as exc:
+            _fail(exc, 3)
+        except (InputError, RenderError) as exc:
+            _fail(exc, 2)
+        return
     try:
         ctx = setup(str(database_path(db)), period or "", lang, "company", redact, as_of or "")
         chosen = str(ctx.period)
@@ -369,14 +393,12 @@ def report(kind: Annotated[str, typer.Argument(help="audit", show_default=False)
         _fail(exc, 3)
     if not period:
         err.print(f"period: {chosen} (the latest complete quarter in the data)")
-    notebook = Path(__file__).resolve().parent.parent / "notebooks" / REPORTS[kind]
-    target = out_dir / chosen / f"{kind}{'-redacted' if redact else ''}.html"
+    target = out_dir / chosen / f"{kind}{'-redacted' if redact else ''}{'-en' if lang == 'en' else ''}.html"
     try:
-        rendered = render_notebook(notebook, target, parameters={
-            "period": chosen, "database": str(database_path(db).resolve()), "lang": lang, "redact": redact,
-            "as_of": as_of or ""})
+        rendered = render_one(chosen, target)
     except RenderError as exc:
         _fail(exc, 2)
+    write_index(out_dir)
     out.print(str(rendered.html))
 
 

@@ -39,7 +39,8 @@ def rendered(tmp_path_factory):
         r = subprocess.run([exe, "report", "audit", "--period", "2026-Q3", "--lang", lang, "--db", "r.duckdb",
                             "--out", f"out-{lang}"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
-        out[lang] = (root / f"out-{lang}" / "2026-Q3" / "audit.html").read_text(encoding="utf-8")
+        name = "audit.html" if lang == "zh" else "audit-en.html"
+        out[lang] = (root / f"out-{lang}" / "2026-Q3" / name).read_text(encoding="utf-8")
     return out
 
 
@@ -70,3 +71,34 @@ def test_a_failing_report_exits_non_zero_and_publishes_nothing(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "period" in r.stderr
     assert not list(tmp_path.glob("reports/**/*.html"))
+
+
+def test_due_renders_each_ended_period_once_and_lists_them(tmp_path):
+    con = pa.connect(tmp_path / "d.duckdb")
+    rows = [r[:] for r in ROWS if r[0] in ("P1", "P2")]
+    rows[0][7], rows[1][7] = "2026-07-01", "2026-07-02"          # created in July; latest date 2026-08-20
+    pa.load(con, [write_csv(tmp_path / "p.csv", [HEADER, *rows])])
+    con.close()
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    first = subprocess.run([exe, "report", "--due", "--db", "d.duckdb"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    # data runs 2026-07-01 .. 2026-08-20: only July has ended in the data
+    assert sorted(p.relative_to(tmp_path / "reports").as_posix()
+                  for p in (tmp_path / "reports").glob("*/*.html")) == ["2026-07/audit.html"]
+    assert "1 rendered, 0 already there" in first.stdout
+    second = subprocess.run([exe, "report", "--due", "--db", "d.duckdb"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0 and "0 rendered, 1 already there" in second.stdout
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2026-07/audit.html"' in index and "2026年7月" in index
+
+
+def test_one_due_run_at_a_time(tmp_path):
+    from presales_analytics.reports.schedule import ReportsBusyError, render_due, reports_lock
+
+    with reports_lock(tmp_path / "reports"):
+        with pytest.raises(ReportsBusyError, match="another report run"):
+            render_due(tmp_path / "x.duckdb", tmp_path / "reports", config=pa.load_config(),
+                       render=lambda p, t: None, log=lambda line: None)

@@ -1,0 +1,136 @@
+"""Scheduled rendering (``presales report --due``) and the index page of ``reports/``.
+
+``render_due`` renders the audit report of every month, quarter and year (``[reports] due``) that
+has ended *in the data* (its last day is on or before the latest date in the data) and has no
+rendering yet. It is safe to run from cron every hour: one run at a time (a lock file in the reports
+folder; a second run reports that the first holds it), idempotent (a period already rendered is
+skipped), and it says what it did.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from ..config import Config
+from ..errors import PresalesError
+from ..metrics.base import data_date
+from ..periods import Period
+
+DEFAULT_GRAINS = ("month", "quarter", "year")
+
+
+class ReportsBusyError(PresalesError):
+    """Another ``presales report --due`` holds the reports folder."""
+
+
+@contextmanager
+def reports_lock(out_dir: Path):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".presales-report.lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReportsBusyError(f"another report run holds {out_dir}/.presales-report.lock; "
+                                   "nothing done (it will be picked up by the next run)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def due_periods(con, grains=DEFAULT_GRAINS) -> list[Period]:
+    """Periods of the given grains, from the first created date to the latest date in the data, whose
+    last day is on or before that latest date; oldest first."""
+    first = con.execute("SELECT min(created_at) FROM projects").fetchone()[0]
+    last = data_date(con)
+    if first is None or last is None:
+        return []
+    periods = []
+    for grain in grains:
+        p = Period.containing(grain, first)
+        while p.last_day <= last:
+            periods.append(p)
+            p = p.next()
+    return sorted(periods, key=lambda q: (q.end, q.start))
+
+
+@dataclass
+class DueRun:
+    rendered: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+
+
+def render_due(database: Path, out_dir: Path, *, config: Config, lang: str = "zh", render=None, log=print) -> DueRun:
+    """Render what is due (see the module docstring); ``render(period, target)`` renders one report."""
+    from ..store import connect
+
+    run = DueRun()
+    with reports_lock(out_dir):
+        con = connect(database, read_only=True, config=config, wait_seconds=600)
+        try:
+            grains = tuple(config.raw.get("reports", {}).get("due", DEFAULT_GRAINS))
+            periods = due_periods(con, grains)
+        finally:
+            con.close()
+        for p in periods:
+            target = out_dir / str(p) / "audit.html"
+            if target.exists():
+                run.skipped.append(target)
+                continue
+            log(f"rendering {target}")
+            render(p, target)
+            run.rendered.append(target)
+        write_index(out_dir)
+    log(f"{len(run.rendered)} rendered, {len(run.skipped)} already there")
+    return run
+
+
+_KINDS = {"audit": ("审计考核报告", "Audit report")}
+
+
+def write_index(out_dir: Path) -> Path:
+    """``reports/index.html``: every rendered report by period and kind, newest first (offline, escaped)."""
+    rows = []
+    for page in out_dir.glob("*/*.html"):
+        try:
+            period = Period.parse(page.parent.name)
+        except PresalesError:
+            continue
+        kind = page.stem.split("-")[0]
+        rows.append((period, page))
+    rows.sort(key=lambda r: (r[0].end or r[0].start, r[0].start), reverse=True)
+    items = "\n".join(
+        f'<tr><td>{html.escape(p.label("zh"))}</td><td>{html.escape(str(p))}</td>'
+        f'<td><a href="{html.escape(page.relative_to(out_dir).as_posix(), quote=True)}">'
+        f'{html.escape(_KINDS.get(page.stem.split("-")[0], (page.stem, page.stem))[0])}'
+        f'{html.escape(page.stem[len(page.stem.split("-")[0]):])}</a></td></tr>'
+        for p, page in rows)
+    body = f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>审计考核报告 · Reports</title>
+<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em}}
+table{{border-collapse:collapse}}td,th{{padding:.4em 1em;border-bottom:1px solid #ddd;text-align:left}}</style>
+</head><body><h1>审计考核报告 · Reports</h1>
+<table><thead><tr><th>期间</th><th>Period</th><th>报告 Report</th></tr></thead><tbody>
+{items}
+</tbody></table></body></html>
+"""
+    target = out_dir / "index.html"
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".index.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(body)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, target)
+    return target
+
+
+del timedelta
