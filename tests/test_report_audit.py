@@ -22,7 +22,7 @@ ROWS = [
     ["P2", "宁波停车诱导", "宁波市交通局", "张伟", "50", "投标", "赢单", "2026-03-01", "2026-08-20"],
     ["P3", "温州静态交通", "温州市公安局", EVIL, "30", "投标", "丢单", "2026-02-01", "2026-09-10"],
     ["P4", "绍兴停车场", "绍兴市城管局", EVIL, "20", "立项", "丢单", "2026-05-01", "2026-09-20"],
-    ["P5", "嘉兴停车", "嘉兴市交通局", "张伟", "20", "立项", "进行中", "2026-05-01", ""],
+    ["P5", "嘉兴停车", "嘉兴市交通局", "张伟", "20", "立项", "进行中", "2026-04-20", ""],   # stalled: 153 d > p75 142 d
 ]
 
 
@@ -102,3 +102,22 @@ def test_one_due_run_at_a_time(tmp_path):
         with pytest.raises(ReportsBusyError, match="another report run"):
             render_due(tmp_path / "x.duckdb", tmp_path / "reports", config=pa.load_config(),
                        render=lambda p, t: None, log=lambda line: None)
+
+
+def test_redact_leaves_no_customer_or_project_name(tmp_path):
+    con = pa.connect(tmp_path / "r.duckdb")
+    pa.load(con, [write_csv(tmp_path / "p.csv", [HEADER, *ROWS])])
+    con.close()
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    plain = subprocess.run([exe, "report", "audit", "--period", "2026-Q3", "--db", "r.duckdb"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, plain.stderr
+    assert "嘉兴停车" in (tmp_path / "reports" / "2026-Q3" / "audit.html").read_text(encoding="utf-8")  # stalled
+    r = subprocess.run([exe, "report", "audit", "--period", "2026-Q3", "--redact", "--db", "r.duckdb"], cwd=tmp_path,
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "reports" / "2026-Q3" / "audit-redacted.html").read_text(encoding="utf-8")
+    for row in ROWS:
+        assert row[1] not in html and row[2] not in html, row[:3]
+    assert "项目-001" in html
