@@ -48,10 +48,6 @@ def _fail(exc: Exception, code: int) -> None:
     raise typer.Exit(code)
 
 
-def main() -> None:  # pragma: no cover - console entry point wrapper
-    app()
-
-
 @app.callback(invoke_without_command=True)
 def _root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False):
     if version:
@@ -374,7 +370,7 @@ def report(kind: Annotated[str, typer.Argument(help="audit")] = "audit",
         from .config import load_config
 
         try:
-            render_due(database, out_dir, config=load_config(), lang=lang, render=render_one,
+            render_due(database, out_dir, config=load_config(), render=render_one,
                        log=lambda line: out.print(escape(line)))
         except ReportsBusyError as exc:
             _fail(exc, 3)

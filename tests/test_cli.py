@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from presales_analytics.demo import DEMO_BAD_ROWS
 

@@ -272,13 +272,11 @@ def test_wide_entered_columns_shape(con, tmp_path):
             ["P1", "方案设计", "赢单", "2026-01-05", "2026-04-30", "2026-01-05", "2026-01-20", "2026-03-15",
              "2026-03-01", "2026-04-30"],
             ["P2", "需求确认", "进行中", "2026-02-01", "", "2026-02-01", "2026-02-15", "", "", ""]]
-    first_visit = [["项目编号", "进入方案设计日期"], ["P1", "2026-02-10"]]
     load(con, [write_csv(tmp_path / "wide.csv", wide)])
     # one wide export cannot carry two visits; the earlier one arrives as event rows
     load(con, [write_csv(tmp_path / "first.csv", [["项目编号", "阶段", "进入日期"], ["P1", "方案设计", "2026-02-10"]])])
     assert events(con) == EXPECTED_EVENTS
     assert table_rows(con, "SELECT DISTINCT source FROM stage_events ORDER BY 1") == [("columns",), ("history",)]
-    del first_visit
 
 
 def test_successive_snapshots_shape(con, tmp_path):

@@ -55,7 +55,7 @@ def test_company_win_rate_by_hand(fixture_con):
     # z/(1+z²/6) * sqrt(0.25/6 + z²/144) = 1.959964/1.640243 * sqrt(0.0416667 + 0.0266768) = 0.312384
     assert math.isclose(row["win_rate_low"], 0.5 - 0.312384, abs_tol=1e-6)
     assert math.isclose(row["win_rate_high"], 0.5 + 0.312384, abs_tol=1e-6)
-    assert row["small_sample"] is True or row["small_sample"] == True  # 6 < 10  # noqa: E712
+    assert bool(row["small_sample"]) is True                 # 6 closed < 10
 
 
 def test_by_director_and_small_sample(fixture_con):

@@ -21,7 +21,6 @@ import duckdb
 from .. import __version__
 from ..config import Config, load_config
 from ..errors import InputError
-from ..periods import Period  # noqa: F401  (lookups use it; imported here so a broken install fails early)
 from .columns import TABLES
 from .mapping import HeaderPlan, Mapping, plan_headers, read_mapping
 from .parse import HAS_WARNINGS, PROBLEMS, WARNINGS, build_checked

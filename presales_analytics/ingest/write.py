@@ -176,8 +176,8 @@ class EventCoverage:
             if not self._size or self._size > self._LIMIT:
                 self.unknown = True
                 return None
-            dense = (f"CASE WHEN _covers >= $ev_local THEN _covers - $ev_llo + $ev_committed "
-                     f"ELSE _covers - $ev_lo END")
+            dense = ("CASE WHEN _covers >= $ev_local THEN _covers - $ev_llo + $ev_committed "
+                     "ELSE _covers - $ev_lo END")
             self._dense = (dense, {"ev_local": self.LOCAL, "ev_llo": llo or 0, "ev_committed": committed,
                                    "ev_lo": lo or 0})
         if self.unknown:

@@ -27,15 +27,15 @@ them sorts the stage history once.
 
 from __future__ import annotations
 
-import math
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import InputError, MissingColumnError
 from ..periods import Period
 from ..ingest.values import ident, sql_literal
@@ -231,10 +231,6 @@ def finish(df: pd.DataFrame, *, metric: str, period: Period, as_of: date | None,
     return df
 
 
-def is_nan(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
 __all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "period_filter", "finish",
            "as_date", "period_of", "DIMENSIONS", "sql_literal"]
 
@@ -261,7 +257,8 @@ def state_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | Non
     return latest
 
 
-_MEMO: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict]" = None  # set below
+#: per connection (gone with it): remembered metric results, see :func:`memoized`
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def memoized(con: duckdb.DuckDBPyConnection, name: str, key: tuple, config: Config, compute) -> pd.DataFrame:
@@ -276,7 +273,3 @@ def memoized(con: duckdb.DuckDBPyConnection, name: str, key: tuple, config: Conf
         cache[full] = compute()
     return cache[full].copy()
 
-
-import weakref  # noqa: E402
-
-_MEMO = weakref.WeakKeyDictionary()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config, load_config
+from ..errors import MissingColumnError
 from .base import as_date, finish, period_filter, period_of, require_column, scope, state_date
 from .win_rate import win_rate
 
@@ -84,9 +85,8 @@ def directors(con: duckdb.DuckDBPyConnection, period=None, *, by: str | None = N
         t = t.rename(columns={"scope": "director"})[["director", "target_amount"]]
         df = df.drop(columns=["target_amount"]).merge(t, on="director", how="left")
         df["attainment"] = (df["won_amount"] / df["target_amount"]).where(df["target_amount"] > 0)
-    except Exception as exc:  # no targets loaded: attainment stays unknown, and is left out of the score
-        if exc.__class__.__name__ != "MissingColumnError":
-            raise
+    except MissingColumnError:  # no targets loaded: attainment stays unknown, and is left out of the score
+        pass
 
     from .stalled import stalled as stalled_metric
     st = stalled_metric(con, p, as_of=d, config=config)

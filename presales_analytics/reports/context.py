@@ -4,7 +4,6 @@ formatted, escaped output helpers. Notebooks hold parameters, prose and calls; n
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
 from dataclasses import dataclass, field
@@ -12,7 +11,6 @@ from datetime import datetime
 
 import pandas as pd
 
-from .. import __version__
 from ..config import Config, load_config
 from ..errors import InputError
 from ..metrics.base import data_date
@@ -125,9 +123,6 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
     use_offline_renderer()
     return ReportContext(con, p, lang, scope, bool(redact), as_of or None, str(path), config)
 
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def metric_or_note(ctx: ReportContext, name: str, period, **options):

@@ -15,7 +15,6 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from ..config import Config
@@ -67,7 +66,7 @@ class DueRun:
     skipped: list[Path] = field(default_factory=list)
 
 
-def render_due(database: Path, out_dir: Path, *, config: Config, lang: str = "zh", render=None, log=print) -> DueRun:
+def render_due(database: Path, out_dir: Path, *, config: Config, render, log=print) -> DueRun:
     """Render what is due (see the module docstring); ``render(period, target)`` renders one report."""
     from ..store import connect
 
@@ -103,7 +102,6 @@ def write_index(out_dir: Path) -> Path:
             period = Period.parse(page.parent.name)
         except PresalesError:
             continue
-        kind = page.stem.split("-")[0]
         rows.append((period, page))
     rows.sort(key=lambda r: (r[0].end or r[0].start, r[0].start), reverse=True)
     items = "\n".join(
@@ -132,5 +130,3 @@ table{{border-collapse:collapse}}td,th{{padding:.4em 1em;border-bottom:1px solid
     os.replace(tmp, target)
     return target
 
-
-del timedelta
