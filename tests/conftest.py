@@ -31,3 +31,16 @@ def write_csv(path: Path, rows: list[list[object]], *, encoding: str = "utf-8") 
 
 def table_rows(con, sql: str, params: dict | None = None) -> list[tuple]:
     return con.execute(sql, params or {}).fetchall()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium driven by Playwright (see tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -41,6 +41,7 @@ def rendered(tmp_path_factory):
         assert r.returncode == 0, r.stderr
         name = "audit.html" if lang == "zh" else "audit-en.html"
         out[lang] = (root / f"out-{lang}" / "2026-Q3" / name).read_text(encoding="utf-8")
+        out[f"{lang}_path"] = root / f"out-{lang}" / "2026-Q3" / name
     return out
 
 
@@ -57,8 +58,21 @@ def test_figures_charts_and_offline(rendered):
     assert "Win rate 50% (2/4)" in rendered["en"]
 
 
+def test_every_chart_draws_in_headless_chromium_offline(rendered, browser):
+    from browser import open_offline
+
+    for lang in ("zh", "en"):
+        o = open_offline(browser, rendered[f"{lang}_path"])
+        o.page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
+        drawn = o.page.evaluate("""() => [...document.querySelectorAll('.plotly-graph-div')].map(
+            d => d.querySelectorAll('svg.main-svg .trace, svg.main-svg .bars path, svg.main-svg .point').length)""")
+        assert len(drawn) == 3 and all(n > 0 for n in drawn), drawn
+        assert o.problems == []
+        o.page.context.close()
+
+
 def test_text_from_exports_is_escaped(rendered):
-    for html in rendered.values():
+    for html in (rendered["zh"], rendered["en"]):
         assert EVIL not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
