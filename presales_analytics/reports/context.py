@@ -15,6 +15,7 @@ from ..config import Config, load_config
 from ..errors import InputError
 from ..metrics.base import data_date
 from ..periods import Period
+from ..scoping import ReportScope, restrict
 from ..store import connect, database_path
 from .offline import use_offline_renderer
 
@@ -39,7 +40,7 @@ class ReportContext:
     con: object
     period: Period
     lang: str
-    scope: str
+    scope: ReportScope
     redact: bool
     as_of: str | None
     database: str
@@ -107,7 +108,10 @@ class ReportContext:
 
 def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "company", redact: bool = False,
           as_of: str = "") -> ReportContext:
-    """Open the database read-only and resolve the report's parameters (see the module docstring)."""
+    """Open the database read-only and resolve the report's parameters (see the module docstring).
+    ``scope`` (company, region:<name>, department:<name>, director:<name>) narrows the connection, so
+    every metric the report computes is for the scope (:mod:`presales_analytics.scoping`); the default
+    period is chosen from the whole company's data, so every scope's report covers the same period."""
     if lang not in ("zh", "en"):
         raise InputError(f"lang {lang!r} must be zh or en")
     config = load_config()
@@ -120,8 +124,13 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
         if latest is None:
             raise InputError("the database holds no dated data: give a period", file=str(path))
         p = Period.latest_complete_quarter(latest)
+    try:
+        report_scope = restrict(con, scope)
+    except InputError:
+        con.close()
+        raise
     use_offline_renderer()
-    return ReportContext(con, p, lang, scope, bool(redact), as_of or None, str(path), config)
+    return ReportContext(con, p, lang, report_scope, bool(redact), as_of or None, str(path), config)
 
 
 

@@ -1,0 +1,105 @@
+"""A report's scope: the whole company, or one region, department or director (``--scope``).
+
+``restrict(con, scope)`` narrows a connection to the scope: TEMP views named like the canonical
+tables (``projects``, ``project_snapshots``, ``project_versions``, ``stage_events``, ``activities``,
+``documents``, ``targets``) shadow them for this connection only, so every metric, unchanged,
+computes for the scope, and nothing is written to the database (read-only connections can do it).
+
+Membership is decided by the project's latest loaded version (``projects``): a project that moved
+from one director to another counts, in every period, for the director it has now. The targets in
+scope are the scope's own target (seen by the metrics as the ``company`` target) and the targets of
+the directors and departments that have projects in scope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from .errors import InputError
+
+#: scope kinds and their spellings (English and Chinese) on the command line
+KINDS = {"region": ("region", "区域"), "department": ("department", "dept", "系统部", "部门"),
+         "director": ("director", "总监", "项目总监")}
+_LABELS = {"company": ("全公司", "Company"), "region": ("区域", "Region"), "department": ("系统部", "Department"),
+           "director": ("项目总监", "Director")}
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    kind: str                  # company | region | department | director
+    value: str | None = None   # the region's, department's or director's name
+
+    @classmethod
+    def parse(cls, text: str | None) -> "ReportScope":
+        """``company`` (or empty, 全公司), ``region:华东``, ``department:政府系统部``, ``director:张伟``;
+        the kind may be written in Chinese (``区域:华东``, ``总监:张伟``) and ``=`` or ``：`` used for ``:``."""
+        text = (text or "").strip()
+        if text.lower() in ("", "company", "全公司", "公司"):
+            return cls("company")
+        m = re.match(r"^([^:=：]+)[:=：](.+)$", text)
+        if m:
+            word, value = m.group(1).strip().lower(), m.group(2).strip()
+            for kind, spellings in KINDS.items():
+                if word in spellings and value:
+                    return cls(kind, value)
+        raise InputError(f"scope {text!r} is not understood; write company, region:<name>, "
+                         "department:<name> or director:<name> (e.g. region:华东, director:张伟)")
+
+    def __str__(self) -> str:
+        return "company" if self.kind == "company" else f"{self.kind}:{self.value}"
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == "company"
+
+    def label(self, lang: str = "zh") -> str:
+        zh, en = _LABELS[self.kind]
+        if self.is_company:
+            return zh if lang == "zh" else en
+        return f"{zh}：{self.value}" if lang == "zh" else f"{en}: {self.value}"
+
+    @property
+    def slug(self) -> str:
+        """For file names: ``region-华东`` (characters unsafe in a path become ``_``)."""
+        if self.is_company:
+            return "company"
+        safe = re.sub(r'[\\/:*?"<>|\s]+', "_", self.value)
+        return f"{self.kind}-{safe}"
+
+
+def restrict(con: duckdb.DuckDBPyConnection, scope: ReportScope | str | None) -> ReportScope:
+    """Narrow ``con`` to ``scope`` (see the module docstring); raise :class:`InputError` naming the
+    known values when no project is in it. ``company`` leaves the connection as it is."""
+    scope = scope if isinstance(scope, ReportScope) else ReportScope.parse(scope)
+    if scope.is_company:
+        return scope
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    q = '"' + db.replace('"', '""') + '".main.'
+    column = scope.kind       # one of KINDS: a column of projects, never text from the user
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _presales_scope AS SELECT project_id FROM {q}projects "
+                f"WHERE {column} = $v", {"v": scope.value})
+    if not con.execute("SELECT count(*) FROM _presales_scope").fetchone()[0]:
+        known = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {q}projects WHERE {column} IS NOT NULL "
+                                           f"ORDER BY 1 LIMIT 30").fetchall()]
+        con.execute("DROP TABLE _presales_scope")
+        raise InputError(f"no project has {column} {scope.value!r}; known: {', '.join(known) or 'none'}")
+    in_scope = "project_id IN (SELECT project_id FROM _presales_scope)"
+    for table in ("projects", "project_snapshots", "stage_events", "activities", "documents"):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {q}{table} WHERE {in_scope}")
+    con.execute("CREATE OR REPLACE TEMP VIEW project_versions AS "
+                "SELECT * FROM project_snapshots UNION ALL SELECT * FROM projects")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _presales_scope_targets AS
+        SELECT CASE WHEN scope = $own THEN 'company' ELSE scope END AS scope, period, amount, load_id
+        FROM {q}targets
+        WHERE scope = $own
+           OR (scope LIKE 'director:%' AND substr(scope, 10) IN (SELECT director FROM projects))
+           OR (scope LIKE 'department:%' AND substr(scope, 12) IN (SELECT department FROM projects))""",
+                {"own": str(scope)})
+    con.execute("CREATE OR REPLACE TEMP VIEW targets AS SELECT * FROM _presales_scope_targets")
+    return scope
+
+
+__all__ = ["ReportScope", "restrict", "KINDS"]

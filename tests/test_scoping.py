@@ -1,0 +1,73 @@
+"""--scope: a connection narrowed to one region, department or director computes every metric for it."""
+
+from __future__ import annotations
+
+import pytest
+
+import presales_analytics as pa
+from presales_analytics.errors import InputError
+from presales_analytics.metrics import compute
+from presales_analytics.scoping import ReportScope, restrict
+
+from test_metrics_targets import HEADER, ROWS, TARGETS, WAN
+from conftest import write_csv
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "s.duckdb"
+    con = pa.connect(path)
+    pa.load(con, [write_csv(tmp_path / "商机.csv", [HEADER, *ROWS]), write_csv(tmp_path / "目标.csv", TARGETS)])
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("text, kind, value, slug", [
+    ("company", "company", None, "company"), ("", "company", None, "company"), ("全公司", "company", None, "company"),
+    ("region:华东", "region", "华东", "region-华东"), ("区域：华东", "region", "华东", "region-华东"),
+    ("总监=张伟", "director", "张伟", "director-张伟"), ("系统部:政府/系统部", "department", "政府/系统部", "department-政府_系统部"),
+])
+def test_parse(text, kind, value, slug):
+    s = ReportScope.parse(text)
+    assert (s.kind, s.value, s.slug) == (kind, value, slug)
+
+
+def test_parse_rejects_unknown_kind():
+    with pytest.raises(InputError, match="region:<name>"):
+        ReportScope.parse("city:杭州")
+
+
+def test_region_scope_equals_the_by_region_row_and_its_target_is_the_company_target(db):
+    con = pa.connect(db, read_only=True)
+    east = compute(con, "win-rate", "2026-Q3", by="region").set_index("region").loc["华东"]
+    restrict(con, "region:华东")
+    scoped = compute(con, "win-rate", "2026-Q3").iloc[0]
+    # 华东 closed in Q3: P1 P2 won, P7 lost -> 2/3
+    assert (scoped["won"], scoped["closed"]) == (east["won"], east["closed"]) == (2, 3)
+    t = compute(con, "targets", "2026-Q3").iloc[0]
+    assert (t["target_amount"], t["won_amount"]) == (240 * WAN, 150 * WAN)    # the region's target, not 公司's
+    # directors in scope keep their own targets: 张伟 H2 360 -> Q3 180
+    d = compute(con, "targets", "2026-Q3", by="director").set_index("scope")
+    assert d.loc["张伟", "target_amount"] == 180 * WAN
+    assert con.execute("SELECT count(*) FROM projects").fetchone()[0] == 6     # P1 P2 P5 P6 P7 P9
+    con.close()
+    # nothing written: a fresh connection sees every project
+    con = pa.connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM projects").fetchone()[0] == 9
+    con.close()
+
+
+def test_director_scope_and_stage_history_follow_the_projects(db):
+    con = pa.connect(db, read_only=True)
+    restrict(con, "director:李娜")
+    assert sorted(r[0] for r in con.execute("SELECT DISTINCT project_id FROM stage_events").fetchall()) == ["P3", "P7"]
+    wr = compute(con, "win-rate", "2026-Q3").iloc[0]
+    assert (wr["won"], wr["closed"]) == (1, 2)
+    con.close()
+
+
+def test_unknown_value_names_the_known_ones(db):
+    con = pa.connect(db, read_only=True)
+    with pytest.raises(InputError, match="known: 华东, 华南, 西南"):
+        restrict(con, "region:华北")
+    con.close()
