@@ -135,3 +135,45 @@ def test_redact_leaves_no_customer_or_project_name(tmp_path):
     for row in ROWS:
         assert row[1] not in html and row[2] not in html, row[:3]
     assert "项目-001" in html
+
+
+def _presales(args, cwd, **env_extra):
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"} | env_extra
+    return subprocess.run([exe, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_scope_report_for_one_director_with_a_hostile_name(tmp_path):
+    con = pa.connect(tmp_path / "r.duckdb")
+    pa.load(con, [write_csv(tmp_path / "p.csv", [HEADER, *ROWS])])
+    con.close()
+    r = _presales(["report", "audit", "--period", "2026-Q3", "--scope", f"director:{EVIL}", "--db", "r.duckdb"],
+                  tmp_path)
+    assert r.returncode == 0, r.stderr
+    page = tmp_path / "reports" / "2026-Q3" / "audit-director-_img_src=x_onerror=alert(1)_.html"
+    html = page.read_text(encoding="utf-8")
+    assert "赢单率 0%（0/2）" in html                # P3 and P4, both lost in Q3
+    assert "杭州智慧停车" not in html                  # 张伟's projects are out of scope
+    assert EVIL not in html and "项目总监：&lt;img src=x onerror=alert(1)&gt;" in html
+    unknown = _presales(["report", "audit", "--scope", "region:华北", "--db", "r.duckdb"], tmp_path)
+    assert unknown.returncode == 2 and "no project has region '华北'" in unknown.stderr
+
+
+def test_a_failing_notebook_exits_non_zero_names_the_cell_and_publishes_nothing(tmp_path):
+    import nbformat
+
+    con = pa.connect(tmp_path / "r.duckdb")
+    pa.load(con, [write_csv(tmp_path / "p.csv", [HEADER, *ROWS])])
+    con.close()
+    from presales_analytics.reports.kinds import notebook_path
+
+    nb = nbformat.read(notebook_path("audit"), as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('deliberate failure')"))
+    (tmp_path / "mine").mkdir()
+    nbformat.write(nb, tmp_path / "mine" / "audit_report.ipynb")
+    r = _presales(["report", "audit", "--period", "2026-Q3", "--db", "r.duckdb"], tmp_path,
+                  PRESALES_NOTEBOOKS=str(tmp_path / "mine"))
+    assert r.returncode == 2
+    assert "cell 5 (raise RuntimeError('deliberate failure')) failed: RuntimeError: deliberate failure" in r.stderr
+    assert not list((tmp_path / "reports").glob("**/*.html"))
+    assert (tmp_path / "reports" / "2026-Q3" / "audit.ipynb").exists()        # kept for diagnosis

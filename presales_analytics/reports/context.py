@@ -20,12 +20,13 @@ from ..store import connect, database_path
 from .offline import use_offline_renderer
 
 
-def fmt_amount(yuan, lang: str = "zh") -> str:
-    """Yuan as 万元 / 亿元 (zh) or as ¥ with thousands (en). ``fmt_amount(12_345_678)`` -> '1,234.57万元'."""
+def fmt_amount(yuan, lang: str = "zh", *, yi: bool = True) -> str:
+    """Yuan as 万元, or 亿元 from 1亿 up (zh; ``yi=False`` keeps 万元, as table columns do so that a
+    column reads in one unit), or as ¥ with thousands (en). ``fmt_amount(12_345_678)`` -> '1,234.57万元'."""
     if yuan is None or (isinstance(yuan, float) and math.isnan(yuan)):
         return "—"
     if lang == "zh":
-        return f"{yuan / 1e8:,.2f}亿元" if abs(yuan) >= 1e8 else f"{yuan / 1e4:,.2f}万元"
+        return f"{yuan / 1e8:,.2f}亿元" if yi and abs(yuan) >= 1e8 else f"{yuan / 1e4:,.2f}万元"
     return f"¥{yuan:,.0f}"
 
 
@@ -33,6 +34,22 @@ def fmt_pct(rate, digits: int = 0) -> str:
     if rate is None or (isinstance(rate, float) and math.isnan(rate)):
         return "—"
     return f"{rate * 100:.{digits}f}%"
+
+
+def fmt_cell(v, kind: str, lang: str = "zh") -> str:
+    """A table cell's text: ``kind`` is pct (one decimal), amount (万元, or ¥ in English), int, days or text;
+    missing values show as an em dash."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return "—"
+    if kind == "pct":
+        return fmt_pct(v, 1)
+    if kind == "amount":
+        return fmt_amount(v, lang, yi=False)
+    if kind in ("int", "days"):
+        return f"{v:,.0f}"
+    if isinstance(v, bool):
+        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
+    return str(v)
 
 
 @dataclass
@@ -82,16 +99,7 @@ class ReportContext:
         for record in df.to_dict("records"):
             cells = []
             for column, (_, _, kind) in columns.items():
-                v = record.get(column)
-                if kind == "pct":
-                    text = fmt_pct(v, 1)
-                elif kind == "amount":
-                    text = fmt_amount(v, self.lang)
-                elif kind in ("int", "days"):
-                    text = "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.0f}"
-                else:
-                    text = "—" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                cells.append(f"<td>{html.escape(text)}</td>")
+                cells.append(f"<td>{html.escape(fmt_cell(record.get(column), kind, self.lang))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return HTML(f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
@@ -100,6 +108,11 @@ class ReportContext:
         from IPython.display import HTML
 
         return HTML(f"<p>{html.escape(self.t(zh, en))}</p>")
+
+    def parameters(self) -> dict[str, str]:
+        """The report's parameters as resolved (what to pass to render it again)."""
+        return {"period": str(self.period), "scope": str(self.scope), "lang": self.lang,
+                "redact": str(self.redact).lower(), "as_of": self.as_of or "—", "database": self.database}
 
     def provenance(self) -> pd.DataFrame:
         return self.con.execute("""SELECT file_name, table_name, sha256, rows_loaded, rows_rejected,

@@ -19,8 +19,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 
 class RenderError(PresalesError):
-    """A notebook cell failed; ``cell`` is its 1-based position among the code cells, ``notebook``
-    the executed notebook kept for diagnosis."""
+    """A notebook cell failed; ``cell`` is its 1-based position in the notebook (all cells, as its
+    author sees them), ``notebook`` the executed notebook kept for diagnosis."""
 
     def __init__(self, message: str, *, cell: int | None, notebook: Path):
         self.cell, self.notebook = cell, notebook
@@ -49,9 +49,11 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
         pm.execute_notebook(str(notebook), str(executed), parameters=parameters or {}, kernel_name="python3",
                             cwd=str(cwd) if cwd else None, progress_bar=progress)
     except pm.PapermillExecutionError as exc:
-        raise RenderError(f"{Path(notebook).name}: cell {exc.exec_count or exc.cell_index} failed: "
+        cell = _cell_number(executed, exc.cell_index)
+        first_line = (exc.source or "").strip().splitlines()[0][:80] if (exc.source or "").strip() else ""
+        raise RenderError(f"{Path(notebook).name}: cell {cell} ({first_line}) failed: "
                           f"{exc.ename}: {exc.evalue} (executed notebook kept at {executed})",
-                          cell=exc.exec_count or exc.cell_index, notebook=executed) from None
+                          cell=cell, notebook=executed) from None
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
@@ -67,3 +69,15 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
         Path(tmp).unlink(missing_ok=True)
         raise
     return Rendered(out_html, executed)
+
+
+def _cell_number(executed: Path, index: int) -> int:
+    """The failing cell's number as the author sees it in their notebook: counting every cell from 1,
+    without the parameters cell papermill injects."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(executed, as_version=4).cells[:index]
+    except Exception:  # noqa: BLE001 - the number is a courtesy; the index is still right
+        return index + 1
+    return index + 1 - sum("injected-parameters" in c.metadata.get("tags", []) for c in cells)

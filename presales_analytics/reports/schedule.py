@@ -91,7 +91,16 @@ def render_due(database: Path, out_dir: Path, *, config: Config, render, log=pri
     return run
 
 
-_KINDS = {"audit": ("审计考核报告", "Audit report")}
+def _title(stem: str) -> str:
+    """'director-review-director-张伟-en' -> '项目总监评价报告 · director-张伟-en' (the kind in words, then the rest)."""
+    from .kinds import KINDS
+
+    titles = {**{k: v[1] for k, v in KINDS.items()}, "dashboard": "管理看板"}
+    for kind in sorted(titles, key=len, reverse=True):
+        if stem == kind or stem.startswith(kind + "-"):
+            rest = stem[len(kind) + 1:]
+            return titles[kind] + (f" · {rest}" if rest else "")
+    return stem
 
 
 def write_index(out_dir: Path) -> Path:
@@ -107,8 +116,7 @@ def write_index(out_dir: Path) -> Path:
     items = "\n".join(
         f'<tr><td>{html.escape(p.label("zh"))}</td><td>{html.escape(str(p))}</td>'
         f'<td><a href="{html.escape(page.relative_to(out_dir).as_posix(), quote=True)}">'
-        f'{html.escape(_KINDS.get(page.stem.split("-")[0], (page.stem, page.stem))[0])}'
-        f'{html.escape(page.stem[len(page.stem.split("-")[0]):])}</a></td></tr>'
+        f'{html.escape(_title(page.stem))}</a></td></tr>'
         for p, page in rows)
     body = f"""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,0 +1,355 @@
+"""The audit report's (审计考核报告) key figures and its executive summary in words.
+
+``kpis(con, period)`` gathers the headline figures of one period from the metrics (so they agree with
+``presales metrics`` to the digit); ``executive_summary(ctx)`` compares them with the previous period
+and the same period last year, in sentences ("赢单率 31%（12/39），较上季度下降 4 个百分点") and a table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import InputError, MissingColumnError
+from ..metrics import compute
+from ..metrics.pipeline import pipeline_summary
+from ..periods import Period
+from .context import ReportContext, fmt_amount, fmt_pct
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Headline figures of one period. Rates are fractions with their denominator beside them;
+    amounts in yuan; NaN where a figure cannot be had (no target loaded, nothing closed)."""
+
+    won: int                 # projects won, closed in the period
+    closed: int              # denominator of win_rate: won + lost + abandoned, closed in the period
+    win_rate: float
+    won_amount: float        # yuan
+    target_amount: float     # yuan, the company (or scope) target of the period; NaN without one
+    attainment: float        # won_amount ÷ target_amount
+    open_projects: int       # open at the period's state date
+    open_amount: float       # yuan
+    weighted_amount: float   # yuan, amount × stage probability
+    stalled: int             # open projects over their stage's limit at the state date
+    checks_due: int          # denominator of compliance_rate (policy checks due, projects active in the period)
+    checks_passed: int
+    compliance_rate: float
+    median_cycle_days: float  # median days created -> won, projects won in the period
+
+
+def kpis(con, period: Period, *, as_of=None) -> Kpis:
+    """The headline figures of ``period`` (see :class:`Kpis`)."""
+    wr = compute(con, "win-rate", period, as_of=as_of).iloc[0]
+    pipe = pipeline_summary(con, period, as_of=as_of).iloc[0]
+    try:
+        comp = compute(con, "compliance", period, as_of=as_of, level="director")
+        due, passed = int(comp["checks_due"].sum()), int(comp["checks_passed"].sum())
+    except (MissingColumnError, InputError):
+        due = passed = 0
+    cycle = compute(con, "cycle-time", period, as_of=as_of)
+    won_cycle = cycle.loc[cycle["outcome"] == "won", "median_days"]
+    target = float(pipe["target_amount"])
+    won_amount = float(wr["won_amount"] or 0.0)
+    return Kpis(
+        won=int(wr["won"]), closed=int(wr["closed"]), win_rate=float(wr["win_rate"]), won_amount=won_amount,
+        target_amount=target, attainment=won_amount / target if target and not math.isnan(target) else math.nan,
+        open_projects=int(pipe["open_projects"]), open_amount=float(pipe["open_amount"]),
+        weighted_amount=float(pipe["weighted_amount"]),
+        stalled=len(compute(con, "stalled", period, as_of=as_of)),
+        checks_due=due, checks_passed=passed, compliance_rate=passed / due if due else math.nan,
+        median_cycle_days=float(won_cycle.iloc[0]) if len(won_cycle) else math.nan)
+
+
+_PREVIOUS = {"month": ("上月", "the previous month"), "quarter": ("上季度", "the previous quarter"),
+             "half": ("上半年度", "the previous half"), "year": ("上年", "the previous year"),
+             "week": ("上周", "the previous week")}
+
+
+def _nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _points(now: float, before: float, lang: str, against: str) -> str:
+    """'较上季度下降 4 个百分点' / 'down 4 points on the previous quarter' (rates)."""
+    if _nan(now) or _nan(before):
+        return f"{against}无可比数据" if lang == "zh" else f"no comparable figure for {against}"
+    delta = (now - before) * 100
+    if round(delta) == 0:
+        return f"与{against}持平" if lang == "zh" else f"level with {against}"
+    if lang == "zh":
+        return f"较{against}{'上升' if delta > 0 else '下降'} {abs(delta):.0f} 个百分点"
+    return f"{'up' if delta > 0 else 'down'} {abs(delta):.0f} points on {against}"
+
+
+def _change(now: float, before: float, lang: str, against: str) -> str:
+    """'较上季度增长 12%' / 'up 12% on the previous quarter' (amounts and counts)."""
+    if _nan(now) or _nan(before) or before == 0:
+        return f"{against}无可比数据" if lang == "zh" else f"no comparable figure for {against}"
+    ratio = now / before - 1
+    if round(ratio * 100) == 0:
+        return f"与{against}持平" if lang == "zh" else f"level with {against}"
+    if lang == "zh":
+        return f"较{against}{'增长' if ratio > 0 else '下降'} {abs(ratio) * 100:.0f}%"
+    return f"{'up' if ratio > 0 else 'down'} {abs(ratio) * 100:.0f}% on {against}"
+
+
+def summary_sentences(now: Kpis, before: Kpis, last_year: Kpis, period: Period, lang: str = "zh") -> list[str]:
+    """The executive summary in words: each headline figure, against the previous period and the same
+    period last year."""
+    zh = lang == "zh"
+    prev = _PREVIOUS.get(period.grain, ("上期", "the previous period"))[0 if zh else 1]
+    ly = "去年同期" if zh else "the same period last year"
+    sep = "，" if zh else ", "
+    end = "。" if zh else "."
+    out = []
+    rate = (f"赢单率 {fmt_pct(now.win_rate)}（{now.won}/{now.closed}）" if zh
+            else f"Win rate {fmt_pct(now.win_rate)} ({now.won}/{now.closed})")
+    out.append(rate + sep + _points(now.win_rate, before.win_rate, lang, prev) + sep
+               + _points(now.win_rate, last_year.win_rate, lang, ly) + end)
+    amount = (f"赢单金额 {fmt_amount(now.won_amount)}" if zh else f"Won amount {fmt_amount(now.won_amount, 'en')}")
+    out.append(amount + sep + _change(now.won_amount, before.won_amount, lang, prev) + sep
+               + _change(now.won_amount, last_year.won_amount, lang, ly) + end)
+    if not _nan(now.attainment):
+        out.append((f"目标达成率 {fmt_pct(now.attainment)}（目标 {fmt_amount(now.target_amount)}）" if zh
+                    else f"Target attainment {fmt_pct(now.attainment)} (target {fmt_amount(now.target_amount, 'en')})")
+                   + sep + _points(now.attainment, before.attainment, lang, prev) + end)
+    else:
+        out.append("未载入本期业绩目标，无法计算目标达成率。" if zh else
+                   "No target is loaded for the period: attainment cannot be computed.")
+    out.append((f"期末在手商机 {now.open_projects} 个，金额 {fmt_amount(now.open_amount)}，"
+                f"加权 {fmt_amount(now.weighted_amount)}" if zh else
+                f"{now.open_projects} open projects at the period's end, {fmt_amount(now.open_amount, 'en')}, "
+                f"weighted {fmt_amount(now.weighted_amount, 'en')}")
+               + sep + _change(now.open_amount, before.open_amount, lang, prev) + end)
+    out.append((f"停滞项目 {now.stalled} 个" if zh else f"{now.stalled} stalled projects")
+               + sep + (f"{prev} {before.stalled} 个" if zh else f"{before.stalled} at the end of {prev}") + end)
+    if now.checks_due:
+        out.append((f"制度执行率 {fmt_pct(now.compliance_rate)}（{now.checks_passed}/{now.checks_due} 项检查通过）"
+                    if zh else f"Policy compliance {fmt_pct(now.compliance_rate)} "
+                    f"({now.checks_passed}/{now.checks_due} checks passed)")
+                   + sep + _points(now.compliance_rate, before.compliance_rate, lang, prev) + end)
+    return out
+
+
+def executive_summary(ctx: ReportContext):
+    """The summary paragraph and a table of the headline figures: this period, the previous one and
+    the same period last year."""
+    import pandas as pd
+    from IPython.display import HTML
+
+    p = ctx.period
+    periods = {"now": p, "before": p.previous(), "last_year": p.same_period_last_year()}
+    figures = {k: kpis(ctx.con, q, as_of=ctx.as_of) for k, q in periods.items()}
+    sentences = summary_sentences(figures["now"], figures["before"], figures["last_year"], p, ctx.lang)
+    rows = []
+    for field, zh, en, kind in (("win_rate", "赢单率", "Win rate", "pct"), ("closed", "已结束项目（分母）",
+                                "Closed projects (denominator)", "int"),
+                                ("won_amount", "赢单金额", "Won amount", "amount"),
+                                ("attainment", "目标达成率", "Target attainment", "pct"),
+                                ("open_amount", "期末在手商机金额", "Open pipeline at the end", "amount"),
+                                ("weighted_amount", "加权商机金额", "Weighted pipeline", "amount"),
+                                ("stalled", "停滞项目", "Stalled projects", "int"),
+                                ("compliance_rate", "制度执行率", "Policy compliance", "pct"),
+                                ("median_cycle_days", "赢单周期中位数（天）", "Median days to win", "days")):
+        rows.append({"kpi": ctx.t(zh, en), "kind": kind,
+                     **{k: getattr(f, field) for k, f in figures.items()}})
+    table = pd.DataFrame(rows)
+    html = "".join(str(ctx.text(s, s).data) for s in sentences)
+    html += _kpi_table(ctx, table, periods)
+    return HTML(html)
+
+
+def _kpi_table(ctx: ReportContext, table, periods: dict[str, Period]) -> str:
+    import html as h
+
+    from .context import fmt_cell
+
+    head = "".join(f"<th>{h.escape(x)}</th>" for x in (
+        ctx.t("指标", "Figure"), periods["now"].label(ctx.lang), periods["before"].label(ctx.lang),
+        periods["last_year"].label(ctx.lang)))
+    body = "".join("<tr><td>" + h.escape(r["kpi"]) + "</td>"
+                   + "".join(f"<td>{h.escape(fmt_cell(r[k], r['kind'], ctx.lang))}</td>"
+                             for k in ("now", "before", "last_year")) + "</tr>"
+                   for r in table.to_dict("records"))
+    return f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+
+
+# --- the report's sections, each displayed where the notebook calls it -----------------------------
+
+def _show(*items) -> None:
+    from IPython.display import display
+
+    for item in items:
+        if item is not None:
+            display(item)
+
+
+def heading(ctx: ReportContext) -> None:
+    """Title, period, scope and the parameters in force (so the report can be re-rendered)."""
+    from IPython.display import HTML
+    import html as h
+
+    title = f"{ctx.t('审计考核报告', 'Audit report')} · {ctx.period.label(ctx.lang)} · {ctx.scope.label(ctx.lang)}"
+    params = ctx.t("参数", "Parameters") + ": " + "; ".join(f"{k} = {v}" for k, v in ctx.parameters().items())
+    _show(HTML(f"<h1>{h.escape(title)}</h1><p class='parameters'>{h.escape(params)}</p>"))
+
+
+def win_rates(ctx: ReportContext) -> None:
+    """Win rate by director: chart with Wilson intervals, and the table with the denominator."""
+    from .. import charts
+
+    wr = compute(ctx.con, "win-rate", ctx.period, by="director", as_of=ctx.as_of)
+    small = int(ctx.config.raw.get("metrics", {}).get("small_sample", 10))
+    _show(ctx.text(f"赢单率 = 赢单 ÷ 已结束（赢单 + 丢单 + 放弃），按结束日期计入本期；区间为 95% Wilson 区间；"
+                   f"已结束少于 {small} 个的为小样本，浅色显示，不宜据此排名。",
+                   f"Win rate = won ÷ closed (won + lost + abandoned), by close date in the period; intervals are "
+                   f"95% Wilson intervals; fewer than {small} closed is a small sample, drawn pale, not to rank on."),
+          charts.plot_win_rate(wr, "director", lang=ctx.lang),
+          ctx.table(wr, {"director": ("项目总监", "Director", "text"), "won": ("赢单", "Won", "int"),
+                         "closed": ("已结束（分母）", "Closed (denominator)", "int"),
+                         "win_rate": ("赢单率", "Win rate", "pct"), "win_rate_low": ("区间下限", "Low", "pct"),
+                         "win_rate_high": ("区间上限", "High", "pct"),
+                         "small_sample": ("小样本", "Small sample", "text")}))
+
+
+def stages(ctx: ReportContext) -> None:
+    """Stage durations (median and p75 of finished stays) and the funnel."""
+    from .. import charts
+
+    durations = compute(ctx.con, "stage-durations", ctx.period, as_of=ctx.as_of)
+    _show(charts.plot_stage_durations(durations, lang=ctx.lang),
+          charts.plot_funnel(compute(ctx.con, "funnel", ctx.period, as_of=ctx.as_of), lang=ctx.lang))
+
+
+def scorecard(ctx: ReportContext) -> None:
+    """Director scorecards, ranked by the conservative score (lower bound)."""
+    board = compute(ctx.con, "directors", ctx.period, as_of=ctx.as_of)
+    _show(ctx.text("排名依据保守得分（以赢单率区间下限计），小样本不据此排名。",
+                   "Ranked on the conservative score (win rate at its interval's lower bound); small samples "
+                   "are not ranked on it."),
+          ctx.table(board, {"rank": ("排名", "Rank", "int"), "director": ("项目总监", "Director", "text"),
+                            "closed": ("已结束", "Closed", "int"), "win_rate": ("赢单率", "Win rate", "pct"),
+                            "won_amount": ("赢单金额", "Won amount", "amount"),
+                            "attainment": ("目标达成", "Attainment", "pct"),
+                            "compliance_rate": ("制度执行", "Compliance", "pct"),
+                            "score_low": ("得分（保守）", "Score (conservative)", "pct")}))
+
+
+def stalled(ctx: ReportContext, limit: int = 30) -> None:
+    """Stalled projects, and the analysis meetings (项目分析会) they need."""
+    st = compute(ctx.con, "stalled", ctx.period, as_of=ctx.as_of)
+    missing = int((~st["meeting_since_stall"].astype(bool)).sum()) if len(st) else 0
+    _show(ctx.text(f"期末停滞项目 {len(st)} 个，其中 {missing} 个停滞后尚未召开项目分析会（制度要求召开）。"
+                   + (f"下表列出超期最长的 {limit} 个。" if len(st) > limit else ""),
+                   f"{len(st)} projects stalled at the period's end; {missing} have had no analysis meeting since "
+                   f"(the policy requires one)." + (f" The {limit} longest overdue are listed." if len(st) > limit else "")),
+          ctx.table(st, {"project_id": ("项目编号", "Project", "text"), "name": ("项目名称", "Name", "text"),
+                         "director": ("项目总监", "Director", "text"), "days_over": ("超期天数", "Days over", "days"),
+                         "meeting_since_stall": ("已开分析会", "Meeting held", "text")}, limit=limit))
+
+
+def target_attainment(ctx: ReportContext) -> None:
+    """Attainment by region and by director (a note when no targets are loaded)."""
+    from .context import metric_or_note
+
+    for level, zh, en in (("region", "区域", "Region"), ("director", "项目总监", "Director")):
+        t = metric_or_note(ctx, "targets", ctx.period, by=level, as_of=ctx.as_of)
+        if t is None:
+            return
+        _show(ctx.table(t, {"scope": (zh, en, "text"), "target_amount": ("目标", "Target", "amount"),
+                            "won_amount": ("赢单金额", "Won", "amount"), "attainment": ("达成率", "Attainment", "pct"),
+                            "projected_attainment": ("预计达成", "Projected", "pct")}))
+
+
+def channel_contribution(ctx: ReportContext) -> None:
+    from .context import metric_or_note
+
+    ch = metric_or_note(ctx, "channels", ctx.period, as_of=ctx.as_of)
+    if ch is not None:
+        _show(ctx.table(ch, {"channel": ("渠道商", "Channel", "text"), "won": ("赢单", "Won", "int"),
+                             "closed": ("已结束", "Closed", "int"), "win_rate": ("赢单率", "Win rate", "pct"),
+                             "won_share": ("赢单金额占比", "Share of won", "pct"),
+                             "vs_direct_same_grade": ("较直销（同等级）", "vs direct (same grade)", "pct")}))
+
+
+def compliance(ctx: ReportContext) -> None:
+    comp = compute(ctx.con, "compliance", ctx.period, as_of=ctx.as_of, level="director")
+    _show(ctx.table(comp, {"director": ("项目总监", "Director", "text"), "projects": ("项目数", "Projects", "int"),
+                           "archive_rate": ("档案齐全", "Archive complete", "pct"),
+                           "weekly_coverage": ("周报覆盖", "Weekly reports", "pct"),
+                           "meeting_rate": ("停滞后分析会", "Meeting after stall", "pct"),
+                           "summary_rate": ("总结报告", "Summary", "pct"),
+                           "evaluation_rate": ("评价报告", "Evaluation", "pct"),
+                           "grade_mismatches": ("等级不符", "Grade mismatches", "int"),
+                           "compliance_rate": ("执行率", "Compliance", "pct")}))
+
+
+def data_quality(ctx: ReportContext) -> None:
+    """What the loads read, rejected and warned about, and the findings by rule."""
+    loads = ctx.con.execute("""SELECT file_name, rows_read, rows_rejected, warnings FROM load_log
+                               ORDER BY load_id""").df()
+    rules = ctx.con.execute("""SELECT rule, count(*) AS rows, any_value(message) AS example FROM data_quality
+                               GROUP BY rule ORDER BY rows DESC""").df()
+    rejects = ctx.con.execute("""SELECT regexp_replace(file, '^.*/', '') AS file, "row", "column", reason
+                                 FROM rejects ORDER BY load_id, "row" LIMIT 50""").df()
+    _show(ctx.table(loads, {"file_name": ("文件", "File", "text"), "rows_read": ("读取行数", "Rows read", "int"),
+                            "rows_rejected": ("拒绝行数", "Rejected", "int"),
+                            "warnings": ("数据质量提示", "Warnings", "int")}))
+    if len(rules):
+        _show(ctx.table(rules, {"rule": ("规则", "Rule", "text"), "rows": ("行数", "Rows", "int"),
+                                "example": ("示例", "Example", "text")}))
+    if len(rejects):
+        _show(ctx.text("被拒绝的行（未载入）：", "Rejected rows (not loaded):"),
+              ctx.table(rejects, {"file": ("文件", "File", "text"), "row": ("行", "Row", "int"),
+                                  "column": ("列", "Column", "text"), "reason": ("原因", "Reason", "text")}))
+
+
+DEFINED = ("win-rate", "stage-durations", "cycle-time", "funnel", "stalled", "directors", "channels", "targets",
+           "pipeline", "compliance")
+
+
+def definitions(ctx: ReportContext) -> None:
+    """Every metric's denominator and options in force for this period (from the metrics themselves)."""
+    import json
+
+    import pandas as pd
+
+    from ..errors import MissingColumnError
+
+    rows = []
+    for name in DEFINED:
+        try:
+            df = compute(ctx.con, name, ctx.period, as_of=ctx.as_of)
+        except MissingColumnError as exc:
+            rows.append({"metric": name, "denominator": ctx.t(f"无法计算：{exc}", f"not available: {exc}"),
+                         "options": ""})
+            continue
+        rows.append({"metric": name, "denominator": df.attrs.get("denominator"),
+                     "options": json.dumps(df.attrs.get("options") or {}, ensure_ascii=False, default=str)})
+    _show(ctx.text("定义详见 docs/metrics.md。", "Full definitions: docs/metrics.md."),
+          ctx.table(pd.DataFrame(rows), {"metric": ("指标", "Metric", "text"),
+                                         "denominator": ("分母与口径", "Denominator", "text"),
+                                         "options": ("选项", "Options in force", "text")}))
+
+
+def provenance(ctx: ReportContext) -> None:
+    """The loads behind the numbers (file, sha256), the latest data date, the toolkit version, render time."""
+    from .. import __version__
+    from ..metrics.base import data_date
+
+    _show(ctx.table(ctx.provenance(), {"file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
+                                       "rows_loaded": ("载入行数", "Rows loaded", "int"),
+                                       "rows_rejected": ("拒绝行数", "Rows rejected", "int"),
+                                       "loaded_at": ("载入时间", "Loaded at", "text")}),
+          ctx.text(f"数据库 {ctx.database}；最新数据日期 {data_date(ctx.con)}；工具版本 {__version__}；"
+                   f"生成时间 {ctx.rendered_at}",
+                   f"Database {ctx.database}; latest data date {data_date(ctx.con)}; toolkit {__version__}; "
+                   f"rendered {ctx.rendered_at}"))
+
+
+__all__ = ["Kpis", "kpis", "summary_sentences", "executive_summary", "heading", "win_rates", "stages", "scorecard",
+           "stalled", "target_attainment", "channel_contribution", "compliance", "data_quality", "definitions",
+           "provenance"]
