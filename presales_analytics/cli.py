@@ -44,7 +44,7 @@ OrderOption = Annotated[Optional[str], typer.Option(
 
 
 def _fail(exc: Exception, code: int) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)   # one line: grep-able in cron logs
     raise typer.Exit(code)
 
 
@@ -327,25 +327,36 @@ def _cell(v) -> str:
     return str(v)
 
 
-REPORTS = {"audit": "audit_report.ipynb"}
+_REPORT_HELP = """Render a report notebook (papermill) to offline HTML (nbconvert) under reports/.
 
+KIND is one of:
 
-@app.command(help="""Render a report notebook (papermill) to offline HTML (nbconvert) under reports/.
+  audit            审计考核报告: the periodic audit (scope: company, region:<name>, department:<name>
+                   or director:<name>)
+  director-review  项目总监评价报告: one director's review (--scope director:<name>)
+  project-summary  项目总结: one finished project (--scope project:<project id>; the period defaults
+                   to the quarter it closed in)
 
-KIND: audit (审计考核报告). Writes reports/<period>/<kind>.html beside the executed notebook, and
+Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
 reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook and
-publishes no HTML. --due renders every month, quarter and year that has ended in the data and has
-no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
-(Director reviews, project summaries and scopes are in progress.)
+publishes no HTML. --due renders the audit of every month, quarter and year that has ended in the
+data and has no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
 
 Example:
 
-    presales report audit --period 2026-Q3 --lang zh
+    presales report audit --period 2026-Q3 --scope region:华东
+    presales report director-review --scope director:张伟 --period 2026-Q3
+    presales report project-summary --scope project:SQ-2025-0168
     presales report --due
-""")
-def report(kind: Annotated[str, typer.Argument(help="audit")] = "audit",
+"""
+
+
+@app.command(help=_REPORT_HELP)
+def report(kind: Annotated[str, typer.Argument(help="audit, director-review or project-summary")] = "audit",
            period: Annotated[Optional[str], typer.Option("--period", "-p", help="Default: the latest complete "
                                                          "quarter in the data")] = None,
+           scope: Annotated[str, typer.Option("--scope", "-s", help="company, region:<name>, department:<name>, "
+                                              "director:<name> or project:<id>")] = "company",
            lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
            redact: Annotated[bool, typer.Option("--redact", help="Pseudonyms for customer and project names")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only what was known then")] = None,
@@ -353,45 +364,41 @@ def report(kind: Annotated[str, typer.Argument(help="audit")] = "audit",
            due: Annotated[bool, typer.Option("--due", help="Render every period that has ended in the data and "
                                                          "has no report yet (for cron; one run at a time)")] = False,
            db: DbOption = None) -> None:
-    from .reports.context import setup
+    from .reports.kinds import ReportRequest, resolve_request
     from .reports.render import RenderError, render_notebook
     from .reports.schedule import ReportsBusyError, render_due, write_index
 
-    if kind not in REPORTS:
-        _fail(InputError(f"unknown report {kind!r}; reports: {', '.join(REPORTS)}"), 2)
-    notebook = Path(__file__).resolve().parent.parent / "notebooks" / REPORTS[kind]
     database = database_path(db).resolve()
-
-    def render_one(p, target):
-        return render_notebook(notebook, target, parameters={
-            "period": str(p), "database": str(database), "lang": lang, "redact": redact, "as_of": as_of or ""})
-
+    progress = sys.stderr.isatty()
     if due:
         from .config import load_config
+        from .reports.kinds import notebook_path
+
+        def render_audit(p, target):
+            return render_notebook(notebook_path("audit"), target, progress=progress, parameters={
+                "period": str(p), "database": str(database), "scope": "company", "lang": lang, "redact": redact,
+                "as_of": as_of or ""})
 
         try:
-            render_due(database, out_dir, config=load_config(), render=render_one,
+            render_due(database, out_dir, config=load_config(), render=render_audit,
                        log=lambda line: out.print(escape(line)))
-        except ReportsBusyError as exc:
-            _fail(exc, 3)
-        except DatabaseBusyError as exc:
+        except (ReportsBusyError, DatabaseBusyError) as exc:
             _fail(exc, 3)
         except (InputError, RenderError) as exc:
             _fail(exc, 2)
         return
     try:
-        ctx = setup(str(database_path(db)), period or "", lang, "company", redact, as_of or "")
-        chosen = str(ctx.period)
-        ctx.con.close()
+        request: ReportRequest = resolve_request(kind, database, period=period, scope=scope, lang=lang,
+                                                 redact=redact, as_of=as_of)
     except InputError as exc:
         _fail(exc, 2)
     except DatabaseBusyError as exc:
         _fail(exc, 3)
     if not period:
-        err.print(f"period: {chosen} (the latest complete quarter in the data)")
-    target = out_dir / chosen / f"{kind}{'-redacted' if redact else ''}{'-en' if lang == 'en' else ''}.html"
+        err.print(f"period: {request.period} ({request.period_reason})")
     try:
-        rendered = render_one(chosen, target)
+        rendered = render_notebook(request.notebook, out_dir / request.relative_path, progress=progress,
+                                   parameters=request.parameters)
     except RenderError as exc:
         _fail(exc, 2)
     write_index(out_dir)
@@ -420,6 +427,12 @@ def config_show() -> None:
     out.print(f"# effective configuration: built-in defaults{'' if cfg.source == 'built-in defaults' else ' + ' + cfg.source}",
               markup=False, highlight=False)
     out.print(dump_toml(cfg.raw), markup=False, highlight=False, soft_wrap=True)
+
+from .exporting.command import XLSX_HELP, xlsx_command  # noqa: E402  (light: heavy imports run inside)
+
+export_app = typer.Typer(help="Exports for spreadsheets: presales export xlsx.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+export_app.command("xlsx", help=XLSX_HELP)(xlsx_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
