@@ -1,0 +1,404 @@
+"""项目总监评价报告 one director's review for a period (``notebooks/director_review.ipynb``).
+
+The report context is opened for the whole company (``setup(..., "company", ...)``) so the director
+can be set against their peers; the director's own figures are *their rows* of the company-wide
+metrics — the ``directors`` scorecard, ``compliance`` per project, ``stalled`` — so they are, by
+construction, the numbers the audit report shows for them (a project counts for the director its
+version at the as-of date names).
+
+:func:`review` computes everything once; the other public functions turn a :class:`Review` into
+escaped HTML (``ctx.table`` / ``ctx.text``) or a figure. Nothing here formats a value into SQL.
+
+>>> director_of("director:张伟")
+'张伟'
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import InputError
+from ..metrics import compute
+from ..metrics.base import scope as metric_scope
+from ..scoping import ReportScope
+from .context import ReportContext, fmt_amount, fmt_pct
+
+#: a director whose compliance rate (policy checks passed ÷ checks due) is below this gets a finding
+COMPLIANCE_FLOOR = 0.8
+
+
+@dataclass
+class Review:
+    """What the director review shows, computed once (see :func:`review`)."""
+
+    name: str
+    row: dict                    # their row of the ``directors`` scorecard
+    board: pd.DataFrame          # the whole scorecard (peers)
+    projects: pd.DataFrame       # their projects active in the period
+    compliance: pd.DataFrame     # their rows of compliance(level="project")
+    stalled: pd.DataFrame        # their rows of stalled
+    small_sample: int            # [metrics] small_sample
+    exclude_abandoned: bool = False
+    peers: dict = field(default_factory=dict)   # medians over the other directors
+
+
+def director_of(scope: str) -> str:
+    """The director's name from a scope ``director:<name>`` (``总监:张伟`` too); any other scope is an
+    :class:`InputError` saying what to write."""
+    parsed = ReportScope.parse(scope) if (scope or "").strip() else None
+    if parsed is None or parsed.kind != "director":
+        raise InputError(f"the director review needs scope director:<name> (e.g. --scope director:张伟); "
+                         f"got {scope!r}", value=scope)
+    return parsed.value
+
+
+def _label(ctx: ReportContext, table: str, key) -> str:
+    """The zh/en label of a grade key (``[[grades]]``) or a status (open, or a terminal stage)."""
+    if key is None or (isinstance(key, float) and math.isnan(key)):
+        return "—"
+    if table == "grade":
+        for g in ctx.config.raw.get("grades", []):
+            if g["key"] == key:
+                return g.get(ctx.lang, key)
+        return str(key)
+    if table == "status" and key == "open":
+        return ctx.t("进行中", "Open")
+    return ctx.config.stage_label(str(key), ctx.lang)
+
+
+def project_label(ctx: ReportContext, name) -> str:
+    """A project's name for running text: its pseudonym when the report is redacted."""
+    if name is None or (isinstance(name, float) and math.isnan(name)):
+        return "—"
+    return ctx.pseudonym("project", name) if ctx.redact else str(name)
+
+
+def _median(values: pd.Series) -> float:
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    return float(values.median()) if len(values) else math.nan
+
+
+def review(ctx: ReportContext, scope: str) -> Review:
+    """Everything the review shows for the director of ``scope`` in ``ctx.period`` at ``ctx.as_of``.
+
+    ``projects``: the director's projects active in the period (created on or before its last day, or
+    undated, and not closed before its first day — the scorecard's ``projects``), as known at the
+    as-of date: ``project_id``, ``name``, ``customer``, ``grade``, ``stage``, ``status`` (labels in the
+    report's language), ``amount`` (yuan), ``created_at``, ``closed_at``; sorted by project_id.
+    ``peers``: medians over the *other* directors of the scorecard — ``win_rate`` (those with at
+    least one closed project), ``score``, ``score_low`` — and ``n`` (how many other directors)."""
+    name = director_of(scope)
+    p, d, config = ctx.period, ctx.as_of, ctx.config
+    board = compute(ctx.con, "directors", p, as_of=d, config=config)
+    if name not in set(board["director"]):
+        known = ", ".join(sorted(board["director"].astype(str))[:30]) or "none"
+        raise InputError(f"no project has director {name!r}; known: {known}", value=name)
+    row = board[board["director"] == name].iloc[0].to_dict()
+    st = compute(ctx.con, "stalled", p, as_of=d, config=config)
+    comp = compute(ctx.con, "compliance", p, as_of=d, config=config, level="project", stalled_projects=st)
+
+    s = metric_scope(ctx.con, d, config)
+    projects = s.query(ctx.con, """
+        SELECT project_id, name, customer, grade, stage, status, CAST(amount AS DOUBLE) AS amount,
+               created_at, closed_at
+        FROM prj
+        WHERE director = $director
+          AND ($p_end IS NULL OR created_at IS NULL OR created_at < $p_end)
+          AND ($p_start IS NULL OR closed_at IS NULL OR closed_at >= $p_start)
+        ORDER BY project_id""", {"director": name, "p_start": p.start, "p_end": p.end})
+    projects["grade"] = [_label(ctx, "grade", g) for g in projects["grade"]]
+    projects["stage"] = [ctx.config.stage_label(x, ctx.lang) if isinstance(x, str) else "—" for x in projects["stage"]]
+    projects["status"] = [_label(ctx, "status", x) for x in projects["status"]]
+
+    others = board[board["director"] != name]
+    metrics_cfg = config.raw.get("metrics", {})
+    r = Review(name=name, row=row, board=board, projects=projects,
+               compliance=comp[comp["director"] == name].reset_index(drop=True),
+               stalled=st[st["director"] == name].reset_index(drop=True),
+               small_sample=int(metrics_cfg.get("small_sample", 10)),
+               exclude_abandoned=bool(metrics_cfg.get("exclude_abandoned", False)))
+    r.peers = {"n": len(others), "win_rate": _median(others.loc[others["closed"] > 0, "win_rate"]),
+               "score": _median(others["score"]), "score_low": _median(others["score_low"])}
+    return r
+
+
+def heading(ctx: ReportContext, r: Review):
+    """The report's title: the director's name (escaped) and the period."""
+    from IPython.display import HTML
+
+    title = ctx.t(f"项目总监评价报告 · {r.name} · {ctx.period.label('zh')}",
+                  f"Director review · {r.name} · {ctx.period.label('en')}")
+    return HTML(f"<h1>{html.escape(title)}</h1>")
+
+
+def projects_table(ctx: ReportContext, r: Review):
+    """Their projects in the period (names and customers pseudonymised when redacted)."""
+    if not len(r.projects):
+        return ctx.text("本期没有该总监负责的项目。", "No project of this director is active in the period.")
+    return ctx.table(r.projects, {"project_id": ("项目编号", "Project", "text"), "name": ("项目名称", "Name", "text"),
+                                  "customer": ("客户", "Customer", "text"), "grade": ("项目等级", "Grade", "text"),
+                                  "stage": ("阶段", "Stage", "text"), "status": ("状态", "Status", "text"),
+                                  "amount": ("金额", "Amount", "amount")})
+
+
+def _rate(rate, won, closed, lang: str = "zh") -> str:
+    """``50%（1/2）`` (en: ``50% (1/2)``): a rate with its numerator and denominator."""
+    text = f"{fmt_pct(rate) if closed else '—'}（{int(won)}/{int(closed)}）"
+    return text if lang == "zh" else text.replace("（", " (").replace("）", ")")
+
+
+def outcomes(ctx: ReportContext, r: Review):
+    """Won / lost / abandoned / open counts, the win rate with its Wilson interval and denominator,
+    and the won amount (yuan, shown in 万元)."""
+    x = r.row
+    won, closed = int(x["won"]), int(x["closed"])
+    zh_rate, en_rate = _rate(x["win_rate"], won, closed), _rate(x["win_rate"], won, closed, "en")
+    interval_zh = f"，95% 置信区间 {fmt_pct(x['win_rate_low'])}–{fmt_pct(x['win_rate_high'])}" if closed else ""
+    interval_en = f", 95% interval {fmt_pct(x['win_rate_low'])}–{fmt_pct(x['win_rate_high'])}" if closed else ""
+    denominator = ctx.t("赢单 + 丢单" + ("" if r.exclude_abandoned else " + 放弃"),
+                        "won + lost" + ("" if r.exclude_abandoned else " + abandoned"))
+    return ctx.text(
+        f"本期结束 {closed} 个项目：赢单 {won}、丢单 {int(x['lost'])}、放弃 {int(x['abandoned'])}；"
+        f"期末进行中 {int(x['open'])} 个。赢单率 {zh_rate}{interval_zh}（分母：本期结束的项目，{denominator}）；"
+        f"赢单金额 {fmt_amount(x['won_amount'], 'zh')}。",
+        f"Closed in the period: {closed} (won {won}, lost {int(x['lost'])}, abandoned {int(x['abandoned'])}); "
+        f"open at the period's end: {int(x['open'])}. Win rate {en_rate}{interval_en} (denominator: projects "
+        f"closed in the period, {denominator}); won amount {fmt_amount(x['won_amount'], 'en')}.")
+
+
+def attainment(ctx: ReportContext, r: Review, targets: pd.DataFrame | None):
+    """Target attainment from ``targets`` (``metric_or_note(ctx, "targets", …, by="director")``;
+    None when no targets are loaded — the note is already shown, and this is empty): won amount ÷ the
+    director's target."""
+    from IPython.display import HTML
+
+    if targets is None:
+        return HTML("")
+    mine = targets[targets["scope"] == r.name]
+    if not len(mine) or pd.isna(mine.iloc[0]["target_amount"]):
+        return ctx.text("该总监本期没有业绩目标。", "This director has no target for the period.")
+    t = mine.iloc[0]
+    return ctx.text(f"业绩目标 {fmt_amount(t['target_amount'], 'zh')}，赢单 {fmt_amount(t['won_amount'], 'zh')}，"
+                    f"目标达成 {fmt_pct(t['attainment'])}（赢单金额 ÷ 目标）。",
+                    f"Target {fmt_amount(t['target_amount'], 'en')}, won {fmt_amount(t['won_amount'], 'en')}: "
+                    f"attainment {fmt_pct(t['attainment'])} (won amount ÷ target).")
+
+
+def standing(ctx: ReportContext, r: Review):
+    """Rank, score and conservative score against the median of the other directors, and the
+    small-sample flag (closed projects below ``[metrics] small_sample``)."""
+    from IPython.display import HTML
+
+    x, peers = r.row, r.peers
+    n = len(r.board)
+    small = int(x["closed"]) < r.small_sample
+    text = ctx.t(
+        f"排名 {int(x['rank'])}/{n}（按保守得分排序）；审计得分 {fmt_pct(x['score'], 1)}，保守得分 "
+        f"{fmt_pct(x['score_low'], 1)}；其他 {peers['n']} 名总监的中位数：得分 {fmt_pct(peers['score'], 1)}，"
+        f"保守得分 {fmt_pct(peers['score_low'], 1)}，赢单率 {fmt_pct(peers['win_rate'])}。",
+        f"Rank {int(x['rank'])} of {n} (by the conservative score); audit score {fmt_pct(x['score'], 1)}, "
+        f"conservative score {fmt_pct(x['score_low'], 1)}; median of the other {peers['n']} directors: score "
+        f"{fmt_pct(peers['score'], 1)}, conservative {fmt_pct(peers['score_low'], 1)}, win rate "
+        f"{fmt_pct(peers['win_rate'])}.")
+    out = f"<p>{html.escape(text)}</p>"
+    if small:
+        flag = ctx.t(f"小样本：本期结束 {int(x['closed'])} 个项目，少于 {r.small_sample} 个，赢单率和得分的不确定性大。",
+                     f"Small sample: {int(x['closed'])} closed projects, fewer than {r.small_sample}; the win rate "
+                     f"and the score are uncertain.")
+        out += f"<p class='small-sample'><strong>{html.escape(flag)}</strong></p>"
+    return HTML(out)
+
+
+def peer_table(ctx: ReportContext, r: Review):
+    """The scorecard rows of every director (the reviewed one among them), for the comparison."""
+    return ctx.table(r.board, {"rank": ("排名", "Rank", "int"), "director": ("项目总监", "Director", "text"),
+                               "closed": ("已结束", "Closed", "int"), "win_rate": ("赢单率", "Win rate", "pct"),
+                               "attainment": ("目标达成", "Attainment", "pct"),
+                               "compliance_rate": ("制度执行", "Compliance", "pct"),
+                               "score": ("得分", "Score", "pct"), "score_low": ("得分（保守）", "Score (conservative)", "pct")})
+
+
+def _gaps(ctx: ReportContext, c: dict) -> list[str]:
+    """What a compliance row fails, in words with the figures."""
+    out = []
+    if not c["archive_ok"]:
+        out.append(ctx.t(f"档案缺 {int(c['docs_due'] - c['docs_present'])}/{int(c['docs_due'])} 份：{c['docs_missing']}",
+                         f"archive missing {int(c['docs_due'] - c['docs_present'])} of {int(c['docs_due'])}: "
+                         f"{c['docs_missing']}"))
+    if not c["weekly_ok"]:
+        out.append(ctx.t(f"周报 {int(c['weeks_reported'])}/{int(c['weeks_due'])} 周",
+                         f"weekly reports in {int(c['weeks_reported'])} of {int(c['weeks_due'])} weeks"))
+    if not c["meeting_ok"]:
+        out.append(ctx.t("停滞后未开项目分析会", "no analysis meeting since the stall"))
+    if not c["grade_ok"]:
+        out.append(ctx.t(f"等级不符：申报 {_label(ctx, 'grade', c['grade_declared'])}，金额对应 "
+                         f"{_label(ctx, 'grade', c['grade_implied'])}",
+                         f"grade mismatch: declared {_label(ctx, 'grade', c['grade_declared'])}, the amount implies "
+                         f"{_label(ctx, 'grade', c['grade_implied'])}"))
+    if not c["summary_ok"]:
+        out.append(ctx.t("未按时提交总结报告", "no summary report on time"))
+    if not c["evaluation_ok"]:
+        out.append(ctx.t("未按时提交评价报告", "no evaluation report on time"))
+    return out
+
+
+def compliance_gaps(ctx: ReportContext, r: Review):
+    """Their projects that fail at least one policy check, with what they fail."""
+    rows = [{"project_id": c["project_id"], "name": c["name"], "compliance_rate": c["compliance_rate"],
+             "gaps": "；".join(_gaps(ctx, c)) if ctx.lang == "zh" else "; ".join(_gaps(ctx, c))}
+            for c in r.compliance.to_dict("records") if c["checks_passed"] < c["checks_due"]]
+    passed, due = int(r.compliance["checks_passed"].sum()), int(r.compliance["checks_due"].sum())
+    rate = passed / due if due else math.nan
+    head = ctx.text(f"制度执行率 {fmt_pct(rate)}（通过 {passed}/{due} 项检查，{len(r.compliance)} 个项目）；"
+                    f"{len(rows)} 个项目有缺项。",
+                    f"Compliance {fmt_pct(rate)} ({passed} of {due} checks passed over {len(r.compliance)} "
+                    f"projects); {len(rows)} projects have gaps.")
+    if not rows:
+        return [head]
+    return [head, ctx.table(pd.DataFrame(rows), {"project_id": ("项目编号", "Project", "text"),
+                                                 "name": ("项目名称", "Name", "text"),
+                                                 "compliance_rate": ("执行率", "Compliance", "pct"),
+                                                 "gaps": ("缺项", "Gaps", "text")})]
+
+
+def stalled_table(ctx: ReportContext, r: Review):
+    """Their stalled projects at the state date: stage, days in it, the limit and whether a meeting followed."""
+    if not len(r.stalled):
+        return ctx.text("没有停滞项目。", "No stalled project.")
+    df = r.stalled.copy()
+    df["stage"] = [ctx.config.stage_label(s, ctx.lang) for s in df["stage"]]
+    df["meeting"] = [ctx.t("是", "yes") if m is True else ctx.t("否", "no") for m in df["meeting_since_stall"]]
+    return ctx.table(df, {"project_id": ("项目编号", "Project", "text"), "name": ("项目名称", "Name", "text"),
+                          "stage": ("阶段", "Stage", "text"), "days_in_stage": ("停留天数", "Days in stage", "days"),
+                          "limit_days": ("上限天数", "Limit (days)", "days"),
+                          "days_over": ("超期天数", "Days over", "days"), "meeting": ("已开分析会", "Meeting held", "text")})
+
+
+def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+    """问题与建议: the findings a reviewer should raise, as (zh, en) sentences stating the figures.
+
+    Rules, in this order: fewer closed projects than ``small_sample`` (the win rate is then not
+    judged); win rate below the other directors' median (enough sample only); conservative score
+    below their median (enough sample only); target attainment below 100%; stalled projects with no
+    analysis meeting since the stall; compliance rate below :data:`COMPLIANCE_FLOOR`; incomplete
+    archives; weekly-report coverage below the threshold; summary / evaluation reports missing after
+    the close; grade mismatches."""
+    x, peers, out = r.row, r.peers, []
+    won, closed = int(x["won"]), int(x["closed"])
+    small = closed < r.small_sample
+    if small:
+        out.append((f"本期仅结束 {closed} 个项目（少于 {r.small_sample} 个）：赢单率 {_rate(x['win_rate'], won, closed)} "
+                    f"不宜与同事比较，宜结合下一期复核。",
+                    f"Only {closed} projects closed in the period (fewer than {r.small_sample}): the win rate "
+                    f"{fmt_pct(x['win_rate'])} ({won}/{closed}) is not compared with peers; review it again next period."))
+    elif not math.isnan(peers["win_rate"]) and x["win_rate"] < peers["win_rate"]:
+        out.append((f"赢单率 {_rate(x['win_rate'], won, closed)} 低于其他总监中位数 {fmt_pct(peers['win_rate'])}："
+                    f"请说明丢单原因。",
+                    f"Win rate {fmt_pct(x['win_rate'])} ({won}/{closed}) is below the other directors' median "
+                    f"{fmt_pct(peers['win_rate'])}: ask for the reasons of the losses."))
+    if not small and not math.isnan(peers["score_low"]) and x["score_low"] < peers["score_low"]:
+        out.append((f"保守得分 {fmt_pct(x['score_low'], 1)} 低于其他总监中位数 {fmt_pct(peers['score_low'], 1)}，排名 "
+                    f"{int(x['rank'])}/{len(r.board)}。",
+                    f"Conservative score {fmt_pct(x['score_low'], 1)} is below the other directors' median "
+                    f"{fmt_pct(peers['score_low'], 1)}; rank {int(x['rank'])} of {len(r.board)}."))
+    if targets is not None:
+        mine = targets[targets["scope"] == r.name]
+        if len(mine) and pd.notna(mine.iloc[0]["attainment"]) and mine.iloc[0]["attainment"] < 1:
+            t = mine.iloc[0]
+            out.append((f"目标达成 {fmt_pct(t['attainment'])}（赢单 {fmt_amount(t['won_amount'], 'zh')} ÷ 目标 "
+                        f"{fmt_amount(t['target_amount'], 'zh')}），未完成目标。",
+                        f"Target attainment {fmt_pct(t['attainment'])} (won {fmt_amount(t['won_amount'], 'en')} ÷ "
+                        f"target {fmt_amount(t['target_amount'], 'en')}): the target is not met."))
+    no_meeting = r.stalled[~r.stalled["meeting_since_stall"].fillna(False).astype(bool)]
+    if len(no_meeting):
+        names = [f"{pid} {project_label(ctx, n)}（超期 {d:.0f} 天）" for pid, n, d in
+                 zip(no_meeting["project_id"], no_meeting["name"], no_meeting["days_over"])]
+        names_en = [f"{pid} {project_label(ctx, n)} ({d:.0f} days over)" for pid, n, d in
+                    zip(no_meeting["project_id"], no_meeting["name"], no_meeting["days_over"])]
+        out.append((f"{len(no_meeting)} 个停滞项目停滞后未召开项目分析会：{'、'.join(names)}。",
+                    f"{len(no_meeting)} stalled projects had no analysis meeting since the stall: {'; '.join(names_en)}."))
+    c = r.compliance
+    passed, due = int(c["checks_passed"].sum()), int(c["checks_due"].sum())
+    if due and passed / due < COMPLIANCE_FLOOR:
+        out.append((f"制度执行率 {fmt_pct(passed / due)}（{passed}/{due} 项检查通过），低于 {fmt_pct(COMPLIANCE_FLOOR)}。",
+                    f"Compliance {fmt_pct(passed / due)} ({passed} of {due} checks passed), below "
+                    f"{fmt_pct(COMPLIANCE_FLOOR)}."))
+    archive = c[~c["archive_ok"]]
+    if len(archive):
+        missing = int((archive["docs_due"] - archive["docs_present"]).sum())
+        out.append((f"{len(archive)}/{len(c)} 个项目档案不全，共缺 {missing} 份文档。",
+                    f"{len(archive)} of {len(c)} projects have an incomplete archive, {missing} documents missing."))
+    weekly = c[(c["weeks_due"] > 0) & ~c["weekly_ok"]]
+    if len(weekly):
+        out.append((f"{len(weekly)} 个项目周报覆盖不足（共 {int(weekly['weeks_reported'].sum())}/"
+                    f"{int(weekly['weeks_due'].sum())} 周有周报）。",
+                    f"{len(weekly)} projects lack weekly reports ({int(weekly['weeks_reported'].sum())} of "
+                    f"{int(weekly['weeks_due'].sum())} weeks reported)."))
+    for col, ok, zh, en in (("summary_due", "summary_ok", "总结报告", "summary report"),
+                            ("evaluation_due", "evaluation_ok", "评价报告", "evaluation report")):
+        late = c[c[col] & ~c[ok]]
+        if len(late):
+            out.append((f"{len(late)}/{int(c[col].sum())} 个已结束项目未按时提交{zh}。",
+                        f"{len(late)} of {int(c[col].sum())} closed projects have no {en} on time."))
+    grade = c[~c["grade_ok"]]
+    if len(grade):
+        out.append((f"{len(grade)} 个项目申报等级低于金额对应的等级：{'、'.join(grade['project_id'].astype(str))}。",
+                    f"{len(grade)} projects are declared below the grade their amount implies: "
+                    f"{', '.join(grade['project_id'].astype(str))}."))
+    return out
+
+
+def findings_list(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None):
+    """:func:`findings` as an escaped HTML list (or a sentence saying there is none)."""
+    from IPython.display import HTML
+
+    items = findings(ctx, r, targets)
+    if not items:
+        return ctx.text("未发现需要提出的问题。", "No finding to raise.")
+    lis = "".join(f"<li>{html.escape(ctx.t(zh, en))}</li>" for zh, en in items)
+    return HTML(f"<ol class='findings'>{lis}</ol>")
+
+
+def definitions(ctx: ReportContext, r: Review):
+    """The definitions in force: the scorecard's denominator, weights and options."""
+    from IPython.display import HTML
+
+    attrs = r.board.attrs
+    opts = attrs.get("options", {})
+    weights = ", ".join(f"{k} {fmt_pct(v)}" for k, v in opts.get("weights", {}).items())
+    zh = [f"考核表分母：{attrs.get('denominator')}；区间为 Wilson 95%。",
+          f"审计得分：加权平均（{weights}），目标达成封顶 {opts.get('attainment_cap')}；小样本：已结束项目少于 "
+          f"{opts.get('small_sample')} 个。",
+          f"制度执行：{r.compliance.attrs.get('denominator', '')}；执行率低于 {fmt_pct(COMPLIANCE_FLOOR)} 列为问题。",
+          "同事中位数：除本人以外的总监（赢单率只计有已结束项目者）。"]
+    en = [f"Scorecard denominators: {attrs.get('denominator')}; intervals are Wilson 95%.",
+          f"Audit score: weighted mean ({weights}), attainment capped at {opts.get('attainment_cap')}; small "
+          f"sample: fewer than {opts.get('small_sample')} closed projects.",
+          f"Compliance: {r.compliance.attrs.get('denominator', '')}; a finding below {fmt_pct(COMPLIANCE_FLOOR)}.",
+          "Peer median: the other directors (win rate: those with a closed project)."]
+    return HTML("".join(f"<p>{html.escape(t)}</p>" for t in (zh if ctx.lang == "zh" else en)))
+
+
+def provenance(ctx: ReportContext, parameters: dict):
+    """Data provenance (load log with sha256), toolkit version, render time and the parameters."""
+    from IPython.display import HTML
+
+    import presales_analytics
+
+    table = ctx.table(ctx.provenance(), {"file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
+                                         "rows_loaded": ("载入行数", "Rows loaded", "int"),
+                                         "rows_rejected": ("拒绝行数", "Rows rejected", "int")})
+    about = ctx.t(f"数据库 {ctx.database}；工具版本 {presales_analytics.__version__}；生成时间 {ctx.rendered_at}",
+                  f"Database {ctx.database}; toolkit {presales_analytics.__version__}; rendered {ctx.rendered_at}")
+    params = "; ".join(f"{k}={v!r}" for k, v in parameters.items())
+    return HTML(table.data + f"<p>{html.escape(about)}</p><p>{html.escape(ctx.t('参数', 'Parameters'))}: "
+                f"{html.escape(params)}</p>")
+
+
+__all__ = ["Review", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
+           "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions",
+           "provenance", "project_label", "COMPLIANCE_FLOOR"]
