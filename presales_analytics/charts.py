@@ -73,3 +73,34 @@ def plot_funnel(df: pd.DataFrame, *, lang: str = "zh", config: Config | None = N
     names = [config.stage_label(s, lang) for s in df["stage"]]
     fig = go.Figure(go.Funnel(y=names, x=df["reached"], textinfo="value+percent initial"))
     return _layout(fig, label("reached", lang))
+
+
+def plot_stage_timeline(visits: pd.DataFrame, *, lang: str = "zh", config: Config | None = None,
+                        title: str | None = None) -> go.Figure:
+    """A project's stage history as a Gantt chart: one horizontal bar per stage visit from
+    ``entered_at`` to ``left_at`` (dates), one row per stage in model order (a stage visited twice has
+    two bars on its row); the bar's text and hover give the days (``days``: left − entered); visits
+    with ``ongoing`` True (still open at the state date, which ``left_at`` then holds) are drawn pale
+    and marked. ``title`` is shown as text (the caller pseudonymises a redacted project's name)."""
+    config = config or load_config()
+    zh = lang == "zh"
+    start = pd.to_datetime(visits["entered_at"])
+    end = pd.to_datetime(visits["left_at"])
+    names = [config.stage_label(s, lang) for s in visits["stage"]]
+    ongoing = visits["ongoing"].astype(bool).tolist() if "ongoing" in visits else [False] * len(visits)
+    days = [int(d) for d in visits["days"]]
+    unit = "天" if zh else "days"
+    fig = go.Figure(go.Bar(
+        y=names, base=[d.strftime("%Y-%m-%d") for d in start],
+        x=[(e - s).total_seconds() * 1000 for s, e in zip(start, end)], orientation="h",
+        text=[f"{d} {unit}" for d in days], textposition="auto",
+        marker={"color": ["#c7d7ea" if o else "#2b6cb0" for o in ongoing]},
+        customdata=list(zip([d.strftime("%Y-%m-%d") for d in start], [d.strftime("%Y-%m-%d") for d in end], days,
+                            [("进行中" if zh else "ongoing") if o else "" for o in ongoing])),
+        hovertemplate="%{y}<br>" + ("进入" if zh else "entered") + " %{customdata[0]}<br>"
+                      + ("离开" if zh else "left") + " %{customdata[1]} %{customdata[3]}<br>%{customdata[2]} "
+                      + unit + "<extra></extra>"))
+    order = [config.stage_label(s, lang) for s in config.stage_keys if s in set(visits["stage"])]
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed", title=label("stage", lang))
+    fig.update_xaxes(type="date")
+    return _layout(fig, title or ("阶段时间线" if zh else "Stage timeline"))
