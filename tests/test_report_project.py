@@ -1,7 +1,8 @@
 """The project summary notebook (项目总结), on the director review's fixture (tests/test_report_director.py).
 
 P1 杭州智慧停车 (张伟, 办事处重点, 100万, 回款 80万): created 2026-03-01, won 2026-07-15 → cycle
-30 + 30 + 31 + 30 + 15 = 136 days. History 线索 03-01 → 立项 04-01 → 谈判 06-01 → 赢单 07-15: visits
+30 + 30 + 31 + 30 + 15 = 136 days. History 线索 03-01 → 立项 04-01 (no 立项日期 column: the initiation date
+shown) → 谈判 06-01 → 赢单 07-15: visits
 线索 31 days, 立项 61 days, 谈判 44 days (three bars). Reached 谈判 and won: 14 + 4 = 18 documents due,
 all 18 on file. The state date is the latest data date, 2026-10-05 (P12 created): weekly reports are
 owed from the week of initiation (Mon 03-30) to the week of the close (Mon 07-13) = 105 / 7 + 1 = 16
@@ -42,7 +43,7 @@ def test_header_facts_and_cycle_days(rendered):
     html = rendered["zh"]
     assert "项目总结 · P1 杭州智慧停车" in html
     for item, value in (("客户", "杭州市城市管理局"), ("项目总监", "张伟"), ("区域", "华东"), ("项目等级", "办事处重点"),
-                        ("金额", "100.00万元"), ("状态", "赢单"), ("创建日期", "2026-03-01"),
+                        ("金额", "100.00万元"), ("状态", "赢单"), ("创建日期", "2026-03-01"), ("立项日期", "2026-04-01"),
                         ("结束日期", "2026-07-15"), ("周期（天）", "136")):
         assert f"<td>{item}</td><td>{value}</td>" in html, item
     assert "<td>Cycle (days)</td><td>136</td>" in rendered["en"]

@@ -162,7 +162,8 @@ def heading(ctx: ReportContext, s: Summary):
 
 
 def facts_table(ctx: ReportContext, s: Summary):
-    """The header facts as a two-column table (escaped; name and customer pseudonymised if redacted)."""
+    """The header facts as a two-column table (escaped; name and customer pseudonymised if redacted); the
+    initiation date is the export's 立项日期, else the day the project entered the initiated stage."""
     f = s.facts
 
     def day(v):
@@ -177,7 +178,8 @@ def facts_table(ctx: ReportContext, s: Summary):
             (ctx.t("金额", "Amount"), fmt_amount(float(f["amount"]) if pd.notna(f.get("amount")) else None, ctx.lang)),
             (ctx.t("状态", "Status"), _label(ctx, "status", f.get("status"))),
             (ctx.t("创建日期", "Created"), day(f.get("created_at"))),
-            (ctx.t("立项日期", "Initiated"), day(f.get("initiated_at"))),
+            (ctx.t("立项日期", "Initiated"), day(f.get("initiated_at")) if pd.notna(f.get("initiated_at")) else
+             day(s.visits.loc[s.visits["stage"] == "initiated", "entered_at"].min())),
             (ctx.t("结束日期", "Closed"), day(f.get("closed_at"))),
             (ctx.t("周期（天）", "Cycle (days)"), str(cd) if cd is not None else ctx.t("未结束", "still open"))]
     df = pd.DataFrame(rows, columns=["item", "value"])
@@ -199,7 +201,7 @@ def documents_section(ctx: ReportContext, s: Summary):
     present = int(due["present"].sum())
     missing = [str(x) for x in due.loc[~due["present"], "label"]]
     head = ctx.text(f"应归档 {len(due)} 份，已归档 {present} 份" + (f"；缺：{'、'.join(missing)}。" if missing else "。"),
-                    f"{len(due)} documents due, {present} on file" + (f"; missing: {', '.join(missing)}." if missing
+                    f"{len(due)} document{'s' if len(due) != 1 else ''} due, {present} on file" + (f"; missing: {', '.join(missing)}." if missing
                                                                           else "."))
     return [head, ctx.table(s.documents, {"label": ("文档", "Document", "text"),
                                           "due_stage": ("应归档阶段", "Due at stage", "text"),
