@@ -39,8 +39,8 @@ class OfflinePage:
 
 
 def open_offline(browser, path: Path, *, viewport=(1280, 900), wait_until: str = "load") -> OfflinePage:
-    """Load ``path`` as a file:// page; record console errors, uncaught exceptions and any request
-    leaving the file (aborted)."""
+    """Load ``path`` as a file:// page; record console errors, uncaught exceptions, dialogs (an
+    ``alert`` run by injected markup) and any request leaving the file (aborted)."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     page = context.new_page()
     result = OfflinePage(page)
@@ -57,5 +57,11 @@ def open_offline(browser, path: Path, *, viewport=(1280, 900), wait_until: str =
     context.route("**/*", route)
     page.on("console", lambda m: result.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: result.page_errors.append(str(e)))
+
+    def dialog(d):                      # an alert() from injected markup would land here
+        result.page_errors.append(f"dialog: {d.message}")
+        d.dismiss()
+
+    page.on("dialog", dialog)
     page.goto(url, wait_until=wait_until)
     return result

@@ -16,6 +16,7 @@ import presales_analytics as pa
 from conftest import write_csv
 
 EVIL = "<img src=x onerror=alert(1)>"
+XSS = "<script>alert(1)</script>"
 HEADER = ["项目编号", "项目名称", "客户名称", "项目总监", "金额", "项目阶段", "状态", "创建日期", "结束日期"]
 ROWS = [
     ["P1", "杭州智慧停车", "杭州市城市管理局", "张伟", "100", "谈判", "赢单", "2026-01-10", "2026-07-15"],
@@ -23,6 +24,7 @@ ROWS = [
     ["P3", "温州静态交通", "温州市公安局", EVIL, "30", "投标", "丢单", "2026-02-01", "2026-09-10"],
     ["P4", "绍兴停车场", "绍兴市城管局", EVIL, "20", "立项", "丢单", "2026-05-01", "2026-09-20"],
     ["P5", "嘉兴停车", "嘉兴市交通局", "张伟", "20", "立项", "进行中", "2026-04-20", ""],   # stalled: 153 d > p75 142 d
+    ["P6", XSS, "湖州市交通局", "张伟", "10", "立项", "进行中", "2025-01-05", ""],   # stalled since 2025
 ]
 
 
@@ -73,8 +75,9 @@ def test_every_chart_draws_in_headless_chromium_offline(rendered, browser):
 
 def test_text_from_exports_is_escaped(rendered):
     for html in (rendered["zh"], rendered["en"]):
-        assert EVIL not in html
+        assert EVIL not in html and XSS not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html      # the stalled project's name, as text
 
 
 def test_a_failing_report_exits_non_zero_and_publishes_nothing(tmp_path):

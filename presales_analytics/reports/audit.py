@@ -291,10 +291,15 @@ def data_quality(ctx: ReportContext) -> None:
     """What the loads read, rejected and warned about, and the findings by rule."""
     loads = ctx.con.execute("""SELECT file_name, rows_read, rows_rejected, warnings FROM load_log
                                ORDER BY load_id""").df()
-    rules = ctx.con.execute("""SELECT rule, count(*) AS rows, any_value(message) AS example FROM data_quality
-                               GROUP BY rule ORDER BY rows DESC""").df()
-    rejects = ctx.con.execute("""SELECT regexp_replace(file, '^.*/', '') AS file, "row", "column", reason
-                                 FROM rejects ORDER BY load_id, "row" LIMIT 50""").df()
+    # a redacted report shows no cell values from the exports here: a quoted value in a message is
+    # replaced by '…' (the value quoted could be a name)
+    quoted = "regexp_replace({}, $quote_re, $quote_by, 'g')" if ctx.redact else "{}"
+    params = {"quote_re": "'[^']*'", "quote_by": "'…'"} if ctx.redact else {}
+    rules = ctx.con.execute(f"""SELECT rule, count(*) AS rows, {quoted.format('any_value(message)')} AS example
+                                FROM data_quality GROUP BY rule ORDER BY rows DESC""", params).df()
+    rejects = ctx.con.execute(f"""SELECT regexp_replace(file, '^.*/', '') AS file, "row", "column",
+                                         {quoted.format('reason')} AS reason
+                                  FROM rejects ORDER BY load_id, "row" LIMIT 50""", params).df()
     _show(ctx.table(loads, {"file_name": ("文件", "File", "text"), "rows_read": ("读取行数", "Rows read", "int"),
                             "rows_rejected": ("拒绝行数", "Rejected", "int"),
                             "warnings": ("数据质量提示", "Warnings", "int")}))
@@ -303,7 +308,7 @@ def data_quality(ctx: ReportContext) -> None:
                                 "example": ("示例", "Example", "text")}))
     if len(rejects):
         _show(ctx.text("被拒绝的行（未载入）：", "Rejected rows (not loaded):"),
-              ctx.table(rejects, {"file": ("文件", "File", "text"), "row": ("行", "Row", "int"),
+              ctx.table(rejects, {"file": ("文件", "File", "text"), "row": ("行", "Row", "text"),
                                   "column": ("列", "Column", "text"), "reason": ("原因", "Reason", "text")}))
 
 
