@@ -104,3 +104,74 @@ def plot_stage_timeline(visits: pd.DataFrame, *, lang: str = "zh", config: Confi
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed", title=label("stage", lang))
     fig.update_xaxes(type="date")
     return _layout(fig, title or ("阶段时间线" if zh else "Stage timeline"))
+
+
+def _text(zh: str, en: str, lang: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def plot_win_rate_trend(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """Win rate per quarter as a line with its Wilson interval as error bars. ``df``: ``quarter`` (label),
+    ``won``, ``closed`` (the denominator), ``win_rate``, ``win_rate_low``, ``win_rate_high``."""
+    fig = go.Figure(go.Scatter(
+        x=list(df["quarter"]), y=df["win_rate"], mode="lines+markers", connectgaps=False,
+        error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
+                 "arrayminus": df["win_rate"] - df["win_rate_low"]},
+        customdata=list(zip(df["won"], df["closed"])),
+        hovertemplate="%{x}<br>" + label("win_rate", lang) + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})"
+                      "<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], title=label("win_rate", lang))
+    return _layout(fig, _text("赢单率季度趋势", "Win rate by quarter", lang))
+
+
+def plot_target_attainment(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go.Figure:
+    """Target attainment (won ÷ target) per ``by`` value (``df[by]``, ``attainment``, ``won_amount``,
+    ``target_amount`` in yuan) as bars, with a line at 100%."""
+    names = [str(v) for v in df[by]]
+    unit = 1e4 if lang == "zh" else 1.0      # hover in 万元 (zh) or yuan (en)
+    fig = go.Figure(go.Bar(
+        x=names, y=df["attainment"], marker={"color": "#2b6cb0"},
+        customdata=list(zip(df["won_amount"] / unit, df["target_amount"] / unit)),
+        hovertemplate="%{x}<br>" + _text("达成率", "Attainment", lang) + " %{y:.1%}<br>"
+                      + _text("赢单 %{customdata[0]:,.2f} 万元 / 目标 %{customdata[1]:,.2f} 万元",
+                              "won ¥%{customdata[0]:,.0f} / target ¥%{customdata[1]:,.0f}", lang)
+                      + "<extra></extra>"))
+    fig.add_hline(y=1.0, line={"dash": "dot", "color": "#888"})
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=_text("目标达成率", "Target attainment", lang))
+    title = {"region": ("各区域目标达成率", "Target attainment by region"),
+             "director": ("各总监目标达成率", "Target attainment by director")}.get(by, ("目标达成率", "Target attainment"))
+    return _layout(fig, _text(*title, lang))
+
+
+def plot_channel_share(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """Share of the won amount per channel partner and direct (``channel``: None = direct, ``won_share``
+    0–1, ``won_amount`` yuan), as horizontal bars, largest first."""
+    names = [str(v) if isinstance(v, str) else _text("直销", "direct", lang) for v in df["channel"]]
+    fig = go.Figure(go.Bar(
+        y=names, x=df["won_share"], orientation="h", marker={"color": "#2f855a"},
+        customdata=list(df["won_amount"] / (1e4 if lang == "zh" else 1.0)),
+        hovertemplate="%{y}<br>%{x:.1%}<br>" + _text("%{customdata:,.2f} 万元", "¥%{customdata:,.0f}", lang)
+                      + "<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero", title=_text("赢单金额占比", "Share of won amount", lang))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, _text("渠道贡献（赢单金额占比）", "Channel contribution (share of won amount)", lang))
+
+
+def plot_leaderboard(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """Directors in rank order: audit score (bars) and win rate with its Wilson interval (points with
+    error bars), both 0–1. ``df``: ``director``, ``score``, ``win_rate``, ``win_rate_low``,
+    ``win_rate_high``, ``won``, ``closed``."""
+    names = [str(v) for v in df["director"]]
+    fig = go.Figure([
+        go.Bar(name=_text("审计考核得分", "Audit score", lang), x=names, y=df["score"], marker={"color": "#9fb8d8"},
+               hovertemplate="%{x}<br>" + _text("得分", "Score", lang) + " %{y:.2f}<extra></extra>"),
+        go.Scatter(name=label("win_rate", lang) + " (" + label("interval", lang) + ")", x=names, y=df["win_rate"],
+                   mode="markers", marker={"color": "#c05621", "size": 9},
+                   error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
+                            "arrayminus": df["win_rate"] - df["win_rate_low"]},
+                   customdata=list(zip(df["won"], df["closed"])),
+                   hovertemplate="%{x}<br>" + label("win_rate", lang)
+                                 + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})<extra></extra>")])
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    return _layout(fig, _text("项目总监排行（得分与赢单率）", "Director leaderboard (score and win rate)", lang))

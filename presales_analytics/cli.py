@@ -434,5 +434,9 @@ export_app = typer.Typer(help="Exports for spreadsheets: presales export xlsx.",
 app.add_typer(export_app, name="export")
 export_app.command("xlsx", help=XLSX_HELP)(xlsx_command)
 
+from .dashboard.command import HELP as DASHBOARD_HELP, dashboard_command  # noqa: E402  (heavy imports inside)
+
+app.command("dashboard", help=DASHBOARD_HELP)(dashboard_command)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

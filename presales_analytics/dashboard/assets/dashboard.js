@@ -1,0 +1,379 @@
+/* presales-analytics dashboard: filters, KPI tiles, charts and tables from the embedded data.
+   Offline: no request of any kind. Every text from the data is set with textContent, never as HTML.
+   The data's layout is documented in presales_analytics/dashboard/data.py. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var L = D.labels, lang = D.meta.lang, Z = D.z;
+  var DIMS = ["region", "department", "grade", "director", "channel"];
+  var FILTERS = ["region", "department", "grade", "director"];
+  var F = {region: -1, department: -1, grade: -1, director: -1};
+  var P = {};                      // project_id -> {cells, name, customer}
+  D.projects.forEach(function (r) { P[r[0]] = {cells: r.slice(1, 6), name: r[6], customer: r[7]}; });
+  var STAGE = {};
+  D.stages.forEach(function (s) { STAGE[s.key] = s.label; });
+
+  // ---------------------------------------------------------------- formatting
+  var nf2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
+  var nf0 = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
+  var nf1 = new Intl.NumberFormat("en-US", {maximumFractionDigits: 1});
+  function bad(v) { return v === null || v === undefined || typeof v !== "number" || !isFinite(v); }
+  function amt(y) {
+    if (bad(y)) return "—";
+    if (lang === "zh") return Math.abs(y) >= 1e8 ? nf2.format(y / 1e8) + "亿元" : nf2.format(y / 1e4) + "万元";
+    return "¥" + nf0.format(y);
+  }
+  function pct(r, d) { return bad(r) ? "—" : (r * 100).toFixed(d === undefined ? 1 : d) + "%"; }
+  function num(v) { return bad(v) ? "—" : nf0.format(v); }
+  function days(v) { return bad(v) ? "—" : nf1.format(v) + (lang === "zh" ? " 天" : " d"); }
+  function ymd(iso) {
+    if (!iso) return "—";
+    var p = iso.split("-").map(Number);
+    var M = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    return lang === "zh" ? p[0] + "年" + p[1] + "月" + p[2] + "日" : p[2] + " " + M[p[1] - 1] + " " + p[0];
+  }
+
+  // ---------------------------------------------------------------- statistics
+  function wilson(k, n) {          // as presales_analytics.metrics.base.wilson
+    if (!(n > 0)) return [NaN, NaN];
+    var p = k / n, z2 = Z * Z;
+    var centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+    var half = Z / (1 + z2 / n) * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+    return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  }
+  function median(xs) {            // quantile_cont(0.5): the mean of the two middle values
+    if (!xs.length) return NaN;
+    var s = xs.slice().sort(function (a, b) { return a - b; }), m = (s.length - 1) / 2;
+    return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
+  }
+
+  // ---------------------------------------------------------------- filtering
+  function keep(cells, except) {
+    for (var i = 0; i < FILTERS.length; i++) {
+      var k = FILTERS[i];
+      if (k !== except && F[k] >= 0 && cells[DIMS.indexOf(k)] !== F[k]) return false;
+    }
+    return true;
+  }
+  function scopeKey() {            // the most specific single-value scope the filters name
+    var kinds = ["director", "department", "region"];
+    for (var i = 0; i < kinds.length; i++) {
+      var k = kinds[i];
+      if (F[k] >= 0) {
+        var key = k + ":" + D.dims[k][F[k]];
+        if (D.scopes[key]) return key;
+      }
+    }
+    return "company";
+  }
+  function gradeKey() { return F.grade >= 0 ? D.dims.grade[F.grade] : ""; }
+  function bucket(name) { return D.buckets.indexOf(name); }
+  // sums of the cube's measures for one bucket, optionally grouped by a dimension (index -> sums)
+  function sums(b, groupDim, except) {
+    var out = {}, gi = groupDim ? DIMS.indexOf(groupDim) : -1;
+    D.cube.forEach(function (r) {
+      if (r[5] !== b || !keep(r, except)) return;
+      var g = gi >= 0 ? r[gi] : "all";
+      var s = out[g] || (out[g] = {won: 0, closed: 0, won_amount: 0, closed_amount: 0});
+      s.won += r[6]; s.closed += r[7]; s.won_amount += r[8]; s.closed_amount += r[9];
+    });
+    return groupDim ? out : (out.all || {won: 0, closed: 0, won_amount: 0, closed_amount: 0});
+  }
+  function stalledRows(part, which) {
+    return part["stalled_" + which].filter(function (r) { return P[r[0]] && keep(P[r[0]].cells); });
+  }
+  function complianceRows(part, which) {
+    var over = {};
+    (part["compliance_" + which] || []).forEach(function (r) { over[r[0]] = r; });
+    return D.compliance[which].filter(function (r) { return P[r[0]] && keep(P[r[0]].cells); })
+      .map(function (r) { return over[r[0]] || r; });
+  }
+  function pipeline(part, which) {
+    var g = gradeKey(), s = {projects: 0, amount: 0, weighted: 0};
+    part["pipeline_" + which].forEach(function (r) {
+      if (g && r[0] !== g) return;
+      s.projects += r[1]; s.amount += r[2] || 0; s.weighted += r[3] || 0;
+    });
+    return s;
+  }
+  function cycleMedian(which) {
+    return median(D.cycle[which].filter(function (r) { return keep(r); }).map(function (r) { return r[5]; }));
+  }
+
+  // ---------------------------------------------------------------- KPI tiles
+  function figures(which, part) {
+    var s = sums(bucket(which)), k = {};
+    k.won_amount = s.won_amount;
+    k.target = part["target_" + which];
+    k.attainment = k.target > 0 ? s.won_amount / k.target : NaN;
+    k.win_rate = s.closed > 0 ? s.won / s.closed : NaN;
+    k.won = s.won; k.closed = s.closed;
+    k.interval = wilson(s.won, s.closed);
+    var pl = pipeline(part, which);
+    k.open_amount = pl.amount; k.weighted_amount = pl.weighted; k.open_projects = pl.projects;
+    k.cycle = cycleMedian(which);
+    k.cycle_n = D.cycle[which].filter(function (r) { return keep(r); }).length;
+    k.stalled = stalledRows(part, which).length;
+    var due = 0, passed = 0;
+    complianceRows(part, which).forEach(function (r) { due += r[1]; passed += r[2]; });
+    k.compliance = due > 0 ? passed / due : NaN; k.checks_due = due; k.checks_passed = passed;
+    return k;
+  }
+  function setTile(id, value, sub, delta, good) {
+    var tile = document.getElementById("kpi-" + id);
+    tile.querySelector(".value").textContent = value;
+    tile.querySelector(".sub").textContent = sub;
+    var d = tile.querySelector(".delta");
+    d.textContent = delta.text;
+    d.className = "delta " + (delta.sign === 0 || delta.sign === null ? "flat" :
+      ((delta.sign > 0) === (good !== false) ? "up" : "down"));
+  }
+  function deltaRel(a, b) {        // relative change of an amount or count
+    if (bad(a) || bad(b) || b === 0) return {text: L.vs_prev + " —", sign: null};
+    var r = (a - b) / Math.abs(b);
+    return {text: L.vs_prev + " " + (r >= 0 ? "+" : "") + (r * 100).toFixed(1) + "%", sign: Math.sign(r)};
+  }
+  function deltaPP(a, b) {         // change of a rate, in percentage points
+    if (bad(a) || bad(b)) return {text: L.vs_prev + " —", sign: null};
+    var d = (a - b) * 100;
+    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + d.toFixed(1) + " " + L.pp, sign: Math.sign(d)};
+  }
+  function deltaAbs(a, b, unit) {
+    if (bad(a) || bad(b)) return {text: L.vs_prev + " —", sign: null};
+    var d = a - b;
+    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + nf1.format(d) + unit, sign: Math.sign(d)};
+  }
+  function renderKPIs(part) {
+    var c = figures("cur", part), p = figures("prev", part);
+    setTile("won_amount", amt(c.won_amount), L.won_projects.replace("{n}", num(c.won)), deltaRel(c.won_amount, p.won_amount));
+    setTile("attainment", pct(c.attainment), L.target + " " + amt(c.target) + (F.grade >= 0 ? " · " + L.grade_note : ""),
+      deltaPP(c.attainment, p.attainment));
+    setTile("win_rate", pct(c.win_rate), L.interval + " " + pct(c.interval[0]) + "–" + pct(c.interval[1]) +
+      " · " + num(c.won) + "/" + num(c.closed) + " " + L.closed_projects, deltaPP(c.win_rate, p.win_rate));
+    setTile("open_amount", amt(c.open_amount), L.open_projects.replace("{n}", num(c.open_projects)),
+      deltaRel(c.open_amount, p.open_amount));
+    setTile("weighted_amount", amt(c.weighted_amount), L.weighted_sub, deltaRel(c.weighted_amount, p.weighted_amount));
+    setTile("cycle", days(c.cycle), L.cycle_sub.replace("{n}", num(c.cycle_n)), deltaAbs(c.cycle, p.cycle, L.days_unit), false);
+    setTile("stalled", num(c.stalled), L.stalled_sub.replace("{n}", num(c.open_projects)), deltaAbs(c.stalled, p.stalled, ""), false);
+    setTile("compliance", pct(c.compliance), num(c.checks_passed) + "/" + num(c.checks_due) + " " + L.checks,
+      deltaPP(c.compliance, p.compliance));
+  }
+
+  // ---------------------------------------------------------------- charts
+  var PLOT_CONFIG = {displaylogo: false, responsive: true};
+  function draw(id, mutate) {
+    var fig = D.figures[id], data = JSON.parse(JSON.stringify(fig.data));
+    mutate(data);
+    Plotly.react(document.getElementById("chart-" + id), data, fig.layout, PLOT_CONFIG);
+    if (!window.firstChartMs) window.firstChartMs = performance.now();   // read by benchmarks/dashboard.py
+  }
+  function errorBars(t, rate, low, high) {
+    t.error_y.array = rate.map(function (r, i) { return bad(r) ? null : high[i] - r; });
+    t.error_y.arrayminus = rate.map(function (r, i) { return bad(r) ? null : r - low[i]; });
+  }
+  function clean(xs) { return xs.map(function (v) { return bad(v) ? null : v; }); }
+  function attainmentChart(kind) {
+    var won = sums(bucket("cur"), kind), names = [], y = [], cd = [];
+    D.dims[kind].forEach(function (name, i) {
+      var t = D.targets[kind][name];
+      if (!t || !(t[0] > 0)) return;
+      if (F[kind] >= 0 && F[kind] !== i) return;
+      var w = won[i] ? won[i].won_amount : 0;
+      if (F[kind] < 0 && !won[i] && !anyCell(kind, i)) return;
+      names.push(name); y.push(w / t[0]);
+      cd.push(lang === "zh" ? [w / 1e4, t[0] / 1e4] : [w, t[0]]);
+    });
+    draw("attainment_" + kind, function (d) { d[0].x = names; d[0].y = y; d[0].customdata = cd; });
+  }
+  function anyCell(kind, i) {      // does any project in the filters have this region/director?
+    var di = DIMS.indexOf(kind);
+    return D.cube.some(function (r) { return r[di] === i && keep(r, kind); });
+  }
+  function renderCharts(part) {
+    attainmentChart("region");
+    attainmentChart("director");
+    var q = D.quarters.map(function (x) { return sums(bucket(x.key)); });
+    var rate = q.map(function (s) { return s.closed > 0 ? s.won / s.closed : NaN; });
+    var iv = q.map(function (s) { return wilson(s.won, s.closed); });
+    draw("trend", function (d) {
+      d[0].x = D.quarters.map(function (x) { return x.label; }); d[0].y = clean(rate);
+      errorBars(d[0], rate, iv.map(function (v) { return v[0]; }), iv.map(function (v) { return v[1]; }));
+      d[0].customdata = q.map(function (s) { return [s.won, s.closed]; });
+    });
+    var g = gradeKey(), fun = part.funnel[g] || {}, dur = part.durations[g] || {};
+    var fStages = D.stages.filter(function (s) { return fun[s.key]; });
+    draw("funnel", function (d) {
+      d[0].y = fStages.map(function (s) { return s.label; });
+      d[0].x = fStages.map(function (s) { return fun[s.key][0]; });
+    });
+    var dStages = D.stages.filter(function (s) { return dur[s.key]; });
+    draw("durations", function (d) {
+      var x = dStages.map(function (s) { return s.label; });
+      d[0].x = x; d[0].y = clean(dStages.map(function (s) { return dur[s.key][1]; }));
+      d[1].x = x; d[1].y = clean(dStages.map(function (s) { return dur[s.key][2]; }));
+    });
+    var lb = leaderboard(part);
+    draw("leaderboard", function (d) {
+      var x = lb.map(function (r) { return r.director; });
+      d[0].x = x; d[0].y = clean(lb.map(function (r) { return r.score; }));
+      var rt = lb.map(function (r) { return r.win_rate; });
+      d[1].x = x; d[1].y = clean(rt);
+      errorBars(d[1], rt, lb.map(function (r) { return r.low; }), lb.map(function (r) { return r.high; }));
+      d[1].customdata = lb.map(function (r) { return [r.won, r.closed]; });
+    });
+    var ch = sums(bucket("cur"), "channel"), total = 0, rows = [];
+    Object.keys(ch).forEach(function (k) { total += ch[k].won_amount; });
+    Object.keys(ch).forEach(function (k) {
+      var i = Number(k);
+      rows.push({name: i < 0 ? L.direct : D.dims.channel[i], share: total > 0 ? ch[k].won_amount / total : NaN,
+                 amount: ch[k].won_amount});
+    });
+    rows.sort(function (a, b) { return b.amount - a.amount; });
+    draw("channels", function (d) {
+      d[0].y = rows.map(function (r) { return r.name; }); d[0].x = clean(rows.map(function (r) { return r.share; }));
+      d[0].customdata = rows.map(function (r) { return lang === "zh" ? r.amount / 1e4 : r.amount; });
+    });
+    return lb;
+  }
+
+  // ---------------------------------------------------------------- tables
+  function leaderboard(part) {
+    var byDir = sums(bucket("cur"), "director");
+    return part.directors.map(function (r) {
+      var i = D.dims.director.indexOf(r[0]), s = byDir[i] || {won: 0, closed: 0, won_amount: 0};
+      var iv = wilson(s.won, s.closed);
+      return {rank: r[1], director: r[0], score: r[2], score_low: r[3], attainment: r[4], compliance: r[5],
+              stalled: r[6], won: s.won, closed: s.closed, win_rate: s.closed > 0 ? s.won / s.closed : NaN,
+              low: iv[0], high: iv[1], won_amount: s.won_amount};
+    }).filter(function (r) {
+      var i = D.dims.director.indexOf(r.director);
+      return (F.director < 0 || F.director === i) && (F.grade < 0 || r.closed > 0 || anyCell("director", i));
+    });
+  }
+  var SORT = {};
+  function table(id, cols, rows) {
+    var el = document.getElementById("t-" + id), st = SORT[id] || (SORT[id] = {key: null, dir: 1});
+    if (st.key) {
+      var col = cols.filter(function (c) { return c.key === st.key; })[0];
+      rows = rows.slice().sort(function (a, b) {
+        var x = a[st.key], y = b[st.key];
+        if (bad(x) && typeof x !== "string") return 1;
+        if (bad(y) && typeof y !== "string") return -1;
+        var c = col && col.num ? x - y : String(x).localeCompare(String(y), lang === "zh" ? "zh-CN" : "en");
+        return c * st.dir;
+      });
+    }
+    var thead = el.querySelector("thead"), tbody = el.querySelector("tbody");
+    thead.textContent = ""; tbody.textContent = "";
+    var tr = document.createElement("tr");
+    cols.forEach(function (c) {
+      var th = document.createElement("th");
+      th.textContent = c.label + (st.key === c.key ? (st.dir > 0 ? " ▲" : " ▼") : "");
+      th.className = c.num ? "num" : "";
+      th.tabIndex = 0;
+      th.addEventListener("click", function () {
+        st.dir = st.key === c.key ? -st.dir : 1; st.key = c.key; table(id, cols, el._rows);
+      });
+      tr.appendChild(th);
+    });
+    thead.appendChild(tr);
+    el._rows = rows;
+    rows.slice(0, D.meta.table_limit).forEach(function (r) {
+      var row = document.createElement("tr");
+      cols.forEach(function (c) {
+        var td = document.createElement("td");
+        td.textContent = c.fmt ? c.fmt(r[c.key], r) : (r[c.key] === null || r[c.key] === undefined ? "—" : String(r[c.key]));
+        if (c.num) td.className = "num";
+        row.appendChild(td);
+      });
+      tbody.appendChild(row);
+    });
+    var note = document.getElementById("n-" + id);
+    note.textContent = rows.length > D.meta.table_limit ?
+      L.first_rows.replace("{k}", num(D.meta.table_limit)).replace("{n}", num(rows.length)) :
+      L.rows.replace("{n}", num(rows.length));
+  }
+  function dim(kind, cells) { var i = cells[DIMS.indexOf(kind)]; return i >= 0 ? D.dims[kind][i] : "—"; }
+  function renderTables(part, lb) {
+    table("leaderboard", [
+      {key: "rank", label: L.col.rank, num: true},
+      {key: "director", label: L.col.director},
+      {key: "score", label: L.col.score, num: true, fmt: function (v) { return bad(v) ? "—" : v.toFixed(2); }},
+      {key: "win_rate", label: L.col.win_rate, num: true,
+       fmt: function (v, r) { return pct(v) + (bad(v) ? "" : " (" + pct(r.low, 0) + "–" + pct(r.high, 0) + ")"); }},
+      {key: "closed", label: L.col.closed, num: true, fmt: function (v, r) { return num(r.won) + "/" + num(v); }},
+      {key: "won_amount", label: L.col.won_amount, num: true, fmt: amt},
+      {key: "attainment", label: L.col.attainment, num: true, fmt: function (v) { return pct(v); }},
+      {key: "compliance", label: L.col.compliance, num: true, fmt: function (v) { return pct(v); }},
+      {key: "stalled", label: L.col.stalled, num: true, fmt: num}
+    ], lb);
+    var stalled = stalledRows(part, "cur").map(function (r) {
+      var p = P[r[0]];
+      return {project_id: r[0], name: p.name, customer: p.customer, director: dim("director", p.cells),
+              region: dim("region", p.cells), grade: p.cells[2] >= 0 ? D.grade_labels[p.cells[2]] : "—",
+              stage: STAGE[r[1]] || r[1], entered_at: r[2], days_in_stage: r[3], limit_days: r[4], days_over: r[5],
+              meeting: r[6]};
+    });
+    table("stalled", [
+      {key: "project_id", label: L.col.project_id}, {key: "name", label: L.col.name},
+      {key: "customer", label: L.col.customer}, {key: "director", label: L.col.director},
+      {key: "region", label: L.col.region}, {key: "grade", label: L.col.grade}, {key: "stage", label: L.col.stage},
+      {key: "entered_at", label: L.col.entered_at, fmt: ymd},
+      {key: "days_in_stage", label: L.col.days_in_stage, num: true, fmt: num},
+      {key: "limit_days", label: L.col.limit_days, num: true, fmt: num},
+      {key: "days_over", label: L.col.days_over, num: true, fmt: num},
+      {key: "meeting", label: L.col.meeting, fmt: function (v) { return v ? L.yes : L.no; }}
+    ], stalled);
+    var gaps = complianceRows(part, "cur").filter(function (r) { return r[3]; }).map(function (r) {
+      var p = P[r[0]], failed = [];
+      D.checks.forEach(function (c, i) { if (r[3] & (1 << i)) failed.push(L.check[c]); });
+      return {project_id: r[0], name: p.name, director: dim("director", p.cells), region: dim("region", p.cells),
+              status: L.status[r[4]] || r[4], failed: failed.join(lang === "zh" ? "、" : ", "),
+              passed: r[2], due: r[1], rate: r[1] > 0 ? r[2] / r[1] : NaN};
+    });
+    table("compliance", [
+      {key: "project_id", label: L.col.project_id}, {key: "name", label: L.col.name},
+      {key: "director", label: L.col.director}, {key: "region", label: L.col.region},
+      {key: "status", label: L.col.status}, {key: "failed", label: L.col.failed},
+      {key: "rate", label: L.col.checks, num: true, fmt: function (v, r) { return num(r.passed) + "/" + num(r.due) + " (" + pct(v, 0) + ")"; }}
+    ], gaps);
+  }
+
+  // ---------------------------------------------------------------- filters and update
+  function update() {
+    var key = scopeKey(), part = D.scopes[key];
+    renderKPIs(part);
+    var lb = renderCharts(part);
+    renderTables(part, lb);
+    var several = FILTERS.filter(function (k) { return k !== "grade" && F[k] >= 0; }).length > 1;
+    document.getElementById("basis").textContent = key === "company" && !several ? "" :
+      L.basis.replace("{s}", key === "company" ? L.company : key.replace(/^[a-z]+:/, "")) + (several ? " " + L.several : "");
+  }
+  FILTERS.forEach(function (k) {
+    var sel = document.getElementById("f-" + k), all = document.createElement("option");
+    all.value = "-1"; all.textContent = L.all; sel.appendChild(all);
+    D.dims[k].forEach(function (v, i) {
+      var o = document.createElement("option");
+      o.value = String(i); o.textContent = k === "grade" ? D.grade_labels[i] : v;
+      sel.appendChild(o);
+    });
+    sel.addEventListener("change", function () { F[k] = Number(sel.value); update(); });
+  });
+  document.getElementById("reset").addEventListener("click", function () {
+    FILTERS.forEach(function (k) { F[k] = -1; document.getElementById("f-" + k).value = "-1"; });
+    update();
+  });
+  function terms(id, pairs) {
+    var dl = document.getElementById(id);
+    pairs.forEach(function (p) {
+      var dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = p[0]; dd.textContent = p[1]; dl.appendChild(dt); dl.appendChild(dd);
+    });
+  }
+  terms("facts", D.meta.facts);
+  terms("definitions", D.meta.definitions);
+  document.getElementById("period").textContent = D.meta.heading;
+  document.querySelectorAll("[data-l]").forEach(function (el) { el.textContent = L.text[el.getAttribute("data-l")]; });
+  update();
+  document.body.setAttribute("data-ready", "1");
+})();
