@@ -223,3 +223,25 @@ def test_scope_must_name_a_director(rendered):
         render(root, "director_review.ipynb", "bad.html", scope="region:华东", period="2026-Q3")
     with pytest.raises(RenderError, match="no project has director '赵六'"):
         render(root, "director_review.ipynb", "bad.html", scope="director:赵六", period="2026-Q3")
+
+
+def test_small_sample_flag_and_escaped_heading(tmp_path, monkeypatch):
+    """With the built-in small_sample (10), 张伟's 2 closed projects are flagged and his win rate is not
+    set against the peers' median; a director named like an HTML tag is shown as text."""
+    from presales_analytics.reports import director as dr
+    from presales_analytics.reports.context import setup
+
+    make_db(tmp_path)
+    (tmp_path / "presales.toml").unlink()                 # the built-in configuration
+    monkeypatch.chdir(tmp_path)
+    ctx = setup(str(tmp_path / "f.duckdb"), "2026-Q3", "zh", "company", False, "")
+    r = dr.review(ctx, "director:张伟")
+    assert "小样本：本期结束 2 个项目，少于 10 个，赢单率和得分的不确定性大。" in dr.standing(ctx, r).data
+    zh = [z for z, _ in dr.findings(ctx, r)]
+    assert zh[0] == "本期仅结束 2 个项目（少于 10 个）：赢单率 50%（1/2） 不宜与同事比较，宜结合下一期复核。"
+    assert not any("低于其他总监中位数" in z for z in zh)
+    evil = dr.review(ctx, f"director:{EVIL_DIRECTOR}")
+    assert dr.heading(ctx, evil).data == ("<h1>项目总监评价报告 · &lt;img src=x onerror=alert(1)&gt; · "
+                                          f"{ctx.period.label('zh')}</h1>")
+    assert evil.row["won"] == 1 and evil.row["closed"] == 2
+    ctx.con.close()
