@@ -56,7 +56,7 @@ def director_of(scope: str) -> str:
     return parsed.value
 
 
-def _label(ctx: ReportContext, table: str, key) -> str:
+def key_label(ctx: ReportContext, table: str, key) -> str:
     """The zh/en label of a grade key (``[[grades]]``) or a status (open, or a terminal stage)."""
     if key is None or (isinstance(key, float) and math.isnan(key)):
         return "—"
@@ -110,9 +110,9 @@ def review(ctx: ReportContext, scope: str) -> Review:
           AND ($p_end IS NULL OR created_at IS NULL OR created_at < $p_end)
           AND ($p_start IS NULL OR closed_at IS NULL OR closed_at >= $p_start)
         ORDER BY project_id""", {"director": name, "p_start": p.start, "p_end": p.end})
-    projects["grade"] = [_label(ctx, "grade", g) for g in projects["grade"]]
+    projects["grade"] = [key_label(ctx, "grade", g) for g in projects["grade"]]
     projects["stage"] = [ctx.config.stage_label(x, ctx.lang) if isinstance(x, str) else "—" for x in projects["stage"]]
-    projects["status"] = [_label(ctx, "status", x) for x in projects["status"]]
+    projects["status"] = [key_label(ctx, "status", x) for x in projects["status"]]
 
     others = board[board["director"] != name]
     metrics_cfg = config.raw.get("metrics", {})
@@ -235,10 +235,10 @@ def _gaps(ctx: ReportContext, c: dict) -> list[str]:
     if not c["meeting_ok"]:
         out.append(ctx.t("停滞后未开项目分析会", "no analysis meeting since the stall"))
     if not c["grade_ok"]:
-        out.append(ctx.t(f"等级不符：申报 {_label(ctx, 'grade', c['grade_declared'])}，金额对应 "
-                         f"{_label(ctx, 'grade', c['grade_implied'])}",
-                         f"grade mismatch: declared {_label(ctx, 'grade', c['grade_declared'])}, the amount implies "
-                         f"{_label(ctx, 'grade', c['grade_implied'])}"))
+        out.append(ctx.t(f"等级不符：申报 {key_label(ctx, 'grade', c['grade_declared'])}，金额对应 "
+                         f"{key_label(ctx, 'grade', c['grade_implied'])}",
+                         f"grade mismatch: declared {key_label(ctx, 'grade', c['grade_declared'])}, the amount implies "
+                         f"{key_label(ctx, 'grade', c['grade_implied'])}"))
     if not c["summary_ok"]:
         out.append(ctx.t("未按时提交总结报告", "no summary report on time"))
     if not c["evaluation_ok"]:
@@ -401,4 +401,4 @@ def provenance(ctx: ReportContext, parameters: dict):
 
 __all__ = ["Review", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
            "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions",
-           "provenance", "project_label", "COMPLIANCE_FLOOR"]
+           "provenance", "project_label", "key_label", "COMPLIANCE_FLOOR"]

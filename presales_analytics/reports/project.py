@@ -27,7 +27,7 @@ from ..metrics.base import data_date, scope as metric_scope, wilson
 from ..metrics.compliance import compliance
 from ..periods import Period
 from .context import ReportContext, fmt_amount, fmt_pct
-from .director import _label, provenance  # noqa: F401  (provenance: the same section in both reports)
+from .director import key_label, provenance  # noqa: F401  (provenance: the same section in both reports)
 
 
 @dataclass
@@ -174,9 +174,9 @@ def facts_table(ctx: ReportContext, s: Summary):
             (ctx.t("客户", "Customer"), customer_of(ctx, s)),
             (ctx.t("项目总监", "Director"), f.get("director") if pd.notna(f.get("director")) else "—"),
             (ctx.t("区域", "Region"), f.get("region") if pd.notna(f.get("region")) else "—"),
-            (ctx.t("项目等级", "Grade"), _label(ctx, "grade", f.get("grade"))),
+            (ctx.t("项目等级", "Grade"), key_label(ctx, "grade", f.get("grade"))),
             (ctx.t("金额", "Amount"), fmt_amount(float(f["amount"]) if pd.notna(f.get("amount")) else None, ctx.lang)),
-            (ctx.t("状态", "Status"), _label(ctx, "status", f.get("status"))),
+            (ctx.t("状态", "Status"), key_label(ctx, "status", f.get("status"))),
             (ctx.t("创建日期", "Created"), day(f.get("created_at"))),
             (ctx.t("立项日期", "Initiated"), day(f.get("initiated_at")) if pd.notna(f.get("initiated_at")) else
              day(s.visits.loc[s.visits["stage"] == "initiated", "entered_at"].min())),
@@ -301,7 +301,7 @@ def similar_section(ctx: ReportContext, s: Summary):
     g = s.similar
     if not g:
         return ctx.text("项目尚未结束，暂不与同类项目比较。", "The project is still open: no comparison yet.")
-    grade = _label(ctx, "grade", s.facts.get("grade"))
+    grade = key_label(ctx, "grade", s.facts.get("grade"))
     if not g["projects"]:
         return ctx.text(f"{g['year']}年没有其他已结束的{grade}项目可比较。",
                         f"No other {grade} project closed in {g['year']} to compare with.")
