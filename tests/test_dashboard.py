@@ -211,6 +211,11 @@ def test_browser_draws_filters_and_escapes(db, browser, tmp_path):
     # the director named like an HTML tag shows as text, and no such element exists
     assert page.get_by_text(EVIL, exact=True).count() >= 1
     assert page.locator("img").count() == 0
+    ranks = lambda: page.eval_on_selector_all("#t-leaderboard tbody tr td:first-child", "tds => tds.map(t => t.textContent)")
+    page.click("#t-leaderboard th:first-child")                    # sort by rank, then reversed
+    first = ranks()
+    page.click("#t-leaderboard th:first-child")
+    assert ranks() == first[::-1] and first == sorted(first, key=int)
     page.select_option("#f-region", label="全部")
     assert tile(page, "win_rate")[0] == "60.0%"
     assert o.problems == []

@@ -271,9 +271,9 @@
       th.textContent = c.label + (st.key === c.key ? (st.dir > 0 ? " ▲" : " ▼") : "");
       th.className = c.num ? "num" : "";
       th.tabIndex = 0;
-      th.addEventListener("click", function () {
-        st.dir = st.key === c.key ? -st.dir : 1; st.key = c.key; table(id, cols, el._rows);
-      });
+      function sortBy() { st.dir = st.key === c.key ? -st.dir : 1; st.key = c.key; table(id, cols, el._rows); }
+      th.addEventListener("click", sortBy);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } });
       tr.appendChild(th);
     });
     thead.appendChild(tr);
