@@ -76,12 +76,12 @@ def restrict(con: duckdb.DuckDBPyConnection, scope: ReportScope | str | None) ->
     scope = scope if isinstance(scope, ReportScope) else ReportScope.parse(scope)
     if scope.is_company:
         return scope
-    db = con.execute("SELECT current_database()").fetchone()[0]
+    db = con.execute("SELECT current_database()").fetchall()[0][0]
     q = '"' + db.replace('"', '""') + '".main.'
     column = scope.kind       # one of KINDS: a column of projects, never text from the user
     con.execute(f"CREATE OR REPLACE TEMP TABLE _presales_scope AS SELECT project_id FROM {q}projects "
                 f"WHERE {column} = $v", {"v": scope.value})
-    if not con.execute("SELECT count(*) FROM _presales_scope").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM _presales_scope").fetchall()[0][0]:
         known = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {q}projects WHERE {column} IS NOT NULL "
                                            f"ORDER BY 1 LIMIT 30").fetchall()]
         con.execute("DROP TABLE _presales_scope")

@@ -93,8 +93,8 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False,
     (``read_only=True``) needs an existing, up-to-date database.
 
     >>> con = connect(":memory:")
-    >>> con.execute("SELECT count(*) FROM projects").fetchone()
-    (0,)
+    >>> con.execute("SELECT count(*) FROM projects").fetchall()
+    [(0,)]
     """
     config = config or load_config()
     if str(db) == ":memory:":
@@ -123,7 +123,7 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False,
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open database (0 for an empty one)."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_name = 'schema_version'").fetchone()[0]
+                         "WHERE table_name = 'schema_version'").fetchall()[0][0]
     if not exists:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]

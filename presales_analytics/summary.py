@@ -28,7 +28,7 @@ class DatabaseSummary:
 
 
 def database_summary(con: duckdb.DuckDBPyConnection) -> DatabaseSummary:
-    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
     status = dict(con.execute("SELECT status, count(*) FROM projects GROUP BY ALL ORDER BY 1").fetchall())
     sources = dict(con.execute("SELECT source, count(*) FROM stage_events GROUP BY ALL ORDER BY 1").fetchall())
     return DatabaseSummary(

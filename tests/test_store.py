@@ -94,3 +94,24 @@ def test_a_database_held_by_another_process_is_reported_busy(db_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_library_calls_leave_the_connection_free_for_an_analysts_sql(tmp_path):
+    """DuckDB 2 refuses con.sql() while a result of execute() is unread (ResourceInUseException): the
+    library reads every result to the end, so an analyst's next query on the same connection works."""
+    from conftest import write_csv
+    from presales_analytics.metrics import compute
+    from presales_analytics.metrics.base import data_date
+    from presales_analytics.scoping import restrict
+
+    con = pa.connect(tmp_path / "a.duckdb")
+    pa.load(con, [write_csv(tmp_path / "p.csv", [["项目编号", "区域", "状态", "创建日期", "结束日期"],
+                                                  ["P1", "华东", "赢单", "2026-07-01", "2026-08-01"]])])
+    con.close()
+    con = pa.connect(tmp_path / "a.duckdb", read_only=True)
+    assert str(data_date(con)) == "2026-08-01"
+    assert con.sql("SELECT count(*) FROM projects").fetchall() == [(1,)]
+    restrict(con, "region:华东")
+    compute(con, "win-rate", "2026-Q3")
+    assert con.sql("SELECT count(*) FROM projects").fetchall() == [(1,)]
+    con.close()

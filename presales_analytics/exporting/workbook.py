@@ -247,7 +247,7 @@ def _save(wb: Workbook, out: Path) -> None:
 
 
 def _database_of(con) -> str:
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0]
     return (row[0] if row and row[0] else ":memory:")
 
 
@@ -284,7 +284,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
             if not own:                   # TEMP views are per connection: narrow a cursor, not the caller's
                 work = con.cursor()
                 work.execute("SET TimeZone = $tz", {"tz": con.execute(
-                    "SELECT current_setting('TimeZone')").fetchone()[0]})
+                    "SELECT current_setting('TimeZone')").fetchall()[0][0]})
             restrict(work, report_scope)
         try:
             sheets = build_sheets(Build(work, p, d, lang, config))

@@ -143,7 +143,7 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
     if base.amount_unit not in (None, "yuan", "wan"):
         raise InputError(f"amount unit {base.amount_unit!r} must be yuan or wan")
     snapshot_date = _as_of(as_of)
-    load_date = today or con.execute("SELECT CAST(current_date AS DATE)").fetchone()[0]
+    load_date = today or con.execute("SELECT CAST(current_date AS DATE)").fetchall()[0][0]
     paths = [Path(f) for f in files]
     for p in paths:
         if not p.is_file():
@@ -172,11 +172,12 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
             # A file can repeat a load only if its table has loads, or if another file of this call
             # has its size; otherwise its sha256 is still computed beside the load (for the log).
             may_repeat = sizes.count(sizes[index]) > 1 or con.execute(
-                "SELECT count(*) FROM load_log WHERE table_name = $t", {"t": plan.table}).fetchone()[0]
+                "SELECT count(*) FROM load_log WHERE table_name = $t", {"t": plan.table}).fetchall()[0][0]
             done = fp = None
             if may_repeat:
                 fp = fingerprint()
-                done = con.execute("SELECT load_id FROM load_log WHERE fingerprint = $fp", {"fp": fp}).fetchone()
+                done = con.execute("SELECT load_id FROM load_log WHERE fingerprint = $fp", {"fp": fp}).fetchall()
+                done = done[0] if done else None
             if may_repeat and (done or fp in seen):
                 source = source.count_rows(con, f"_raw_{index}")
                 report.rows_read, report.encoding = source.rows, source.encoding
@@ -264,7 +265,7 @@ def _load_one(con, index: int, plan: HeaderPlan, source: RawSource, report: File
     file = report.file
     if progress:
         progress(file, "checking", None, None)
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
     report.load_id = load_id
     checked = build_checked(con, source, plan, mapping, config, name=f"_checked_{index}")
     report.rows_read, report.encoding = checked.rows, checked.encoding
@@ -292,7 +293,7 @@ def _load_one(con, index: int, plan: HeaderPlan, source: RawSource, report: File
             INSERT INTO data_quality (load_id, file, "row", project_id, "column", value, rule, message)
             SELECT $load_id, $file, _row, {key}, w.column, w.value, w.rule, w.message
             FROM (SELECT _row, {key} AS project_id, unnest({WARNINGS}) AS w FROM {good}
-                  WHERE {HAS_WARNINGS} IS NOT NULL)""", {"load_id": load_id, "file": file}).fetchone()[0]
+                  WHERE {HAS_WARNINGS} IS NOT NULL)""", {"load_id": load_id, "file": file}).fetchall()[0][0]
 
     if progress:
         progress(file, "writing", None, None)

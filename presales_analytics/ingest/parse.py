@@ -166,7 +166,7 @@ def _verdict(con, name: str, plan: HeaderPlan, facts: _Facts, vocab: dict[str, s
     repeats = "count(project_id) - count(DISTINCT project_id)" if facts.dedup is None else "0"
     unplaced = "count(_issues ->> '$.k')" if result.unnumbered else "0"
     return con.execute(f"SELECT count(*) FILTER (WHERE _bad), {missed}, {repeats}, {unplaced}, "
-                       f"count({HAS_WARNINGS}) FROM {name}").fetchone()
+                       f"count({HAS_WARNINGS}) FROM {name}").fetchall()[0]
 
 
 def _place_rows(con, source: RawSource, name: str) -> bool:
@@ -191,7 +191,7 @@ def _place_rows(con, source: RawSource, name: str) -> bool:
     mismatched = con.execute(f"""
         SELECT count(*) FROM (SELECT k, k2, count(*) AS n FROM {keyed} GROUP BY ALL) c
         LEFT JOIN (SELECT k, k2, count(*) AS n FROM {positions} GROUP BY ALL) p ON p.k = c.k AND p.k2 = c.k2
-        WHERE p.n IS DISTINCT FROM c.n""").fetchone()[0]
+        WHERE p.n IS DISTINCT FROM c.n""").fetchall()[0][0]
     if not mismatched:
         con.execute(f"ALTER TABLE {name} ADD COLUMN _row BIGINT")
         con.execute(f"""UPDATE {name} SET _row = m.file_row FROM (
@@ -226,7 +226,7 @@ class _build_side_as_written:
         self.before: str | None = None
 
     def __enter__(self) -> None:
-        self.before = str(self.con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0] or "")
+        self.before = str(self.con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0][0] or "")
         names = [n for n in self.before.split(",") if n.strip()]
         if "build_side_probe_side" not in [n.strip() for n in names]:
             self.con.execute("SET disabled_optimizers = $v",
@@ -571,7 +571,7 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
         SELECT {', '.join(ident(k) for k in keep)}, {bad} AS _bad, {issues_sql} AS _issues
         FROM l7"""
     try:
-        result.rows = int(con.execute(sql, {**params, **rel_params}).fetchone()[0])
+        result.rows = int(con.execute(sql, {**params, **rel_params}).fetchall()[0][0])
     except duckdb.Error as e:
         raise (source.scan.error(e) if source.scan else e) from None
     if source.scan:

@@ -44,7 +44,7 @@ def write_projects(con: duckdb.DuckDBPyConnection, good: str, present: set[str],
     all_cols = ", ".join(PROJECT_COLUMNS)
     params = {"as_of": as_of, "load_id": load_id, "declared": declared}
     known = con.execute(f"SELECT count(*) FROM projects p SEMI JOIN {good} g ON g.project_id = p.project_id"
-                        ).fetchone()[0]
+                        ).fetchall()[0][0]
     if known:
         con.execute(f"""INSERT INTO project_snapshots SELECT p.* FROM projects p
                         SEMI JOIN {good} g ON g.project_id = p.project_id
@@ -111,7 +111,7 @@ def write_history(con: duckdb.DuckDBPyConnection, good: str, *, load_id: int, ke
     (:meth:`EventCoverage.key_sql`), and numpy looks for repeats (and marks the projects covered,
     for ``coverage``) while DuckDB writes the rows; in the rare file that has repeats the rows are
     written again, once each."""
-    stored = con.execute("SELECT count(*) FROM stage_events WHERE source = 'history'").fetchone()[0]
+    stored = con.execute("SELECT count(*) FROM stage_events WHERE source = 'history'").fetchall()[0][0]
     anti = ("ANTI JOIN (SELECT * FROM stage_events WHERE source = 'history') e "
             "ON e.project_id = g.project_id AND e.stage = g.stage AND e.entered_at = g.entered_at") if stored else ""
     insert = """INSERT INTO stage_events (project_id, stage, entered_at, source, load_id)
@@ -131,7 +131,7 @@ def write_history(con: duckdb.DuckDBPyConnection, good: str, *, load_id: int, ke
         coverage.unknown = True
         # DISTINCT over millions of rows costs more than finding out that there is nothing to remove
         repeats = con.execute(f"SELECT count(*) - count(DISTINCT hash(project_id, stage, entered_at)) "
-                              f"FROM {good}").fetchone()[0]
+                              f"FROM {good}").fetchall()[0][0]
         if not repeats:
             con.execute(insert.format(distinct="", good=good, anti=anti), {"load_id": load_id})
             return
@@ -169,7 +169,7 @@ class EventCoverage:
             lo, hi, llo, lhi = con.execute(
                 "SELECT min(rowid) FILTER (WHERE rowid < $l), max(rowid) FILTER (WHERE rowid < $l), "
                 "min(rowid) FILTER (WHERE rowid >= $l), max(rowid) FILTER (WHERE rowid >= $l) FROM projects",
-                {"l": self.LOCAL}).fetchone()
+                {"l": self.LOCAL}).fetchall()[0]
             committed = 0 if lo is None else hi - lo + 1
             local = 0 if llo is None else lhi - llo + 1
             self._size = committed + local
@@ -234,7 +234,7 @@ def rebuild_inferred_events(con: duckdb.DuckDBPyConnection, config: Config,
     need_first = need_closing = True
     if coverage:  # covering every project is enough (those without a created date need none)
         projects, closed = con.execute("""SELECT count(*),
-            count(*) FILTER (WHERE status <> 'open' AND closed_at IS NOT NULL) FROM projects""").fetchone()
+            count(*) FILTER (WHERE status <> 'open' AND closed_at IS NOT NULL) FROM projects""").fetchall()[0]
         need_first, need_closing = coverage.count("covers") != projects, coverage.count("closes") != closed
     if need_first:
         con.execute("""
@@ -262,4 +262,4 @@ def warn_events_before_created(con: duckdb.DuckDBPyConnection, *, load_id: int, 
                || p.created_at
         FROM stage_events e JOIN projects p USING (project_id)
         WHERE e.load_id = $load_id AND e.source = 'columns' AND e.entered_at < p.created_at""",
-                       {"load_id": load_id, "file": file}).fetchone()[0]
+                       {"load_id": load_id, "file": file}).fetchall()[0][0]

@@ -92,7 +92,7 @@ class Scope:
 
     def ensure_visits(self, con: duckdb.DuckDBPyConnection) -> None:
         exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $n",
-                             {"n": self.visits_table}).fetchone()[0]
+                             {"n": self.visits_table}).fetchall()[0][0]
         if not exists:
             statement = f"CREATE TEMP TABLE {self.visits_table} AS {self.visits_sql}"
             con.execute(statement, used_params(statement, self.params))
@@ -113,7 +113,7 @@ def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Conf
         evt_filter, evt_join = "true", ""
     else:
         params["as_of"] = d
-        versioned = con.execute("SELECT count(*) FROM project_snapshots").fetchone()[0] > 0
+        versioned = con.execute("SELECT count(*) FROM project_snapshots").fetchall()[0][0] > 0
         source = ("""(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $as_of) DESC,
                          CASE WHEN as_of <= $as_of THEN as_of END DESC, as_of ASC, load_id DESC) AS _version
                       FROM project_versions) WHERE _version = 1)""" if versioned else "projects")
@@ -126,7 +126,7 @@ def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Conf
             WHERE created_at IS NULL OR created_at <= $as_of)"""
         evt_filter, evt_join = "e.entered_at <= $as_of", "SEMI JOIN prj ON prj.project_id = e.project_id"
     rank = "CASE source WHEN 'history' THEN 1 WHEN 'columns' THEN 2 WHEN 'snapshot' THEN 3 ELSE 9 END"
-    sources = con.execute("SELECT count(DISTINCT source) FROM stage_events WHERE source <> 'inferred'").fetchone()[0]
+    sources = con.execute("SELECT count(DISTINCT source) FROM stage_events WHERE source <> 'inferred'").fetchall()[0][0]
     best = f"min({rank}) OVER (PARTITION BY e.project_id)" if sources > 1 else rank
     head = f"""WITH {prj},
         evt_ranked AS (
@@ -155,7 +155,7 @@ def _data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """Changes whenever a load (or any change of the canonical tables' sizes) changes the data."""
     return con.execute("""SELECT (SELECT coalesce(max(load_id), 0) FROM load_log), (SELECT count(*) FROM load_log),
                                  (SELECT count(*) FROM projects), (SELECT count(*) FROM project_snapshots),
-                                 (SELECT count(*) FROM stage_events)""").fetchone()
+                                 (SELECT count(*) FROM stage_events)""").fetchall()[0]
 
 
 def _visits_table_name(con: duckdb.DuckDBPyConnection, *, key: tuple) -> str:
@@ -183,10 +183,10 @@ def require_column(con: duckdb.DuckDBPyConnection, column: str, metric: str, *, 
     (channel is exempt from emptiness: NULL there means direct, so it needs only a loaded column)."""
     if column == "channel":
         has = con.execute("SELECT count(*) FROM load_log WHERE table_name = 'projects' "
-                          "AND json_extract_string(options, '$.columns') LIKE '%\"channel\"%'").fetchone()[0]
-        has = has or con.execute("SELECT count(channel) FROM projects").fetchone()[0]
+                          "AND json_extract_string(options, '$.columns') LIKE '%\"channel\"%'").fetchall()[0][0]
+        has = has or con.execute("SELECT count(channel) FROM projects").fetchall()[0][0]
     else:
-        has = con.execute(f"SELECT count({ident(column)}) FROM projects").fetchone()[0]
+        has = con.execute(f"SELECT count({ident(column)}) FROM projects").fetchall()[0][0]
     if not has:
         hint = HEADER_HINTS.get(column, column)
         raise MissingColumnError(
@@ -242,7 +242,7 @@ def data_date(con: duckdb.DuckDBPyConnection) -> date | None:
                                           (SELECT max(entered_at) FROM stage_events),
                                           (SELECT max(as_of) FROM project_versions WHERE as_of_declared),
                                           (SELECT max(date) FROM activities),
-                                          (SELECT max(date) FROM documents))""").fetchone()[0]
+                                          (SELECT max(date) FROM documents))""").fetchall()[0][0]
 
 
 def state_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | None) -> date | None:

@@ -152,7 +152,7 @@ def _slips_sql(p: Period, d: date | None) -> tuple[str, dict, str, date | None]:
 
 def _has_versions(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any project has more than one version (else nothing can have slipped)."""
-    return con.execute("SELECT EXISTS (SELECT 1 FROM project_snapshots)").fetchone()[0]
+    return con.execute("SELECT EXISTS (SELECT 1 FROM project_snapshots)").fetchall()[0][0]
 
 
 def slippage(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *,
@@ -192,7 +192,7 @@ def _slipped_projects(con: duckdb.DuckDBPyConnection, p: Period, d: date | None)
     sql, params, grain, _ = _slips_sql(p, d)
     if not _has_versions(con):
         return 0, grain
-    return int(con.execute(f"SELECT count(DISTINCT project_id) FROM ({sql})", params).fetchone()[0]), grain
+    return int(con.execute(f"SELECT count(DISTINCT project_id) FROM ({sql})", params).fetchall()[0][0]), grain
 
 
 def pipeline_summary(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *,

@@ -88,8 +88,9 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
             if not m:
                 raise InputError("a project summary needs --scope project:<project id>, e.g. project:SQ-2025-0168")
             project_id = m.group(1)
-            row = con.execute("SELECT status, closed_at FROM projects WHERE project_id = $id",
-                              {"id": project_id}).fetchone()
+            rows = con.execute("SELECT status, closed_at FROM projects WHERE project_id = $id",
+                               {"id": project_id}).fetchall()
+            row = rows[0] if rows else None
             if row is None:
                 raise InputError(f"no project {project_id!r} in {database}", value=project_id)
             scope_text, slug = f"project:{project_id}", "project-" + re.sub(r'[\\/:*?"<>|\s]+', "_", project_id)

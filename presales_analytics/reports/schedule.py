@@ -47,7 +47,7 @@ def reports_lock(out_dir: Path):
 def due_periods(con, grains=DEFAULT_GRAINS) -> list[Period]:
     """Periods of the given grains, from the first created date to the latest date in the data, whose
     last day is on or before that latest date; oldest first."""
-    first = con.execute("SELECT min(created_at) FROM projects").fetchone()[0]
+    first = con.execute("SELECT min(created_at) FROM projects").fetchall()[0][0]
     last = data_date(con)
     if first is None or last is None:
         return []
