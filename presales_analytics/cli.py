@@ -173,7 +173,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Export files", sh
 
 
 @app.command(help="""Write a realistic demo export set under data/demo/, load it the way `presales load`
-does, and print what the database holds.
+does, print what the database holds, then render one of every output for the latest complete
+quarter under reports/: the audit report, a director review, a project summary, the dashboard and
+the workbook (--no-render skips them).
 
 Deterministic: the same --seed and --export-date give the same files. The exports are what a real
 user has: an XLSX in 万元 with Chinese headers, a GBK stage-history CSV, activity, archive and
@@ -188,6 +190,9 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
          export_date: Annotated[Optional[str], typer.Option(
              "--export-date", help="The day the exports are taken (YYYY-MM-DD) [default: today]")] = None,
          projects: Annotated[int, typer.Option("--projects", help="About how many projects")] = 3000,
+         reports_dir: Annotated[Path, typer.Option("--reports", help="Folder for the rendered outputs")] = Path("reports"),
+         render: Annotated[bool, typer.Option("--render/--no-render", help="Render the reports, the dashboard "
+                                              "and the workbook after loading")] = True,
          db: DbOption = None) -> None:
     from .demo import generate_demo
     from .summary import database_summary, print_summary
@@ -203,7 +208,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
         _fail(exc, 3)
     try:
         foreign = con.execute("SELECT count(*) FROM load_log WHERE NOT contains(file, $d)",
-                              {"d": str(out_dir)}).fetchone()[0]
+                              {"d": str(out_dir)}).fetchall()[0][0]
         if foreign:
             _fail(InputError(f"{path} already holds {foreign} load(s) of other files; run the demo into "
                              "its own database: presales demo --db data/demo.duckdb"), 2)
@@ -221,6 +226,29 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
     finally:
         con.close()
     out.print(f"database: {escape(str(path))}")
+    if render:
+        _render_showcase(path, reports_dir)
+
+
+def _render_showcase(path: Path, reports_dir: Path) -> None:
+    """The demo's last step: one of every output for the latest complete quarter, paths printed."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .reports.render import RenderError
+    from .reports.showcase import render_showcase
+
+    with Progress(SpinnerColumn(), TextColumn("rendering {task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+        try:
+            paths = render_showcase(path.resolve(), reports_dir,
+                                    step=lambda what: bar.update(task, description=escape(what)))
+        except (InputError, RenderError) as exc:
+            _fail(exc, 2)
+    out.print("rendered:")
+    for p in paths:
+        out.print(f"  {escape(str(p))}", soft_wrap=True)
+    out.print(f"  {escape(str(reports_dir / 'index.html'))}", soft_wrap=True)
 
 
 

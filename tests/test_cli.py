@@ -76,8 +76,14 @@ def test_demo_writes_the_exports_and_loads_them_with_the_three_bad_rows_rejected
     assert con.execute("SELECT count(*) FROM load_log").fetchone() == (5,)
     con.close()
     assert "database summary" in r.stdout
+    # then one of every output for the latest complete quarter, paths printed
+    rendered = ["reports/2026-Q3/audit.html", "reports/2026-Q3/director-review-director-张伟.html",
+                "reports/2026-Q3/project-summary-project-SQ-2025-0899.html", "reports/2026-Q3/dashboard.html",
+                "reports/2026-Q3/workbook.xlsx", "reports/index.html"]
+    for path in rendered:
+        assert f"  {path}" in r.stdout and (tmp_path / path).stat().st_size > 0, path
     # a second demo changes nothing
-    again = presales("demo", "--export-date", "2026-11-27", cwd=tmp_path)
+    again = presales("demo", "--export-date", "2026-11-27", "--no-render", cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.count("skipped: already loaded") == 5
 
 
