@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
+from ..atomic import atomic_path
 from ..config import load_config
 from ..errors import InputError
 from ..metrics.base import as_date, data_date
@@ -231,19 +231,9 @@ def default_path(period: Period | str, *, scope: ReportScope | str = "company", 
 
 
 def _save(wb: Workbook, out: Path) -> None:
-    """Write atomically: a temp file beside ``out``, then os.replace (readers never see half a file)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
+    """Write atomically (:mod:`presales_analytics.atomic`): readers never see half a file."""
+    with atomic_path(out) as tmp:
         wb.save(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # readable like any file written here (mkstemp makes it 0600)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _database_of(con) -> str:

@@ -9,10 +9,10 @@ mermaid and the widget manager), is UTF-8, and is written atomically: a failing 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import write_text_atomic
 from ..errors import PresalesError
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -60,17 +60,7 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    fd, tmp = tempfile.mkstemp(dir=out_html.parent, prefix=f".{out_html.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(body)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)       # readable like any file written here (mkstemp makes it 0600)
-        os.replace(tmp, out_html)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(out_html, body)
     return Rendered(out_html, executed)
 
 

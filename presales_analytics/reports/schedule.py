@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import fcntl
 import html
-import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import write_text_atomic
 from ..config import Config
 from ..errors import PresalesError
 from ..metrics.base import data_date
@@ -128,13 +127,6 @@ table{{border-collapse:collapse}}td,th{{padding:.4em 1em;border-bottom:1px solid
 {items}
 </tbody></table></body></html>
 """
-    target = out_dir / "index.html"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".index.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(body)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, target)
+    target = write_text_atomic(out_dir / "index.html", body)
     return target
 
