@@ -87,12 +87,17 @@ def pages(db):
 
 
 def sums(data, bucket, **where):
-    """The cube's measures for a bucket, keeping the cells whose dimensions equal ``where``."""
-    dims = ["region", "department", "grade", "director", "channel"]
+    """The cube's measures for a bucket, keeping the cells whose dimensions equal ``where`` (channel:
+    from the period's channel rows, won amount only)."""
+    dims = ["region", "department", "grade", "director"]
+    keep = {dims.index(k): data["dims"][k].index(v) for k, v in where.items() if k != "channel"}
+    cells = {i for i, c in enumerate(data["cells"]) if all(c[d] == v for d, v in keep.items())}
+    if "channel" in where:
+        ch = data["dims"]["channel"].index(where["channel"])
+        return {"won_amount": sum(r[2] for r in data["channels"] if r[0] in cells and r[1] == ch)}
     b = data["buckets"].index(bucket)
-    keep = {dims.index(k): data["dims"][k].index(v) for k, v in where.items()}
-    rows = [r for r in data["cube"] if r[5] == b and all(r[i] == v for i, v in keep.items())]
-    return {"won": sum(r[6] for r in rows), "closed": sum(r[7] for r in rows), "won_amount": sum(r[8] for r in rows)}
+    rows = [r for r in data["cube"] if r[1] == b and r[0] in cells]
+    return {"won": sum(r[2] for r in rows), "closed": sum(r[3] for r in rows), "won_amount": sum(r[4] for r in rows)}
 
 
 def test_default_file_and_period(pages, db):
@@ -118,7 +123,7 @@ def test_hand_worked_figures_equal_the_library(db):
     assert data["buckets"][2:] == ["2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
     assert sums(data, "2026-Q2") == sums(data, "prev")
     # cycle days of Q3 closes: 92, 172, 172, 186, 221 -> median 172 (as the scorecard's company median)
-    assert sorted(r[5] for r in data["cycle"]["cur"]) == [92, 172, 172, 186, 221]
+    assert sorted(r[1] for r in data["cycle"]["cur"]) == [92, 172, 172, 186, 221]
     assert compute(con, "directors", "2026-Q3").attrs["options"]["company_median_cycle_days"] == 172
     # targets: company 400 (Q3) and 300 (Q2); 华东 200, 华北 100; 张伟 150
     assert (data["scopes"]["company"]["target_cur"], data["scopes"]["company"]["target_prev"]) == (400 * WAN, 300 * WAN)
@@ -133,11 +138,15 @@ def test_hand_worked_figures_equal_the_library(db):
     # the region scope's stalled projects and compliance are the library's for that scope
     restrict(con, "region:华东")
     st = compute(con, "stalled", "2026-Q3")
-    assert [r[0] for r in data["scopes"]["region:华东"]["stalled_cur"]] == st["project_id"].tolist()
+    part = data["scopes"]["region:华东"]
+    assert [data["projects"][r[0]][0] for r in part["stalled_rows"]] == st["project_id"].tolist() == ["P10"]
+    assert sum(n for _, n in part["stalled_cur"]) == 1
     comp = compute(con, "compliance", "2026-Q3")
-    over = {r[0]: r for r in data["scopes"]["region:华东"]["compliance_cur"]}
-    rows = [over.get(r[0], r) for r in data["compliance"]["cur"] if r[0] in set(comp["project_id"])]
+    east = {i for i, c in enumerate(data["cells"]) if c[0] == data["dims"]["region"].index("华东")}
+    over = {r[0]: r for r in part["compliance_cur"]}
+    rows = [over.get(r[0], r) for r in data["compliance"]["cur"] if r[0] in east]
     assert (sum(r[1] for r in rows), sum(r[2] for r in rows)) == (comp["checks_due"].sum(), comp["checks_passed"].sum())
+    assert sum(r[3] for r in rows) == len(comp)
     con.close()
 
 

@@ -1,28 +1,29 @@
 """The dashboard's data: one JSON-ready dict, aggregated in DuckDB, small enough to embed in the page.
 
 What the page needs to recompute every number for any choice of its filters (region, department,
-grade, director), and where each piece comes from:
+grade, director), and where each piece comes from. A *cell* is one (region, department, grade,
+director) combination (``cells``: their value indexes into ``dims``); everything additive is summed
+per cell in DuckDB, and the page adds up the cells its filters keep.
 
-- ``cube``: additive counts and sums per (region, department, grade, director, channel, bucket),
-  buckets being the period (``cur``), the previous period (``prev``) and the 8 quarters of the trend:
-  ``won``, ``closed`` (the win-rate denominator: won + lost + abandoned, or won + lost when
-  ``[metrics] exclude_abandoned``), ``won_amount``, ``closed_amount`` (yuan), counting projects closed
-  in the bucket exactly as :func:`~presales_analytics.metrics.win_rate.win_rate` does. The page sums
-  the cells the filters keep and computes rates and Wilson intervals.
-- ``cycle``: per project closed in the period (and the previous one) with a created date, its cell and
-  its cycle days (created → closed); the page takes the median of the kept ones, as
-  :func:`~presales_analytics.metrics.directors.directors` does (``company_median_cycle_days``).
-- ``projects``: the attributes (cell, name, customer) of the projects listed in the tables.
-- ``compliance``: per project active in the period (and the previous one): checks due, checks passed
-  and a bit mask of the failed checks, from :func:`~presales_analytics.metrics.compliance.compliance`.
+- ``cube``: ``[cell, bucket, won, closed, won_amount]``, buckets being the period (``cur``), the
+  previous period (``prev``) and the 8 quarters of the trend; ``closed`` is the win-rate denominator
+  (won + lost + abandoned, or won + lost with ``[metrics] exclude_abandoned``) and amounts are yuan,
+  counting projects closed in the bucket exactly as :func:`~presales_analytics.metrics.win_rate.win_rate`
+  does; the page computes rates and Wilson intervals from the sums. ``channels``: the period's won
+  amount per cell and channel partner (-1 = direct).
+- ``cycle``: ``[cell, days]`` per project closed in the period (and the previous one) with a created
+  date; the page takes the median of the kept ones, as the scorecard's company median does.
+- ``compliance``: per cell, checks due and passed (and, for the period, projects checked, projects
+  with a failed check and failures per check), from :func:`~presales_analytics.metrics.compliance.compliance`.
 - ``scopes``: what is not additive, computed by the library itself for the whole company and for each
-  region, department and director **as a scope** (:func:`presales_analytics.scoping.restrict`): the
-  stalled projects (their limit is the p75 of the scope's own stays), the compliance rows that differ
-  from the company's (a project stalled in one scope and not in another), the director scorecard
-  (audit score), stage durations and funnel (overall and per grade), open and weighted pipeline per
-  grade, and the scope's own target. With one of region / department / director chosen the page uses
-  that scope's numbers (equal to ``presales report --scope``); with several it uses the most specific
-  (director, then department, then region) and narrows its lists by the others.
+  region, department and director **as a scope** (:func:`presales_analytics.scoping.restrict`):
+  stalled projects per cell (their limit is the p75 of the scope's own stays) and the most overdue
+  listed (``STALLED_ROWS``; details in ``projects``), compliance cells that differ from the company's (a
+  project stalled in one scope and not in another), the director scorecard (audit score), stage
+  durations and funnel (overall and per grade), open and weighted pipeline per grade, and the scope's
+  own target. With one of region / department / director chosen the page uses that scope's numbers
+  (equal to ``presales report --scope``); with several it uses the most specific (director, then
+  department, then region) narrowed by the others.
 
 Amounts are yuan, rates fractions, durations days. Nothing here formats or escapes: the page sets all
 text with ``textContent``.
@@ -51,6 +52,9 @@ CHECKS = ["archive_ok", "weekly_ok", "meeting_ok", "summary_ok", "evaluation_ok"
 #: scope kinds computed per value when the dashboard is for the whole company
 SCOPE_KINDS = ["region", "department", "director"]
 TREND_QUARTERS = 8
+#: stalled projects listed: the most overdue 300 of the whole dashboard, 50 of each region, department
+#: and director (all of them are counted); keeps the file small at 100k projects and 200 directors
+STALLED_ROWS = {"company": 300, "scope": 50}
 
 
 def _num(v):
@@ -63,7 +67,7 @@ def _num(v):
         return None
     if math.isnan(f) or math.isinf(f):
         return None
-    return int(f) if f.is_integer() and abs(f) < 2**53 and not isinstance(v, float) else round(f, 6)
+    return int(f) if f.is_integer() and abs(f) < 2**53 else round(f, 6)
 
 
 def trend_quarters(p: Period) -> list[Period]:
@@ -108,15 +112,17 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
         for d in DIMS:                                   # sorted value lists for the filters
             for (v,) in con.execute(f"SELECT DISTINCT {d} FROM projects WHERE {d} IS NOT NULL ORDER BY 1").fetchall():
                 idx[d](v)
+        cells = _Cells(idx)
         quarters = trend_quarters(period)
         buckets = [("cur", period), ("prev", prev)] + [(str(q), q) for q in quarters]
-        cube = _cube(con, config, buckets, idx)
-        cycle = {key: _cycle(con, config, per, idx) for key, per in (("cur", period), ("prev", prev))}
-        projects: dict[str, list] = {}
-        comp = {key: _compliance_rows(compute(con, "compliance", per, config=config), con, config, idx, projects)
+        cube, channels = _cube(con, config, buckets, cells)
+        cycle = {key: _cycle(con, config, per, cells) for key, per in (("cur", period), ("prev", prev))}
+        comp = {key: _compliance_cells(compute(con, "compliance", per, config=config), con, cells, key)
                 for key, per in (("cur", period), ("prev", prev))}
         targets = {kind: _targets(con, period, kind, config) for kind in ("region", "director")}
-        scopes: dict[str, dict] = {"company": _scope_part(con, period, prev, config, idx, projects, None)}
+        shown: dict[str, dict] = {}                      # project_id -> details, for the stalled table
+        scopes: dict[str, dict] = {"company": _scope_part(con, period, prev, config, cells, shown, None,
+                                                          STALLED_ROWS["company"])}
         if scope.is_company:
             values = [(k, v) for k in SCOPE_KINDS for v in idx[k].values]
             for i, (kind, value) in enumerate(values):
@@ -125,28 +131,31 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
                 c = connect(database, read_only=True, config=config, wait_seconds=60)
                 try:
                     restrict(c, ReportScope(kind, value))
-                    scopes[f"{kind}:{value}"] = _scope_part(c, period, prev, config, idx, projects, comp)
+                    scopes[f"{kind}:{value}"] = _scope_part(c, period, prev, config, cells, shown, comp,
+                                                            STALLED_ROWS["scope"])
                 finally:
                     c.close()
-        named = {r[0] for part in scopes.values() for r in part["stalled_cur"]}
-        failing = comp["cur"] + [r for part in scopes.values() for r in part.get("compliance_cur", [])]
-        named |= {r[0] for r in failing if r[3]}
-        names = _project_names(con, sorted(named), redact, pseudonym)
+        names = _project_names(con, sorted(shown), redact, pseudonym)
         latest = data_date(con)
         sd = state_date(con, period, None)
         sd_prev = state_date(con, prev, None)
     finally:
         con.close()
+    order = {pid: i for i, pid in enumerate(sorted(shown))}
+    for part in scopes.values():                         # stalled rows point into the projects list
+        part["stalled_rows"] = [[order[r[0]], *r[1:]] for r in part["stalled_rows"]]
     grade_labels = {g["key"]: g.get(lang, g.get("zh", g["key"])) for g in config.raw.get("grades", [])}
     return {
         "dims": {d: idx[d].values for d in DIMS},
+        "cells": cells.rows,
         "grade_labels": [grade_labels.get(g, g) for g in idx["grade"].values],
         "stages": [{"key": s, "label": config.stage_label(s, lang)} for s in config.working_stages + ["won"]],
         "buckets": [b for b, _ in buckets],
         "quarters": [{"key": str(q), "label": q.label(lang)} for q in quarters],
         "cube": cube,
+        "channels": channels,
         "cycle": cycle,
-        "projects": [[pid, *cells, *names.get(pid, ("", ""))] for pid, cells in projects.items()],
+        "projects": [[pid, *shown[pid], *names.get(pid, ("", ""))] for pid in sorted(shown)],
         "compliance": comp,
         "checks": CHECKS,
         "targets": targets,
@@ -158,63 +167,85 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
     }
 
 
-def _cells(row, idx) -> list[int]:
-    return [idx[d](v) for d, v in zip(DIMS, row)]
+class _Cells:
+    """(region, department, grade, director) -> a cell number; ``rows`` lists each cell's 4 indexes."""
+
+    def __init__(self, idx: dict) -> None:
+        self.idx = idx
+        self.rows: list[list[int]] = []
+        self._pos: dict[tuple, int] = {}
+
+    def __call__(self, region, department, grade, director) -> int:
+        key = (self.idx["region"](region), self.idx["department"](department), self.idx["grade"](grade),
+               self.idx["director"](director))
+        if key not in self._pos:
+            self._pos[key] = len(self.rows)
+            self.rows.append(list(key))
+        return self._pos[key]
 
 
-def _cube(con, config: Config, buckets: list[tuple[str, Period]], idx) -> list[list]:
-    """Rows ``[region, department, grade, director, channel, bucket, won, closed, won_amount,
-    closed_amount]`` (dimension values as indexes into ``dims``, bucket as an index into ``buckets``)."""
+def _cube(con, config: Config, buckets: list[tuple[str, Period]], cells: _Cells) -> tuple[list, list]:
+    """Rows ``[cell, bucket, won, closed, won_amount]`` (bucket: an index into ``buckets``), and the
+    period's won amount per cell and channel: ``[cell, channel (index, -1 = direct), won_amount]``."""
     exclude = bool(config.raw.get("metrics", {}).get("exclude_abandoned", False))
     counted = ["won", "lost"] if exclude else ["won", "lost", "abandoned"]
     s = base_scope(con, None, config)
     df = s.query(con, """
         , b AS (SELECT unnest($b_i) AS b, unnest($b_s) AS s, unnest($b_e) AS e)
-        SELECT region, department, grade, director, channel, b.b AS bucket,
+        SELECT region, department, grade, director, b.b AS bucket,
                CAST(count(*) FILTER (status = 'won') AS BIGINT) AS won,
                CAST(count(*) AS BIGINT) AS closed,
-               CAST(coalesce(sum(amount) FILTER (status = 'won'), 0) AS DOUBLE) AS won_amount,
-               CAST(coalesce(sum(amount), 0) AS DOUBLE) AS closed_amount
+               CAST(coalesce(sum(amount) FILTER (status = 'won'), 0) AS DOUBLE) AS won_amount
         FROM prj JOIN b ON prj.closed_at >= b.s AND prj.closed_at < b.e
         WHERE list_contains($counted, status)
         GROUP BY ALL ORDER BY ALL""",
                  {"b_i": list(range(len(buckets))), "b_s": [p.start for _, p in buckets],
                   "b_e": [p.end for _, p in buckets], "counted": counted})
-    return [_cells(r[:5], idx) + [int(r[5]), int(r[6]), int(r[7]), _num(r[8]), _num(r[9])]
-            for r in df.itertuples(index=False)]
+    cube = [[cells(*r[:4]), int(r[4]), int(r[5]), int(r[6]), _num(r[7])] for r in df.itertuples(index=False)]
+    p = buckets[0][1]
+    ch = s.query(con, """
+        SELECT region, department, grade, director, channel,
+               CAST(coalesce(sum(amount), 0) AS DOUBLE) AS won_amount
+        FROM prj WHERE status = 'won' AND closed_at >= $s AND closed_at < $e
+        GROUP BY ALL ORDER BY ALL""", {"s": p.start, "e": p.end})
+    channels = [[cells(*r[:4]), cells.idx["channel"](r[4]), _num(r[5])] for r in ch.itertuples(index=False)]
+    return cube, channels
 
 
-def _cycle(con, config: Config, p: Period, idx) -> list[list[int]]:
-    """Rows ``[region, department, grade, director, channel, days]``: projects closed in ``p`` (any
-    outcome) with a created date, days from created to closed."""
+def _cycle(con, config: Config, p: Period, cells: _Cells) -> list[list[int]]:
+    """Rows ``[cell, days]``: projects closed in ``p`` (any outcome) with a created date, days from
+    created to closed."""
     s = base_scope(con, None, config)
     df = s.query(con, """
-        SELECT region, department, grade, director, channel,
+        SELECT region, department, grade, director,
                CAST(date_diff('day', created_at, closed_at) AS BIGINT) AS days
         FROM prj WHERE status <> 'open' AND closed_at >= $s AND closed_at < $e AND created_at IS NOT NULL
         ORDER BY ALL""", {"s": p.start, "e": p.end})
-    return [_cells(r[:5], idx) + [int(r[5])] for r in df.itertuples(index=False)]
+    return [[cells(*r[:4]), int(r[4])] for r in df.itertuples(index=False)]
 
 
-def _attributes(con, ids: list[str], idx, projects: dict) -> None:
-    """Remember the cells of ``ids`` in ``projects`` (project_id -> [5 dimension indexes])."""
-    missing = [i for i in ids if i not in projects]
-    if not missing:
-        return
-    rows = con.execute("""SELECT project_id, region, department, grade, director, channel FROM projects
-                          WHERE list_contains($ids, project_id)""", {"ids": missing}).fetchall()
-    for r in rows:
-        projects[r[0]] = _cells(r[1:], idx)
+def _cell_of(con, ids: list[str], cells: _Cells) -> dict[str, int]:
+    rows = con.execute("""SELECT project_id, region, department, grade, director FROM projects
+                          WHERE list_contains($ids, project_id)""", {"ids": ids}).fetchall()
+    return {r[0]: cells(*r[1:]) for r in rows}
 
 
-def _compliance_rows(df: pd.DataFrame, con, config, idx, projects: dict) -> list[list]:
-    """``[project_id, checks_due, checks_passed, failed mask, status]`` per project."""
-    _attributes(con, df["project_id"].tolist(), idx, projects)
-    out = []
+def _compliance_cells(df: pd.DataFrame, con, cells: _Cells, key: str) -> list[list]:
+    """Compliance summed per cell. ``cur``: ``[cell, checks_due, checks_passed, projects, projects with a
+    failed check, failures of each of CHECKS…]``; ``prev``: ``[cell, checks_due, checks_passed]``."""
+    where = _cell_of(con, df["project_id"].tolist(), cells)
+    sums: dict[int, list[int]] = {}
     for r in df.to_dict("records"):
-        mask = sum(1 << i for i, c in enumerate(CHECKS) if r.get(c) is False or r.get(c) == 0)
-        out.append([r["project_id"], int(r["checks_due"]), int(r["checks_passed"]), mask, str(r["status"])])
-    return out
+        failed = [1 if (r.get(c) is False or r.get(c) == 0) else 0 for c in CHECKS]
+        row = sums.setdefault(where[r["project_id"]], [0] * (4 + len(CHECKS)))
+        row[0] += int(r["checks_due"])
+        row[1] += int(r["checks_passed"])
+        row[2] += 1
+        row[3] += 1 if any(failed) else 0
+        for i, f in enumerate(failed):
+            row[4 + i] += f
+    width = 4 + len(CHECKS) if key == "cur" else 2
+    return [[cell, *row[:width]] for cell, row in sorted(sums.items())]
 
 
 def _targets(con, p: Period, kind: str, config: Config) -> dict:
@@ -232,15 +263,27 @@ def _targets(con, p: Period, kind: str, config: Config) -> dict:
     return out
 
 
-def _scope_part(con, p: Period, prev: Period, config: Config, idx, projects: dict, company_comp: dict) -> dict:
-    """The non-additive numbers of one scope (``con`` already narrowed), as the library computes them."""
+def _scope_part(con, p: Period, prev: Period, config: Config, cells: _Cells, shown: dict,
+                company_comp: dict | None, listed: int) -> dict:
+    """The non-additive numbers of one scope (``con`` already narrowed), as the library computes them:
+    stalled projects counted per cell and the ``listed`` most overdue listed; pipeline per grade;
+    the scope's target; compliance per cell where it differs from the company's (``company_comp``; None
+    for the company itself); the director scorecard; stage durations and funnel, overall and per grade."""
     part: dict = {}
     for key, per in (("cur", p), ("prev", prev)):
         st = compute(con, "stalled", per, config=config)
-        _attributes(con, st["project_id"].tolist(), idx, projects)
-        part[f"stalled_{key}"] = [[r["project_id"], r["stage"], str(r["entered_at"])[:10], int(r["days_in_stage"]),
-                                   _num(r["limit_days"]), _num(r["days_over"]), bool(r["meeting_since_stall"])]
-                                  for r in st.to_dict("records")]
+        where = _cell_of(con, st["project_id"].tolist(), cells)
+        counts: dict[int, int] = {}
+        for pid in st["project_id"]:
+            counts[where[pid]] = counts.get(where[pid], 0) + 1
+        part[f"stalled_{key}"] = sorted([c, n] for c, n in counts.items())
+        if key == "cur":      # already sorted by days_over, most overdue first
+            top = st.head(listed)
+            part["stalled_rows"] = [[r["project_id"], _num(r["limit_days"]), int(bool(r["meeting_since_stall"]))]
+                                    for r in top.to_dict("records")]
+            for r in top.to_dict("records"):
+                shown.setdefault(r["project_id"], [where[r["project_id"]], r["stage"], str(r["entered_at"])[:10],
+                                                   int(r["days_in_stage"])])
         pipe = compute(con, "pipeline", per, config=config)
         part[f"pipeline_{key}"] = [[g, int(n), _num(a), _num(w if not pd.isna(w) else 0.0)] for g, n, a, w in
                                    zip(pipe["grade"], pipe["projects"], pipe["amount"], pipe["weighted_amount"])]
@@ -249,9 +292,9 @@ def _scope_part(con, p: Period, prev: Period, config: Config, idx, projects: dic
             part[f"target_{key}"] = _num(t["target_amount"].iloc[0]) if len(t) else None
         except MissingColumnError:
             part[f"target_{key}"] = None
-        if company_comp is not None:      # None for the company itself: nothing differs
-            rows = _compliance_rows(compute(con, "compliance", per, config=config, stalled_projects=st),
-                                    con, config, idx, projects)
+        if company_comp is not None:
+            rows = _compliance_cells(compute(con, "compliance", per, config=config, stalled_projects=st),
+                                     con, cells, key)
             base = {r[0]: r for r in company_comp[key]}
             part[f"compliance_{key}"] = [r for r in rows if base.get(r[0]) != r]
     d = compute(con, "directors", p, config=config)

@@ -31,7 +31,7 @@ _TEXT = {
     "k_weighted_amount": ("加权商机金额", "Weighted pipeline"), "k_cycle": ("成交周期中位数", "Median cycle"),
     "k_stalled": ("停滞项目", "Stalled projects"), "k_compliance": ("制度执行率", "Compliance rate"),
     "t_leaderboard": ("项目总监排行", "Director leaderboard"), "t_stalled": ("停滞项目清单", "Stalled projects"),
-    "t_compliance": ("制度执行缺项", "Compliance gaps"), "definitions": ("口径与分母", "Definitions and denominators"),
+    "t_compliance": ("制度执行缺项（按项目总监）", "Compliance gaps by director"), "definitions": ("口径与分母", "Definitions and denominators"),
 }
 _WORDS = {
     "all": ("全部", "All"), "vs_prev": ("较上期", "vs previous"), "pp": ("个百分点", "pp"),
@@ -42,8 +42,8 @@ _WORDS = {
     "cycle_sub": ("{n} 个本期结束项目（创建→结束）", "{n} projects closed in the period (created → closed)"),
     "days_unit": (" 天", " d"), "stalled_sub": ("在手项目 {n} 个", "of {n} open projects"),
     "checks": ("项检查通过", "checks passed"), "direct": ("直销", "direct"), "yes": ("是", "yes"), "no": ("否", "no"),
-    "rows": ("共 {n} 条", "{n} rows"), "first_rows": ("显示前 {k} 条，共 {n} 条（点击表头排序）",
-                                                   "first {k} of {n} rows (click a header to sort)"),
+    "rows": ("共 {n} 条（点击表头排序）", "{n} rows (click a header to sort)"),
+    "first_rows": ("显示最靠前的 {k} 条，共 {n} 条（点击表头排序）", "the first {k} of {n} rows (click a header to sort)"),
     "basis": ("停滞、制度执行、得分、阶段、漏斗与管道按范围“{s}”计算（与该范围的报告一致）。",
               "Stalls, compliance, scores, stages, funnel and pipeline are computed for the scope “{s}” "
               "(as its scoped report computes them)."),
@@ -61,12 +61,13 @@ _COLUMNS = {
     "entered_at": ("进入日期", "Entered"), "days_in_stage": ("停留天数", "Days in stage"),
     "limit_days": ("限值天数", "Limit (days)"), "days_over": ("超出天数", "Days over"),
     "meeting": ("已开分析会", "Analysis meeting held"), "status": ("状态", "Status"),
-    "failed": ("未通过的检查", "Checks failed"), "checks": ("通过/应查", "Passed/due"),
+    "checks": ("通过/应查（执行率）", "Passed/due (rate)"), "projects_checked": ("检查项目数", "Projects checked"),
+    "projects_with_gaps": ("有缺项的项目", "Projects with a gap"),
 }
-_CHECKS = {"archive_ok": ("项目档案不全", "archive incomplete"), "weekly_ok": ("周报覆盖不足", "weekly reports short"),
-           "meeting_ok": ("停滞后未开分析会", "no analysis meeting after stall"),
-           "summary_ok": ("总结报告未按时", "summary report late"), "evaluation_ok": ("评价报告未按时", "evaluation late"),
-           "grade_ok": ("等级低于金额所示", "grade below what the amount implies")}
+_CHECKS = {"archive_ok": ("档案不全", "Archive incomplete"), "weekly_ok": ("周报不足", "Weekly reports short"),
+           "meeting_ok": ("停滞未开分析会", "No meeting after stall"),
+           "summary_ok": ("总结报告逾期", "Summary late"), "evaluation_ok": ("评价报告逾期", "Evaluation late"),
+           "grade_ok": ("等级偏低", "Grade too low")}
 _STATUS = {"open": ("进行中", "open"), "won": ("赢单", "won"), "lost": ("丢单", "lost"), "abandoned": ("放弃", "abandoned")}
 _DEFINITIONS = [
     (("赢单金额", "Won amount"), ("本期结束且赢单的项目金额之和（元，显示为万元/亿元）。",

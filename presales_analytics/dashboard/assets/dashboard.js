@@ -5,11 +5,13 @@
   "use strict";
   var D = JSON.parse(document.getElementById("dashboard-data").textContent);
   var L = D.labels, lang = D.meta.lang, Z = D.z;
-  var DIMS = ["region", "department", "grade", "director", "channel"];
+  var DIMS = ["region", "department", "grade", "director"];     // a cell's 4 indexes, in this order
   var FILTERS = ["region", "department", "grade", "director"];
   var F = {region: -1, department: -1, grade: -1, director: -1};
-  var P = {};                      // project_id -> {cells, name, customer}
-  D.projects.forEach(function (r) { P[r[0]] = {cells: r.slice(1, 6), name: r[6], customer: r[7]}; });
+  // projects listed in the stalled table: [id, cell, stage, entered_at, days_in_stage, name, customer]
+  var P = D.projects.map(function (r) {
+    return {id: r[0], cell: r[1], stage: r[2], entered: r[3], days: r[4], name: r[5], customer: r[6]};
+  });
   var STAGE = {};
   D.stages.forEach(function (s) { STAGE[s.key] = s.label; });
 
@@ -48,12 +50,20 @@
   }
 
   // ---------------------------------------------------------------- filtering
-  function keep(cells, except) {
-    for (var i = 0; i < FILTERS.length; i++) {
-      var k = FILTERS[i];
-      if (k !== except && F[k] >= 0 && cells[DIMS.indexOf(k)] !== F[k]) return false;
+  var KEPT = {};                   // per "except" dimension: one flag per cell, for the current filters
+  function keep(cell, except) {
+    var key = except || "", flags = KEPT[key];
+    if (!flags) {
+      flags = KEPT[key] = new Uint8Array(D.cells.length);
+      D.cells.forEach(function (c, n) {
+        for (var i = 0; i < FILTERS.length; i++) {
+          var k = FILTERS[i];
+          if (k !== except && F[k] >= 0 && c[DIMS.indexOf(k)] !== F[k]) return;
+        }
+        flags[n] = 1;
+      });
     }
-    return true;
+    return flags[cell] === 1;
   }
   function scopeKey() {            // the most specific single-value scope the filters name
     var kinds = ["director", "department", "region"];
@@ -69,23 +79,25 @@
   function gradeKey() { return F.grade >= 0 ? D.dims.grade[F.grade] : ""; }
   function bucket(name) { return D.buckets.indexOf(name); }
   // sums of the cube's measures for one bucket, optionally grouped by a dimension (index -> sums)
-  function sums(b, groupDim, except) {
+  function sums(b, groupDim, except) {   // cube rows: [cell, bucket, won, closed, won_amount]
     var out = {}, gi = groupDim ? DIMS.indexOf(groupDim) : -1;
     D.cube.forEach(function (r) {
-      if (r[5] !== b || !keep(r, except)) return;
-      var g = gi >= 0 ? r[gi] : "all";
-      var s = out[g] || (out[g] = {won: 0, closed: 0, won_amount: 0, closed_amount: 0});
-      s.won += r[6]; s.closed += r[7]; s.won_amount += r[8]; s.closed_amount += r[9];
+      if (r[1] !== b || !keep(r[0], except)) return;
+      var g = gi >= 0 ? D.cells[r[0]][gi] : "all";
+      var s = out[g] || (out[g] = {won: 0, closed: 0, won_amount: 0});
+      s.won += r[2]; s.closed += r[3]; s.won_amount += r[4];
     });
-    return groupDim ? out : (out.all || {won: 0, closed: 0, won_amount: 0, closed_amount: 0});
+    return groupDim ? out : (out.all || {won: 0, closed: 0, won_amount: 0});
   }
-  function stalledRows(part, which) {
-    return part["stalled_" + which].filter(function (r) { return P[r[0]] && keep(P[r[0]].cells); });
+  function stalledCount(part, which) {
+    var n = 0;
+    part["stalled_" + which].forEach(function (r) { if (keep(r[0])) n += r[1]; });
+    return n;
   }
-  function complianceRows(part, which) {
+  function complianceRows(part, which) {  // per cell: the company's, replaced where the scope differs
     var over = {};
     (part["compliance_" + which] || []).forEach(function (r) { over[r[0]] = r; });
-    return D.compliance[which].filter(function (r) { return P[r[0]] && keep(P[r[0]].cells); })
+    return D.compliance[which].filter(function (r) { return keep(r[0]); })
       .map(function (r) { return over[r[0]] || r; });
   }
   function pipeline(part, which) {
@@ -97,7 +109,7 @@
     return s;
   }
   function cycleMedian(which) {
-    return median(D.cycle[which].filter(function (r) { return keep(r); }).map(function (r) { return r[5]; }));
+    return median(D.cycle[which].filter(function (r) { return keep(r[0]); }).map(function (r) { return r[1]; }));
   }
 
   // ---------------------------------------------------------------- KPI tiles
@@ -112,8 +124,8 @@
     var pl = pipeline(part, which);
     k.open_amount = pl.amount; k.weighted_amount = pl.weighted; k.open_projects = pl.projects;
     k.cycle = cycleMedian(which);
-    k.cycle_n = D.cycle[which].filter(function (r) { return keep(r); }).length;
-    k.stalled = stalledRows(part, which).length;
+    k.cycle_n = D.cycle[which].filter(function (r) { return keep(r[0]); }).length;
+    k.stalled = stalledCount(part, which);
     var due = 0, passed = 0;
     complianceRows(part, which).forEach(function (r) { due += r[1]; passed += r[2]; });
     k.compliance = due > 0 ? passed / due : NaN; k.checks_due = due; k.checks_passed = passed;
@@ -187,7 +199,7 @@
   }
   function anyCell(kind, i) {      // does any project in the filters have this region/director?
     var di = DIMS.indexOf(kind);
-    return D.cube.some(function (r) { return r[di] === i && keep(r, kind); });
+    return D.cube.some(function (r) { return D.cells[r[0]][di] === i && keep(r[0], kind); });
   }
   function renderCharts(part) {
     attainmentChart("region");
@@ -221,7 +233,12 @@
       errorBars(d[1], rt, lb.map(function (r) { return r.low; }), lb.map(function (r) { return r.high; }));
       d[1].customdata = lb.map(function (r) { return [r.won, r.closed]; });
     });
-    var ch = sums(bucket("cur"), "channel"), total = 0, rows = [];
+    var ch = {}, total = 0, rows = [];
+    D.channels.forEach(function (r) {    // [cell, channel (-1 direct), won_amount] of the period
+      if (!keep(r[0])) return;
+      ch[r[1]] = ch[r[1]] || {won_amount: 0};
+      ch[r[1]].won_amount += r[2];
+    });
     Object.keys(ch).forEach(function (k) { total += ch[k].won_amount; });
     Object.keys(ch).forEach(function (k) {
       var i = Number(k);
@@ -251,7 +268,7 @@
     });
   }
   var SORT = {};
-  function table(id, cols, rows) {
+  function table(id, cols, rows, total) {
     var el = document.getElementById("t-" + id), st = SORT[id] || (SORT[id] = {key: null, dir: 1});
     if (st.key) {
       var col = cols.filter(function (c) { return c.key === st.key; })[0];
@@ -271,7 +288,7 @@
       th.textContent = c.label + (st.key === c.key ? (st.dir > 0 ? " ▲" : " ▼") : "");
       th.className = c.num ? "num" : "";
       th.tabIndex = 0;
-      function sortBy() { st.dir = st.key === c.key ? -st.dir : 1; st.key = c.key; table(id, cols, el._rows); }
+      function sortBy() { st.dir = st.key === c.key ? -st.dir : 1; st.key = c.key; table(id, cols, el._rows, total); }
       th.addEventListener("click", sortBy);
       th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } });
       tr.appendChild(th);
@@ -289,11 +306,11 @@
       tbody.appendChild(row);
     });
     var note = document.getElementById("n-" + id);
-    note.textContent = rows.length > D.meta.table_limit ?
-      L.first_rows.replace("{k}", num(D.meta.table_limit)).replace("{n}", num(rows.length)) :
-      L.rows.replace("{n}", num(rows.length));
+    var shown = Math.min(rows.length, D.meta.table_limit), all = total === undefined ? rows.length : total;
+    note.textContent = shown < all ? L.first_rows.replace("{k}", num(shown)).replace("{n}", num(all)) :
+      L.rows.replace("{n}", num(all));
   }
-  function dim(kind, cells) { var i = cells[DIMS.indexOf(kind)]; return i >= 0 ? D.dims[kind][i] : "—"; }
+  function dim(kind, cell) { var i = D.cells[cell][DIMS.indexOf(kind)]; return i >= 0 ? D.dims[kind][i] : "—"; }
   function renderTables(part, lb) {
     table("leaderboard", [
       {key: "rank", label: L.col.rank, num: true},
@@ -307,13 +324,15 @@
       {key: "compliance", label: L.col.compliance, num: true, fmt: function (v) { return pct(v); }},
       {key: "stalled", label: L.col.stalled, num: true, fmt: num}
     ], lb);
-    var stalled = stalledRows(part, "cur").map(function (r) {
-      var p = P[r[0]];
-      return {project_id: r[0], name: p.name, customer: p.customer, director: dim("director", p.cells),
-              region: dim("region", p.cells), grade: p.cells[2] >= 0 ? D.grade_labels[p.cells[2]] : "—",
-              stage: STAGE[r[1]] || r[1], entered_at: r[2], days_in_stage: r[3], limit_days: r[4], days_over: r[5],
-              meeting: r[6]};
+    // the scope's most overdue stalled projects ([project, limit_days, meeting held]), narrowed by the filters
+    var stalled = part.stalled_rows.filter(function (r) { return keep(P[r[0]].cell); }).map(function (r) {
+      var p = P[r[0]], g = D.cells[p.cell][2];
+      return {project_id: p.id, name: p.name, customer: p.customer, director: dim("director", p.cell),
+              region: dim("region", p.cell), grade: g >= 0 ? D.grade_labels[g] : "—",
+              stage: STAGE[p.stage] || p.stage, entered_at: p.entered, days_in_stage: p.days, limit_days: r[1],
+              days_over: p.days - r[1], meeting: r[2] === 1};
     });
+    var stalledTotal = stalledCount(part, "cur");
     table("stalled", [
       {key: "project_id", label: L.col.project_id}, {key: "name", label: L.col.name},
       {key: "customer", label: L.col.customer}, {key: "director", label: L.col.director},
@@ -323,24 +342,29 @@
       {key: "limit_days", label: L.col.limit_days, num: true, fmt: num},
       {key: "days_over", label: L.col.days_over, num: true, fmt: num},
       {key: "meeting", label: L.col.meeting, fmt: function (v) { return v ? L.yes : L.no; }}
-    ], stalled);
-    var gaps = complianceRows(part, "cur").filter(function (r) { return r[3]; }).map(function (r) {
-      var p = P[r[0]], failed = [];
-      D.checks.forEach(function (c, i) { if (r[3] & (1 << i)) failed.push(L.check[c]); });
-      return {project_id: r[0], name: p.name, director: dim("director", p.cells), region: dim("region", p.cells),
-              status: L.status[r[4]] || r[4], failed: failed.join(lang === "zh" ? "、" : ", "),
-              passed: r[2], due: r[1], rate: r[1] > 0 ? r[2] / r[1] : NaN};
+    ], stalled, stalledTotal);
+    var gaps = {};                         // per director: [due, passed, projects, with gaps, failures…]
+    complianceRows(part, "cur").forEach(function (r) {
+      var d = dim("director", r[0]), g = gaps[d] || (gaps[d] = r.slice(1).map(function () { return 0; }));
+      r.slice(1).forEach(function (v, i) { g[i] += v; });
     });
-    table("compliance", [
-      {key: "project_id", label: L.col.project_id}, {key: "name", label: L.col.name},
-      {key: "director", label: L.col.director}, {key: "region", label: L.col.region},
-      {key: "status", label: L.col.status}, {key: "failed", label: L.col.failed},
-      {key: "rate", label: L.col.checks, num: true, fmt: function (v, r) { return num(r.passed) + "/" + num(r.due) + " (" + pct(v, 0) + ")"; }}
-    ], gaps);
+    var cols = [{key: "director", label: L.col.director},
+                {key: "projects", label: L.col.projects_checked, num: true, fmt: num},
+                {key: "gaps", label: L.col.projects_with_gaps, num: true, fmt: num}];
+    D.checks.forEach(function (c) { cols.push({key: c, label: L.check[c], num: true, fmt: num}); });
+    cols.push({key: "rate", label: L.col.checks, num: true,
+               fmt: function (v, r) { return num(r.passed) + "/" + num(r.due) + " (" + pct(v, 1) + ")"; }});
+    table("compliance", cols, Object.keys(gaps).map(function (d) {
+      var g = gaps[d], row = {director: d, due: g[0], passed: g[1], projects: g[2], gaps: g[3],
+                              rate: g[0] > 0 ? g[1] / g[0] : NaN};
+      D.checks.forEach(function (c, i) { row[c] = g[4 + i]; });
+      return row;
+    }).sort(function (a, b) { return b.gaps - a.gaps; }));
   }
 
   // ---------------------------------------------------------------- filters and update
   function update() {
+    KEPT = {};
     var key = scopeKey(), part = D.scopes[key];
     renderKPIs(part);
     var lb = renderCharts(part);
