@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -30,6 +28,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
                     progress=None) -> tuple[Path, str]:
     """Write the dashboard and return (its path, the period used). Raises InputError on unusable input."""
     from .. import __version__
+    from ..atomic import write_text_atomic
     from ..config import load_config
     from ..errors import InputError
     from ..metrics.base import data_date
@@ -87,7 +86,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
         name = "dashboard" + ("" if report_scope.is_company else f"-{report_scope.slug}")
         name += ("-redacted" if redact else "") + ("-en" if lang == "en" else "") + ".html"
         out = reports_dir / str(p) / name
-    _write_atomic(Path(out), page)
+    write_text_atomic(out, page)          # a reader never sees half a file
     return Path(out), str(p)
 
 
@@ -96,20 +95,6 @@ def _date(iso: str | None, lang: str) -> str:
         return "—"
     y, m, d = (int(x) for x in iso.split("-"))
     return f"{y}年{m}月{d}日" if lang == "zh" else f"{iso}"
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    """Write beside the target and rename: a reader never sees half a file. Readable (0644)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".dashboard-", suffix=".html", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dashboard_command(

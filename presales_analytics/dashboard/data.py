@@ -32,9 +32,7 @@ text with ``textContent``.
 from __future__ import annotations
 
 import math
-from datetime import date
 
-import duckdb
 import pandas as pd
 
 from ..config import Config
