@@ -43,3 +43,22 @@ def test_design_contract_aliases_are_built_in():
     assert missing == []
     assert "Close Date" in projects["close_date"] and "close_date" in projects["close_date"]
     assert {"进入日期", "变更日期", "CreatedDate"} <= set(ALIASES["stage_events"]["entered_at"])
+
+
+def test_every_command_the_readme_shows_exists():
+    import re
+
+    from typer.testing import CliRunner
+
+    from presales_analytics.cli import app
+    from presales_analytics.reports.kinds import KINDS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = set(re.findall(r"\./run presales ([a-z]+(?: xlsx| show)?)", readme))
+    assert {"load", "validate", "metrics", "report", "dashboard", "export xlsx"} <= commands
+    runner = CliRunner()
+    for command in sorted(commands):
+        r = runner.invoke(app, [*command.split(), "--help"])
+        assert r.exit_code == 0, (command, r.output)
+    kinds = set(re.findall(r"\./run presales report ([a-z][a-z-]+)", readme))
+    assert kinds == set(KINDS), kinds
