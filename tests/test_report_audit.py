@@ -110,6 +110,20 @@ def test_due_renders_each_ended_period_once_and_lists_them(tmp_path):
     assert second.returncode == 0 and "0 rendered, 1 already there" in second.stdout
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert 'href="2026-07/audit.html"' in index and "2026年7月" in index
+    assert "赢单率 100%（1/1）" in (tmp_path / "reports" / "2026-07" / "audit.html").read_text(encoding="utf-8")
+    # a late export changes July's data: the next run renders July again, once
+    con = pa.connect(tmp_path / "d.duckdb")
+    pa.load(con, [write_csv(tmp_path / "late.csv", [HEADER, ["P7", "湖州停车", "湖州市交通局", "张伟", "5", "谈判",
+                                                             "赢单", "2026-07-03", "2026-07-20"]])])
+    con.close()
+    third = subprocess.run([exe, "report", "--due", "--db", "d.duckdb"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert third.returncode == 0 and "again: the data loaded changed" in third.stdout
+    assert "1 rendered, 0 already there" in third.stdout
+    assert "赢单率 100%（2/2）" in (tmp_path / "reports" / "2026-07" / "audit.html").read_text(encoding="utf-8")
+    fourth = subprocess.run([exe, "report", "--due", "--db", "d.duckdb"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert "0 rendered, 1 already there" in fourth.stdout
 
 
 def test_one_due_run_at_a_time(tmp_path):

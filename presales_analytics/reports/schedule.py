@@ -2,8 +2,9 @@
 
 ``render_due`` renders the audit report of every month, quarter and year (``[reports] due``) that
 has ended *in the data* (its last day is on or before the latest date in the data) and has no
-rendering yet. It is safe to run from cron every hour: one run at a time (a lock file in the reports
-folder; a second run reports that the first holds it), idempotent (a period already rendered is
+current rendering: none yet, or one made before the loads behind it changed (``[reports] refresh``).
+It is safe to run from cron every hour: one run at a time (a lock file in the reports folder; a
+second run reports that the first holds it), idempotent (a period rendered from the same data is
 skipped), and it says what it did.
 """
 
@@ -65,25 +66,54 @@ class DueRun:
     skipped: list[Path] = field(default_factory=list)
 
 
+def data_fingerprint(con, config: Config) -> str:
+    """What a rendering depends on besides its parameters: every load (its id and the sha256 of the
+    file), the configuration and the toolkit version, as one sha256."""
+    import hashlib
+    import json
+
+    from .. import __version__
+
+    loads = con.execute("SELECT load_id, sha256 FROM load_log ORDER BY load_id").fetchall()
+    blob = json.dumps([loads, config.raw, __version__], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def stamp_path(target: Path) -> Path:
+    """Where the fingerprint of the data behind ``target`` is kept (a hidden file beside it)."""
+    return target.with_name(f".{target.name}.data")
+
+
 def render_due(database: Path, out_dir: Path, *, config: Config, render, log=print) -> DueRun:
-    """Render what is due (see the module docstring); ``render(period, target)`` renders one report."""
+    """Render what is due (see the module docstring); ``render(period, target)`` renders one report.
+
+    A report already there is rendered again when the loads behind it changed since (its stamp, see
+    :func:`data_fingerprint`, differs), unless ``[reports] refresh = "never"``."""
     from ..store import connect
 
     run = DueRun()
+    reports = config.raw.get("reports", {})
+    refresh = reports.get("refresh", "data")
     with reports_lock(out_dir):
         con = connect(database, read_only=True, config=config, wait_seconds=600)
         try:
-            grains = tuple(config.raw.get("reports", {}).get("due", DEFAULT_GRAINS))
-            periods = due_periods(con, grains)
+            periods = due_periods(con, tuple(reports.get("due", DEFAULT_GRAINS)))
+            fingerprint = data_fingerprint(con, config)
         finally:
             con.close()
         for p in periods:
             target = out_dir / str(p) / "audit.html"
+            stamp = stamp_path(target)
             if target.exists():
-                run.skipped.append(target)
-                continue
-            log(f"rendering {target}")
+                current = stamp.exists() and stamp.read_text(encoding="utf-8").strip() == fingerprint
+                if current or refresh == "never":
+                    run.skipped.append(target)
+                    continue
+                log(f"rendering {target} again: the data loaded changed since it was rendered")
+            else:
+                log(f"rendering {target}")
             render(p, target)
+            write_text_atomic(stamp, fingerprint + "\n")
             run.rendered.append(target)
         write_index(out_dir)
     log(f"{len(run.rendered)} rendered, {len(run.skipped)} already there")
