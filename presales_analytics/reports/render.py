@@ -48,9 +48,11 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=parameters or {}, kernel_name="python3",
                             cwd=str(cwd) if cwd else None, progress_bar=progress,
-                            # the kernel's start-up warnings (e.g. "running over TCP without encryption"
-                            # for a kernel on loopback) are noise in a scheduled run's log; errors still show
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            # the kernel's own log is noise in a scheduled run's output: a start-up warning
+                            # ("running over TCP without encryption", on loopback) and, now and then at
+                            # shutdown, "KeyboardInterrupt caught in kernel"; a failing cell or a dead
+                            # kernel still raises (PapermillExecutionError, DeadKernelError)
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         cell = _cell_number(executed, exc.cell_index)
         first_line = (exc.source or "").strip().splitlines()[0][:80] if (exc.source or "").strip() else ""
