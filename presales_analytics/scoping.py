@@ -14,6 +14,7 @@ the directors and departments that have projects in scope.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 import duckdb
@@ -70,9 +71,19 @@ class ReportScope:
         return f"{self.kind}-{safe}"
 
 
+#: the scope each narrowed connection is in (gone with the connection); the metrics' caches key on it
+_SCOPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def scope_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The scope ``con`` was narrowed to (``company`` when it was not)."""
+    return _SCOPES.get(con, "company")
+
+
 def restrict(con: duckdb.DuckDBPyConnection, scope: ReportScope | str | None) -> ReportScope:
     """Narrow ``con`` to ``scope`` (see the module docstring); raise :class:`InputError` naming the
-    known values when no project is in it. ``company`` leaves the connection as it is."""
+    known values when no project is in it. ``company`` leaves the connection as it is. A connection
+    can be narrowed again to another scope (not widened back: open a new one for the company)."""
     scope = scope if isinstance(scope, ReportScope) else ReportScope.parse(scope)
     if scope.is_company:
         return scope
@@ -99,7 +110,8 @@ def restrict(con: duckdb.DuckDBPyConnection, scope: ReportScope | str | None) ->
            OR (scope LIKE 'department:%' AND substr(scope, 12) IN (SELECT department FROM projects))""",
                 {"own": str(scope)})
     con.execute("CREATE OR REPLACE TEMP VIEW targets AS SELECT * FROM _presales_scope_targets")
+    _SCOPES[con] = str(scope)
     return scope
 
 
-__all__ = ["ReportScope", "restrict", "KINDS"]
+__all__ = ["ReportScope", "restrict", "scope_of", "KINDS"]

@@ -71,3 +71,25 @@ def test_unknown_value_names_the_known_ones(db):
     with pytest.raises(InputError, match="known: 华东, 华南, 西南"):
         restrict(con, "region:华北")
     con.close()
+
+
+def test_narrowing_one_connection_twice_never_reuses_the_other_scopes_cached_results(tmp_path):
+    # two directors with as many projects and stage events as each other: the metrics' per-connection
+    # caches (the sorted stage history) must still tell the two scopes apart
+    header = ["项目编号", "项目总监", "项目阶段", "状态", "创建日期", "结束日期"]
+    rows = [["A1", "甲", "投标", "赢单", "2026-07-01", "2026-07-20"],
+            ["B1", "乙", "投标", "丢单", "2026-07-02", "2026-08-30"]]
+    con = pa.connect(tmp_path / "t.duckdb")
+    pa.load(con, [write_csv(tmp_path / "p.csv", [header, *rows])])
+    con.close()
+    con = pa.connect(tmp_path / "t.duckdb", read_only=True)
+    restrict(con, "director:甲")
+    a = compute(con, "win-rate", "2026-Q3").iloc[0]
+    a_bidding = compute(con, "stage-durations", "2026-Q3").set_index("stage").loc["bidding", "median_days"]
+    restrict(con, "director:乙")
+    b = compute(con, "win-rate", "2026-Q3").iloc[0]
+    b_bidding = compute(con, "stage-durations", "2026-Q3").set_index("stage").loc["bidding", "median_days"]
+    assert (a["won"], a["closed"], b["won"], b["closed"]) == (1, 1, 0, 1)
+    # 甲: in bidding 07-01 -> won 07-20 = 19 days; 乙: 07-02 -> lost 08-30 = 59 days
+    assert (a_bidding, b_bidding) == (19, 59)
+    con.close()

@@ -152,8 +152,11 @@ def used_params(sql: str, params: dict) -> dict:
 
 
 def _data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Changes whenever a load (or any change of the canonical tables' sizes) changes the data."""
-    return con.execute("""SELECT (SELECT coalesce(max(load_id), 0) FROM load_log), (SELECT count(*) FROM load_log),
+    """Changes whenever a load (or any change of the canonical tables' sizes) changes the data, and
+    with the scope the connection is narrowed to (:mod:`presales_analytics.scoping`)."""
+    from ..scoping import scope_of
+
+    return (scope_of(con),) + con.execute("""SELECT (SELECT coalesce(max(load_id), 0) FROM load_log), (SELECT count(*) FROM load_log),
                                  (SELECT count(*) FROM projects), (SELECT count(*) FROM project_snapshots),
                                  (SELECT count(*) FROM stage_events)""").fetchall()[0]
 
