@@ -55,9 +55,9 @@ def test_validate_writes_nothing(tmp_path):
 
 
 def test_every_command_has_help_with_an_example(tmp_path):
-    for command in ("load", "validate", "demo", "metrics"):
-        r = presales(command, "--help", cwd=tmp_path)
-        assert r.returncode == 0 and "Example" in r.stdout and f"presales {command}" in r.stdout
+    for command in ("load", "validate", "demo", "metrics", "report", "dashboard", "export xlsx"):
+        r = presales(*command.split(), "--help", cwd=tmp_path)
+        assert r.returncode == 0 and "Example" in r.stdout and f"presales {command}" in r.stdout, command
 
 
 def test_demo_writes_the_exports_and_loads_them_with_the_three_bad_rows_rejected(tmp_path):
