@@ -5,6 +5,11 @@ tables (``projects``, ``project_snapshots``, ``project_versions``, ``stage_event
 ``documents``, ``targets``) shadow them for this connection only, so every metric, unchanged,
 computes for the scope, and nothing is written to the database (read-only connections can do it).
 
+Norms stay the company's: the limit a stay must pass to count as stalled (the p75 of finished stays)
+and the median cycle the director score compares with are computed over every project, on the
+unnarrowed :func:`reference` connection, so a project stalled in the company report is stalled in
+its region's and director's reports too, and a director scores the same in each.
+
 Membership is decided by the project's latest loaded version (``projects``): a project that moved
 from one director to another counts, in every period, for the director it has now. The targets in
 scope are the scope's own target (seen by the metrics as the ``company`` target) and the targets of
@@ -73,6 +78,24 @@ class ReportScope:
 
 #: the scope each narrowed connection is in (gone with the connection); the metrics' caches key on it
 _SCOPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: per narrowed connection, an unnarrowed cursor on the same database (see :func:`reference`)
+_REFERENCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def reference(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection company-wide norms are computed on: ``con`` itself when it is not narrowed, else
+    a cursor on the same database without the scope's views (same time zone), kept with ``con``."""
+    if con not in _SCOPES:
+        return con
+    if con not in _REFERENCES:
+        cursor = con.cursor()
+        cursor.execute("SET TimeZone = $tz", {"tz": con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]})
+        try:
+            cursor.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass
+        _REFERENCES[con] = cursor
+    return _REFERENCES[con]
 
 
 def scope_of(con: duckdb.DuckDBPyConnection) -> str:
@@ -114,4 +137,4 @@ def restrict(con: duckdb.DuckDBPyConnection, scope: ReportScope | str | None) ->
     return scope
 
 
-__all__ = ["ReportScope", "restrict", "scope_of", "KINDS"]
+__all__ = ["ReportScope", "restrict", "scope_of", "reference", "KINDS"]

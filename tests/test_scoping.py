@@ -93,3 +93,36 @@ def test_narrowing_one_connection_twice_never_reuses_the_other_scopes_cached_res
     # 甲: in bidding 07-01 -> won 07-20 = 19 days; 乙: 07-02 -> lost 08-30 = 59 days
     assert (a_bidding, b_bidding) == (19, 59)
     con.close()
+
+
+def test_norms_stay_the_companys_in_a_scope(tmp_path):
+    """The stall limit (p75 of every project's finished stays) and the median cycle the director score
+    compares with are the company's in a scope too, so a scoped report agrees with the company one."""
+    header = ["项目编号", "项目总监", "项目阶段", "状态", "创建日期", "结束日期"]
+    rows = [[f"J{i}", "甲", "投标", "赢单", "2026-07-01", "2026-07-11"] for i in range(3)]     # 10 days each
+    rows += [[f"Y{i}", "乙", "投标", "丢单", "2026-06-20", "2026-09-28"] for i in range(3)]    # 100 days each
+    rows += [["J9", "甲", "投标", "进行中", "2026-09-08", ""]]                                   # 20 days on 09-28
+    con = pa.connect(tmp_path / "n.duckdb")
+    pa.load(con, [write_csv(tmp_path / "p.csv", [header, *rows])])
+    con.close()
+    # company: bidding stays 10 10 10 100 100 100 -> p75 (quantile_cont at 3.75) = 100: J9 (20 d) is not
+    # stalled; median cycle of the 6 closed = (10 + 100) / 2 = 55 days
+    con = pa.connect(tmp_path / "n.duckdb", read_only=True)
+    company = compute(con, "stalled", "2026-Q3")
+    board = compute(con, "directors", "2026-Q3").set_index("director")
+    assert len(company) == 0 and company.attrs["options"]["limits"] == {"bidding": 100.0}
+    assert board.attrs["options"]["company_median_cycle_days"] == 55
+    con.close()
+    # 甲's own stays alone would give a limit of 10 days and call J9 stalled: the norm stays the company's
+    con = pa.connect(tmp_path / "n.duckdb", read_only=True)
+    restrict(con, "director:甲")
+    scoped = compute(con, "stalled", "2026-Q3")
+    assert len(scoped) == 0 and scoped.attrs["options"]["limits"] == {"bidding": 100.0}
+    con.close()
+    # 乙 (median 100 days) alone would be its own norm (speed 1.0); against the company's 55: 0.55
+    con = pa.connect(tmp_path / "n.duckdb", read_only=True)
+    restrict(con, "director:乙")
+    mine = compute(con, "directors", "2026-Q3").set_index("director")
+    assert mine.attrs["options"]["company_median_cycle_days"] == 55
+    assert mine.loc["乙", "score"] == board.loc["乙", "score"]
+    con.close()

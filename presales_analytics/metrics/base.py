@@ -240,8 +240,11 @@ __all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "per
 
 def data_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest date anywhere in the data (created, closed, stage entered, activity, document, or the
-    date of a snapshot export loaded with ``--as-of``)."""
-    return con.execute("""SELECT greatest((SELECT max(greatest(created_at, closed_at, initiated_at)) FROM projects),
+    date of a snapshot export loaded with ``--as-of``): the company's, also on a connection narrowed to
+    a scope (a quiet region's data is not older than the export it came in)."""
+    from ..scoping import reference
+
+    return reference(con).execute("""SELECT greatest((SELECT max(greatest(created_at, closed_at, initiated_at)) FROM projects),
                                           (SELECT max(entered_at) FROM stage_events),
                                           (SELECT max(as_of) FROM project_versions WHERE as_of_declared),
                                           (SELECT max(date) FROM activities),

@@ -41,7 +41,8 @@ def directors(con: duckdb.DuckDBPyConnection, period=None, *, by: str | None = N
     ``score`` (审计考核得分, 0–1) = the weighted mean of the components that apply, weights from
     ``[score_weights]`` normalised to sum 1 and renormalised over the components a director has:
     win rate; attainment capped at ``[score] attainment_cap`` (1.2) ÷ the cap; compliance rate; speed =
-    company median cycle days ÷ the director's, capped at 1. ``score_low`` is the same with the win rate's
+    company median cycle days (every project, whatever scope the connection is narrowed to) ÷ the
+    director's, capped at 1. ``score_low`` is the same with the win rate's
     Wilson lower bound: directors are ranked (``rank`` 1 = best) by ``score_low``, then ``score``, so a
     small sample (``small_sample``: fewer closed projects than the threshold) cannot top the table by luck.
     The weights are in ``df.attrs["options"]["weights"]``.
@@ -69,8 +70,13 @@ def directors(con: duckdb.DuckDBPyConnection, period=None, *, by: str | None = N
                median(date_diff('day', created_at, closed_at)) FILTER (status <> 'open' AND {closed_filter})
                    AS median_cycle_days
         FROM prj WHERE director IS NOT NULL GROUP BY director""", {**active_params, **closed_params})
-    company_cycle = s.query(con, f"""SELECT median(date_diff('day', created_at, closed_at)) AS m FROM prj
-                                     WHERE status <> 'open' AND {closed_filter}""", closed_params)["m"].iloc[0]
+    # the company's median, even on a connection narrowed to a scope (the norm a director is held to)
+    from ..scoping import reference
+
+    ref = reference(con)
+    company_cycle = scope(ref, d, config).query(ref, f"""SELECT median(date_diff('day', created_at, closed_at)) AS m
+                                                      FROM prj WHERE status <> 'open' AND {closed_filter}""",
+                                                closed_params)["m"].iloc[0]
 
     rates = win_rate(con, p, by="director", as_of=d, config=config)
     df = base.merge(rates.drop(columns=["open"]), on="director", how="outer")

@@ -47,7 +47,8 @@ def stalled(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, 
 
     The limit of a stage is its ``[stall_days]`` in the configuration when set (``limit_source`` =
     "config"), else the 75th percentile (``quantile_cont``) of the finished stays in that stage, over
-    ALL projects and all finished stays known on the state date, whatever the period ("p75"); a stay
+    ALL projects and all finished stays known on the state date, whatever the period ("p75") — and
+    whatever scope the connection is narrowed to (:func:`stage_limits`); a stay
     is the sum of a project's visits to the stage, finished when none of them is open on the state
     date. A stage with no finished stay and no configured limit has no limit: nothing is stalled there.
 
@@ -73,17 +74,8 @@ def stalled(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, 
     return memoized(con, "stalled", (str(p), d, by), config, lambda: _stalled(con, p, by, d, config))
 
 
-def _stalled(con, p, by, d, config) -> pd.DataFrame:
-    by = check_dimension(con, by, "stalled")
-    sd = state_date(con, p, d)
-    limits = stall_limits(config)
-    working = config.working_stages
-    s = scope(con, d, config)
-    extra = f"p.{ident(by)} AS {ident(by)}, " if by and by not in COLUMNS else ""
-    df = s.query(con, f"""
-        , open_prj AS (
-            SELECT project_id, name, director, grade{", " + ident(by) if extra else ""}
-            FROM prj p WHERE {OPEN_ON_SD}),
+#: a project's stay in each working stage on the state date: still in it, its days, the current visit
+_PER_PS = """
         per_ps AS (
             SELECT v.project_id, v.stage,
                    bool_or(v.left_at IS NULL OR v.left_at > $sd) AS still_in,
@@ -94,16 +86,48 @@ def _stalled(con, p, by, d, config) -> pd.DataFrame:
                         ELSE max(v.entered_at) FILTER (v.left_at IS NULL OR v.left_at > $sd) END AS current_entered
             FROM visits v
             WHERE v.entered_at <= $sd AND list_contains($working, v.stage)
-            GROUP BY v.project_id, v.stage),
-        p75 AS (
-            SELECT stage, quantile_cont(days, 0.75) AS p75_days, count(*) AS finished
-            FROM per_ps WHERE NOT still_in GROUP BY stage),
+            GROUP BY v.project_id, v.stage)"""
+
+
+def stage_limits(con: duckdb.DuckDBPyConnection, sd: date, d: date | None, config: Config) -> dict[str, tuple]:
+    """``stage -> (limit_days, source)`` for the working stages that have a limit on the state date
+    ``sd``: ``[stall_days]`` ("config"), else the p75 of the finished stays of every project ("p75"),
+    computed on the company-wide connection even when ``con`` is narrowed to a scope
+    (:func:`presales_analytics.scoping.reference`): the norm is the company's."""
+    from ..scoping import reference
+
+    configured = stall_limits(config)
+    working = config.working_stages
+    ref = reference(con)
+    p75 = scope(ref, d, config).query(ref, f""", {_PER_PS}
+        SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM per_ps WHERE NOT still_in GROUP BY stage""",
+                                      {"sd": sd, "working": working})
+    measured = dict(zip(p75["stage"], p75["p75_days"]))
+    limits = {}
+    for stage in working:
+        if stage in configured:
+            limits[stage] = (configured[stage], "config")
+        elif stage in measured and not pd.isna(measured[stage]):
+            limits[stage] = (float(measured[stage]), "p75")
+    return limits
+
+
+def _stalled(con, p, by, d, config) -> pd.DataFrame:
+    by = check_dimension(con, by, "stalled")
+    sd = state_date(con, p, d)
+    configured = stall_limits(config)
+    limits = stage_limits(con, sd, d, config) if sd else {}
+    working = config.working_stages
+    s = scope(con, d, config)
+    extra = f"p.{ident(by)} AS {ident(by)}, " if by and by not in COLUMNS else ""
+    df = s.query(con, f"""
+        , open_prj AS (
+            SELECT project_id, name, director, grade{", " + ident(by) if extra else ""}
+            FROM prj p WHERE {OPEN_ON_SD}),
+        {_PER_PS},
         limits AS (
-            SELECT stage, coalesce(CAST(c.days AS DOUBLE), p75.p75_days) AS limit_days,
-                   CASE WHEN c.days IS NOT NULL THEN 'config' ELSE 'p75' END AS limit_source
-            FROM unnest($working) AS w(stage)
-            LEFT JOIN p75 USING (stage)
-            LEFT JOIN (SELECT unnest($limit_stages) AS stage, unnest($limit_days) AS days) c USING (stage)),
+            SELECT unnest($limit_stages) AS stage, unnest($limit_days) AS limit_days,
+                   unnest($limit_sources) AS limit_source),
         current AS (
             SELECT {extra} x.project_id, p.name, p.director, p.grade, x.stage, x.current_entered AS entered_at,
                    CAST($sd - x.current_entered AS BIGINT) AS days_in_stage,
@@ -120,7 +144,8 @@ def _stalled(con, p, by, d, config) -> pd.DataFrame:
                (SELECT count(*) FROM open_prj) AS open_projects
         FROM flagged f
         ORDER BY days_over DESC, project_id""",
-                 {"sd": sd, "working": working, "limit_stages": list(limits), "limit_days": list(limits.values())})
+                 {"sd": sd, "working": working, "limit_stages": list(limits),
+                  "limit_days": [v[0] for v in limits.values()], "limit_sources": [v[1] for v in limits.values()]})
     open_projects = int(df["open_projects"].iloc[0]) if len(df) else None
     df = df.drop(columns=["open_projects"])
     df["days_in_stage"] = df["days_in_stage"].astype("int64")
@@ -131,7 +156,8 @@ def _stalled(con, p, by, d, config) -> pd.DataFrame:
     df = finish(df, metric="stalled", period=p, as_of=d, by=by,
                 denominator=f"open projects on {sd}; limit = [stall_days] of the stage, else the p75 of "
                             f"the finished stays in the stage known on {sd}",
-                options={"state_date": sd.isoformat() if sd else None, "stall_days": limits})
+                options={"state_date": sd.isoformat() if sd else None, "stall_days": configured,
+                         "limits": {k: round(v[0], 2) for k, v in limits.items()}})
     if open_projects is None:
         open_projects = int(s.query(con, f"SELECT count(*) AS n FROM prj p WHERE {OPEN_ON_SD}",
                                     {"sd": sd})["n"].iloc[0]) if sd else 0

@@ -14,7 +14,7 @@ from ..errors import InputError, MissingColumnError
 from ..metrics import compute
 from ..metrics.pipeline import pipeline_summary
 from ..periods import Period
-from .context import ReportContext, fmt_amount, fmt_pct
+from .context import ReportContext, fixed, fmt_amount, fmt_pct
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,11 @@ def _points(now: float, before: float, lang: str, against: str) -> str:
     if _nan(now) or _nan(before):
         return f"{against}无可比数据" if lang == "zh" else f"no comparable figure for {against}"
     delta = (now - before) * 100
-    if round(delta) == 0:
+    if fixed(abs(delta), 0) == "0":
         return f"与{against}持平" if lang == "zh" else f"level with {against}"
     if lang == "zh":
-        return f"较{against}{'上升' if delta > 0 else '下降'} {abs(delta):.0f} 个百分点"
-    return f"{'up' if delta > 0 else 'down'} {abs(delta):.0f} points on {against}"
+        return f"较{against}{'上升' if delta > 0 else '下降'} {fixed(abs(delta), 0)} 个百分点"
+    return f"{'up' if delta > 0 else 'down'} {fixed(abs(delta), 0)} points on {against}"
 
 
 def _change(now: float, before: float, lang: str, against: str) -> str:
@@ -87,11 +87,11 @@ def _change(now: float, before: float, lang: str, against: str) -> str:
     if _nan(now) or _nan(before) or before == 0:
         return f"{against}无可比数据" if lang == "zh" else f"no comparable figure for {against}"
     ratio = now / before - 1
-    if round(ratio * 100) == 0:
+    if fixed(abs(ratio) * 100, 0) == "0":
         return f"与{against}持平" if lang == "zh" else f"level with {against}"
     if lang == "zh":
-        return f"较{against}{'增长' if ratio > 0 else '下降'} {abs(ratio) * 100:.0f}%"
-    return f"{'up' if ratio > 0 else 'down'} {abs(ratio) * 100:.0f}% on {against}"
+        return f"较{against}{'增长' if ratio > 0 else '下降'} {fixed(abs(ratio) * 100, 0)}%"
+    return f"{'up' if ratio > 0 else 'down'} {fixed(abs(ratio) * 100, 0)}% on {against}"
 
 
 def summary_sentences(now: Kpis, before: Kpis, last_year: Kpis, period: Period, lang: str = "zh") -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,20 +21,35 @@ from ..store import connect, database_path
 from .offline import use_offline_renderer
 
 
+def fixed(x: float, digits: int, *, grouping: bool = False) -> str:
+    """``x`` with ``digits`` decimals, ties rounded away from zero (四舍五入) on the float's exact value,
+    as the dashboard's JavaScript (``Intl.NumberFormat``, ``toFixed``) rounds, so a figure reads the
+    same in a report and on the dashboard (Python's own format rounds ties to even: 31.25 -> 31.2).
+
+    >>> fixed(31.25, 1), fixed(0.125, 2), fixed(1234567.5, 0, grouping=True)
+    ('31.3', '0.13', '1,234,568')
+    """
+    q = Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{q:,.{digits}f}" if grouping else f"{q:.{digits}f}"
+
+
 def fmt_amount(yuan, lang: str = "zh", *, yi: bool = True) -> str:
     """Yuan as 万元, or 亿元 from 1亿 up (zh; ``yi=False`` keeps 万元, as table columns do so that a
     column reads in one unit), or as ¥ with thousands (en). ``fmt_amount(12_345_678)`` -> '1,234.57万元'."""
     if yuan is None or (isinstance(yuan, float) and math.isnan(yuan)):
         return "—"
     if lang == "zh":
-        return f"{yuan / 1e8:,.2f}亿元" if yi and abs(yuan) >= 1e8 else f"{yuan / 1e4:,.2f}万元"
-    return f"¥{yuan:,.0f}"
+        if yi and abs(yuan) >= 1e8:
+            return f"{fixed(yuan / 1e8, 2, grouping=True)}亿元"
+        return f"{fixed(yuan / 1e4, 2, grouping=True)}万元"
+    return f"¥{fixed(yuan, 0, grouping=True)}"
 
 
 def fmt_pct(rate, digits: int = 0) -> str:
+    """A fraction as a percentage: ``fmt_pct(0.3125, 1)`` -> '31.3%' (ties away from zero, see :func:`fixed`)."""
     if rate is None or (isinstance(rate, float) and math.isnan(rate)):
         return "—"
-    return f"{rate * 100:.{digits}f}%"
+    return f"{fixed(rate * 100, digits)}%"
 
 
 def fmt_cell(v, kind: str, lang: str = "zh") -> str:
@@ -46,7 +62,7 @@ def fmt_cell(v, kind: str, lang: str = "zh") -> str:
     if kind == "amount":
         return fmt_amount(v, lang, yi=False)
     if kind in ("int", "days"):
-        return f"{v:,.0f}"
+        return fixed(float(v), 0, grouping=True)
     if isinstance(v, bool):
         return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
     return str(v)
