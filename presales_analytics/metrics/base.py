@@ -234,7 +234,7 @@ def finish(df: pd.DataFrame, *, metric: str, period: Period, as_of: date | None,
     return df
 
 
-__all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "period_filter", "finish",
+__all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "period_filter", "finish", "company_norm",
            "as_date", "period_of", "DIMENSIONS", "sql_literal"]
 
 
@@ -279,3 +279,27 @@ def memoized(con: duckdb.DuckDBPyConnection, name: str, key: tuple, config: Conf
         cache[full] = compute()
     return cache[full].copy()
 
+
+
+#: company-wide norms, per database file (process-wide, the newest 64): see :func:`company_norm`
+_NORMS: dict = {}
+
+
+def company_norm(con: duckdb.DuckDBPyConnection, name: str, key: tuple, config: Config, compute):
+    """``compute(ref)`` on the company-wide connection ``ref`` (:func:`presales_analytics.scoping.reference`),
+    remembered per database file, data version and configuration: the norms every scope is held to (the
+    stall limits, the company median cycle) are computed once, not once per scoped connection (the
+    dashboard narrows hundreds). An in-memory database is remembered per connection only."""
+    import json
+
+    from ..scoping import reference
+
+    ref = reference(con)
+    path = ref.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    where = path[0][0] if path and path[0][0] else ("memory", id(ref))
+    full = (where, name, key, _data_version(ref), json.dumps(config.raw, sort_keys=True, default=str))
+    if full not in _NORMS:
+        if len(_NORMS) >= 64:
+            _NORMS.pop(next(iter(_NORMS)))
+        _NORMS[full] = compute(ref)
+    return _NORMS[full]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import MissingColumnError
-from .base import as_date, finish, period_filter, period_of, require_column, scope, state_date
+from .base import as_date, company_norm, finish, period_filter, period_of, require_column, scope, state_date
 from .win_rate import win_rate
 
 COLUMNS = ["director", "projects", "open", "won", "lost", "abandoned", "closed", "win_rate", "win_rate_low",
@@ -71,12 +71,9 @@ def directors(con: duckdb.DuckDBPyConnection, period=None, *, by: str | None = N
                    AS median_cycle_days
         FROM prj WHERE director IS NOT NULL GROUP BY director""", {**active_params, **closed_params})
     # the company's median, even on a connection narrowed to a scope (the norm a director is held to)
-    from ..scoping import reference
-
-    ref = reference(con)
-    company_cycle = scope(ref, d, config).query(ref, f"""SELECT median(date_diff('day', created_at, closed_at)) AS m
-                                                      FROM prj WHERE status <> 'open' AND {closed_filter}""",
-                                                closed_params)["m"].iloc[0]
+    company_cycle = company_norm(con, "median_cycle", (str(p), d), config, lambda ref: scope(ref, d, config).query(
+        ref, f"""SELECT median(date_diff('day', created_at, closed_at)) AS m FROM prj
+                 WHERE status <> 'open' AND {closed_filter}""", closed_params)["m"].iloc[0])
 
     rates = win_rate(con, p, by="director", as_of=d, config=config)
     df = base.merge(rates.drop(columns=["open"]), on="director", how="outer")

@@ -12,7 +12,7 @@ from ..config import Config, load_config
 from ..errors import InputError
 from ..ingest.values import ident
 from ..periods import Period
-from .base import as_date, check_dimension, finish, memoized, period_of, scope, state_date
+from .base import as_date, check_dimension, company_norm, finish, memoized, period_of, scope, state_date
 from .durations import OPEN_ON_SD
 
 COLUMNS = ["project_id", "name", "director", "grade", "stage", "entered_at", "days_in_stage", "limit_days",
@@ -94,15 +94,16 @@ def stage_limits(con: duckdb.DuckDBPyConnection, sd: date, d: date | None, confi
     ``sd``: ``[stall_days]`` ("config"), else the p75 of the finished stays of every project ("p75"),
     computed on the company-wide connection even when ``con`` is narrowed to a scope
     (:func:`presales_analytics.scoping.reference`): the norm is the company's."""
-    from ..scoping import reference
-
     configured = stall_limits(config)
     working = config.working_stages
-    ref = reference(con)
-    p75 = scope(ref, d, config).query(ref, f""", {_PER_PS}
-        SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM per_ps WHERE NOT still_in GROUP BY stage""",
-                                      {"sd": sd, "working": working})
-    measured = dict(zip(p75["stage"], p75["p75_days"]))
+
+    def p75(ref):
+        df = scope(ref, d, config).query(ref, f""", {_PER_PS}
+            SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM per_ps WHERE NOT still_in GROUP BY stage""",
+                                         {"sd": sd, "working": working})
+        return dict(zip(df["stage"], df["p75_days"]))
+
+    measured = company_norm(con, "stall_p75", (sd, d, tuple(working)), config, p75)
     limits = {}
     for stage in working:
         if stage in configured:
