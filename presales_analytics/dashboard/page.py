@@ -53,6 +53,7 @@ _WORDS = {
 }
 _COLUMNS = {
     "rank": ("排名", "Rank"), "director": ("项目总监", "Director"), "score": ("审计考核得分", "Audit score"),
+    "score_low": ("保守得分（排名依据）", "Conservative score (ranks)"),
     "win_rate": ("赢单率（95% 区间）", "Win rate (95% interval)"), "closed": ("赢单/已结束", "Won/closed"),
     "won_amount": ("赢单金额", "Won amount"), "attainment": ("目标达成率", "Attainment"),
     "compliance": ("制度执行率", "Compliance"), "stalled": ("停滞项目", "Stalled"),

@@ -316,6 +316,7 @@
       {key: "rank", label: L.col.rank, num: true},
       {key: "director", label: L.col.director},
       {key: "score", label: L.col.score, num: true, fmt: function (v) { return bad(v) ? "—" : v.toFixed(2); }},
+      {key: "score_low", label: L.col.score_low, num: true, fmt: function (v) { return bad(v) ? "—" : v.toFixed(2); }},
       {key: "win_rate", label: L.col.win_rate, num: true,
        fmt: function (v, r) { return pct(v) + (bad(v) ? "" : " (" + pct(r.low, 0) + "–" + pct(r.high, 0) + ")"); }},
       {key: "closed", label: L.col.closed, num: true, fmt: function (v, r) { return num(r.won) + "/" + num(v); }},
