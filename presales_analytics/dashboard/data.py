@@ -15,11 +15,12 @@ per cell in DuckDB, and the page adds up the cells its filters keep.
   date; the page takes the median of the kept ones, as the scorecard's company median does.
 - ``compliance``: per cell, checks due and passed (and, for the period, projects checked, projects
   with a failed check and failures per check), from :func:`~presales_analytics.metrics.compliance.compliance`.
+  A project's checks do not depend on the scope (its stall is judged by the company's limit), so these
+  cells serve every filter.
 - ``scopes``: what is not additive, computed by the library itself for the whole company and for each
   region, department and director **as a scope** (:func:`presales_analytics.scoping.restrict`):
-  stalled projects per cell (their limit is the p75 of the scope's own stays) and the most overdue
-  listed (``STALLED_ROWS``; details in ``projects``), compliance cells that differ from the company's (a
-  project stalled in one scope and not in another), the director scorecard (audit score), stage
+  stalled projects per cell and the most overdue listed (``STALLED_ROWS``; details in ``projects``),
+  the director scorecard (audit score), stage
   durations and funnel (overall and per grade), open and weighted pipeline per grade, and the scope's
   own target. With one of region / department / director chosen the page uses that scope's numbers
   (equal to ``presales report --scope``); with several it uses the most specific (director, then
@@ -119,7 +120,7 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
                 for key, per in (("cur", period), ("prev", prev))}
         targets = {kind: _targets(con, period, kind, config) for kind in ("region", "director")}
         shown: dict[str, dict] = {}                      # project_id -> details, for the stalled table
-        scopes: dict[str, dict] = {"company": _scope_part(con, period, prev, config, cells, shown, None,
+        scopes: dict[str, dict] = {"company": _scope_part(con, period, prev, config, cells, shown,
                                                           STALLED_ROWS["company"])}
         if scope.is_company:
             values = [(k, v) for k in SCOPE_KINDS for v in idx[k].values]
@@ -129,7 +130,7 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
                 c = connect(database, read_only=True, config=config, wait_seconds=60)
                 try:
                     restrict(c, ReportScope(kind, value))
-                    scopes[f"{kind}:{value}"] = _scope_part(c, period, prev, config, cells, shown, comp,
+                    scopes[f"{kind}:{value}"] = _scope_part(c, period, prev, config, cells, shown,
                                                             STALLED_ROWS["scope"])
                 finally:
                     c.close()
@@ -262,11 +263,10 @@ def _targets(con, p: Period, kind: str, config: Config) -> dict:
 
 
 def _scope_part(con, p: Period, prev: Period, config: Config, cells: _Cells, shown: dict,
-                company_comp: dict | None, listed: int) -> dict:
+                listed: int) -> dict:
     """The non-additive numbers of one scope (``con`` already narrowed), as the library computes them:
     stalled projects counted per cell and the ``listed`` most overdue listed; pipeline per grade;
-    the scope's target; compliance per cell where it differs from the company's (``company_comp``; None
-    for the company itself); the director scorecard; stage durations and funnel, overall and per grade."""
+    the scope's target; the director scorecard; stage durations and funnel, overall and per grade."""
     part: dict = {}
     for key, per in (("cur", p), ("prev", prev)):
         st = compute(con, "stalled", per, config=config)
@@ -290,11 +290,6 @@ def _scope_part(con, p: Period, prev: Period, config: Config, cells: _Cells, sho
             part[f"target_{key}"] = _num(t["target_amount"].iloc[0]) if len(t) else None
         except MissingColumnError:
             part[f"target_{key}"] = None
-        if company_comp is not None:
-            rows = _compliance_cells(compute(con, "compliance", per, config=config, stalled_projects=st),
-                                     con, cells, key)
-            base = {r[0]: r for r in company_comp[key]}
-            part[f"compliance_{key}"] = [r for r in rows if base.get(r[0]) != r]
     d = compute(con, "directors", p, config=config)
     part["directors"] = [[r["director"], r["rank"], _num(r["score"]), _num(r["score_low"]), _num(r["attainment"]),
                           _num(r["compliance_rate"]), int(r["stalled"])] for r in d.to_dict("records")]

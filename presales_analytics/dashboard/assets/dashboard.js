@@ -94,11 +94,8 @@
     part["stalled_" + which].forEach(function (r) { if (keep(r[0])) n += r[1]; });
     return n;
   }
-  function complianceRows(part, which) {  // per cell: the company's, replaced where the scope differs
-    var over = {};
-    (part["compliance_" + which] || []).forEach(function (r) { over[r[0]] = r; });
-    return D.compliance[which].filter(function (r) { return keep(r[0]); })
-      .map(function (r) { return over[r[0]] || r; });
+  function complianceRows(which) {  // per cell (a project's checks are the same in every scope)
+    return D.compliance[which].filter(function (r) { return keep(r[0]); });
   }
   function pipeline(part, which) {
     var g = gradeKey(), s = {projects: 0, amount: 0, weighted: 0};
@@ -127,7 +124,7 @@
     k.cycle_n = D.cycle[which].filter(function (r) { return keep(r[0]); }).length;
     k.stalled = stalledCount(part, which);
     var due = 0, passed = 0;
-    complianceRows(part, which).forEach(function (r) { due += r[1]; passed += r[2]; });
+    complianceRows(which).forEach(function (r) { due += r[1]; passed += r[2]; });
     k.compliance = due > 0 ? passed / due : NaN; k.checks_due = due; k.checks_passed = passed;
     return k;
   }
@@ -345,7 +342,7 @@
       {key: "meeting", label: L.col.meeting, fmt: function (v) { return v ? L.yes : L.no; }}
     ], stalled, stalledTotal);
     var gaps = {};                         // per director: [due, passed, projects, with gaps, failures…]
-    complianceRows(part, "cur").forEach(function (r) {
+    complianceRows("cur").forEach(function (r) {
       var d = dim("director", r[0]), g = gaps[d] || (gaps[d] = r.slice(1).map(function () { return 0; }));
       r.slice(1).forEach(function (v, i) { g[i] += v; });
     });
