@@ -33,6 +33,12 @@ _LABELS = {"company": ("全公司", "Company"), "region": ("区域", "Region"), 
            "director": ("项目总监", "Director")}
 
 
+def file_safe(text: str) -> str:
+    """``text`` for a file name: runs of characters unsafe in a path (``\\ / : * ? " < > |``, blanks)
+    become ``_``; Chinese stays as it is."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
+
+
 @dataclass(frozen=True)
 class ReportScope:
     kind: str                  # company | region | department | director
@@ -72,8 +78,7 @@ class ReportScope:
         """For file names: ``region-华东`` (characters unsafe in a path become ``_``)."""
         if self.is_company:
             return "company"
-        safe = re.sub(r'[\\/:*?"<>|\s]+', "_", self.value)
-        return f"{self.kind}-{safe}"
+        return f"{self.kind}-{file_safe(self.value)}"
 
 
 #: the scope each narrowed connection is in (gone with the connection); the metrics' caches key on it
@@ -137,4 +142,4 @@ def restrict(con: duckdb.DuckDBPyConnection, scope: ReportScope | str | None) ->
     return scope
 
 
-__all__ = ["ReportScope", "restrict", "scope_of", "reference", "KINDS"]
+__all__ = ["ReportScope", "restrict", "scope_of", "reference", "file_safe", "KINDS"]

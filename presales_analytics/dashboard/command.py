@@ -31,8 +31,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     from ..atomic import write_text_atomic
     from ..config import load_config
     from ..errors import InputError
-    from ..metrics.base import data_date
-    from ..periods import Period
+    from ..metrics.base import report_period
     from ..reports.context import ReportContext
     from ..scoping import ReportScope
     from ..store import connect, database_path
@@ -44,17 +43,11 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     config = load_config()
     path = database_path(database)
     report_scope = ReportScope.parse(scope)
-    if period:
-        p = Period.parse(period)
-    else:
-        con = connect(path, read_only=True, config=config, wait_seconds=60)
-        try:
-            latest = data_date(con)
-        finally:
-            con.close()
-        if latest is None:
-            raise InputError("the database holds no dated data: give a period", file=str(path))
-        p = Period.latest_complete_quarter(latest)
+    con = connect(path, read_only=True, config=config, wait_seconds=60)
+    try:
+        p = report_period(con, period)
+    finally:
+        con.close()
     ctx = ReportContext(None, p, lang, report_scope, redact, None, str(path), config)   # for its pseudonyms
     data = build_data(path, p, config=config, scope=report_scope, lang=lang, redact=redact,
                       pseudonym=ctx.pseudonym, progress=progress)

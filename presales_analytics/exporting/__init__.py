@@ -10,7 +10,7 @@ Imported lazily, so that the command line (which imports :mod:`.command`) starts
 
 from importlib import import_module
 
-__all__ = ["write_workbook", "default_path", "resolve_period"]
+__all__ = ["write_workbook", "default_path"]
 
 
 def __getattr__(name: str):

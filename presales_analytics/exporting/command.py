@@ -48,7 +48,8 @@ def xlsx_command(
     from ..errors import DatabaseBusyError, InputError, MissingColumnError
     from ..scoping import ReportScope
     from ..store import connect
-    from .workbook import default_path, resolve_period, write_workbook
+    from ..metrics.base import report_period
+    from .workbook import default_path, write_workbook
 
     err, stdout = Console(stderr=True), Console()
 
@@ -62,7 +63,7 @@ def xlsx_command(
         report_scope = ReportScope.parse(scope)
         con = connect(db, read_only=True, wait_seconds=30)
         try:
-            p = resolve_period(con, period)
+            p = report_period(con, period)
             if not period:
                 err.print(f"period: {p} (the latest complete quarter in the data)")
             target = out or default_path(p, scope=report_scope, lang=lang, redact=redact)

@@ -34,7 +34,7 @@ from .. import __version__
 from ..atomic import atomic_path
 from ..config import load_config
 from ..errors import InputError
-from ..metrics.base import as_date, data_date
+from ..metrics.base import as_date, data_date, report_period
 from ..periods import Period
 from ..scoping import ReportScope, restrict
 from ..store import connect, database_path
@@ -211,16 +211,6 @@ def write_about(ws, sheets: list[Sheet], rows: dict[int, int], info: list[tuple[
         ws.column_dimensions[letter].width = width
 
 
-def resolve_period(con, period: Period | str | None) -> Period:
-    """``period``, or the latest complete quarter in the data (as reports and the dashboard choose)."""
-    if period:
-        return Period.parse(period)
-    latest = data_date(con)
-    if latest is None:
-        raise InputError("the database holds no dated data: give a period (e.g. --period 2026-Q3)")
-    return Period.latest_complete_quarter(latest)
-
-
 def default_path(period: Period | str, *, scope: ReportScope | str = "company", lang: str = "zh",
                  redact: bool = False, root: str | os.PathLike = "reports") -> Path:
     """``reports/<period>/workbook[-<scope slug>][-redacted][-en].xlsx``, named like the reports."""
@@ -266,7 +256,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
         con = con_or_db_path
         database = _database_of(con)
     try:
-        p = resolve_period(con, period)
+        p = report_period(con, period)
         latest = data_date(con)           # of the whole company, as the period is chosen
         d = as_date(as_of)
         work = con
@@ -320,4 +310,4 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
     return out
 
 
-__all__ = ["write_workbook", "default_path", "resolve_period", "cell_value", "put", "Pseudonyms", "WAN"]
+__all__ = ["write_workbook", "default_path", "cell_value", "put", "Pseudonyms", "WAN"]

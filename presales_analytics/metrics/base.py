@@ -235,7 +235,7 @@ def finish(df: pd.DataFrame, *, metric: str, period: Period, as_of: date | None,
 
 
 __all__ = ["Scope", "scope", "check_dimension", "require_column", "wilson", "period_filter", "finish", "company_norm",
-           "as_date", "period_of", "DIMENSIONS", "sql_literal"]
+           "as_date", "period_of", "DIMENSIONS", "sql_literal", "data_date", "report_period", "state_date"]
 
 
 def data_date(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -249,6 +249,17 @@ def data_date(con: duckdb.DuckDBPyConnection) -> date | None:
                                           (SELECT max(as_of) FROM project_versions WHERE as_of_declared),
                                           (SELECT max(date) FROM activities),
                                           (SELECT max(date) FROM documents))""").fetchall()[0][0]
+
+
+def report_period(con: duckdb.DuckDBPyConnection, period: Period | str | None) -> Period:
+    """``period`` parsed, or when it is empty the latest complete quarter *in the data* (not of the
+    calendar): what reports, the dashboard and the workbook cover by default (DESIGN.md)."""
+    if period:
+        return period if isinstance(period, Period) else Period.parse(period)
+    latest = data_date(con)
+    if latest is None:
+        raise InputError("the database holds no dated data: give a period (e.g. --period 2026-Q3)")
+    return Period.latest_complete_quarter(latest)
 
 
 def state_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | None) -> date | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import InputError
-from ..metrics.base import data_date
+from ..metrics.base import report_period
 from ..periods import Period
 from ..scoping import ReportScope, restrict
 from ..store import connect, database_path
@@ -146,14 +146,8 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
     config = load_config()
     path = database_path(database or None)
     con = connect(path, read_only=True, wait_seconds=60)
-    if period:
-        p = Period.parse(period)
-    else:
-        latest = data_date(con)
-        if latest is None:
-            raise InputError("the database holds no dated data: give a period", file=str(path))
-        p = Period.latest_complete_quarter(latest)
     try:
+        p = report_period(con, period)
         report_scope = restrict(con, scope)
     except InputError:
         con.close()

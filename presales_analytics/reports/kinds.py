@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..periods import Period
-from ..scoping import ReportScope
+from ..scoping import ReportScope, file_safe
 
 #: kind -> (notebook file, 中文名, English name)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -72,7 +72,7 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
                     as_of: str | None) -> ReportRequest:
     """Check the kind, scope and period against the database, and settle the defaults (the latest
     complete quarter in the data; for a project summary, the quarter the project closed in)."""
-    from ..metrics.base import data_date
+    from ..metrics.base import report_period
     from ..store import connect
 
     kind = kind.strip().lower()
@@ -82,7 +82,6 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
         raise InputError(f"--lang {lang!r} must be zh or en")
     con = connect(database, read_only=True, wait_seconds=60)
     try:
-        reason = "given"
         if kind == "project-summary":
             m = re.match(r"^\s*(?:project|项目)\s*[:=：]\s*(.+?)\s*$", scope or "")
             if not m:
@@ -93,7 +92,7 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
             row = rows[0] if rows else None
             if row is None:
                 raise InputError(f"no project {project_id!r} in {database}", value=project_id)
-            scope_text, slug = f"project:{project_id}", "project-" + re.sub(r'[\\/:*?"<>|\s]+', "_", project_id)
+            scope_text, slug = f"project:{project_id}", "project-" + file_safe(project_id)
             if not period:
                 if row[1] is None:
                     raise InputError(f"project {project_id} has not closed (status {row[0]}): give --period")
@@ -107,13 +106,9 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
 
                 restrict(con, s)          # checks that the scope has projects, naming the known values
             scope_text, slug = str(s), ("" if s.is_company else s.slug)
-        if period:
-            p = Period.parse(period)
-        elif kind != "project-summary":
-            latest = data_date(con)
-            if latest is None:
-                raise InputError("the database holds no dated data: give a period", file=str(database))
-            p, reason = Period.latest_complete_quarter(latest), "the latest complete quarter in the data"
+        if period or kind != "project-summary":
+            p = report_period(con, period)
+            reason = "given" if period else "the latest complete quarter in the data"
     finally:
         con.close()
     return ReportRequest(kind, notebook_path(kind), p, reason, scope_text, slug, lang, bool(redact),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..metrics.base import data_date
+from ..metrics.base import report_period
 from ..periods import Period
 from ..store import connect
 
@@ -30,8 +30,7 @@ def choose(database: Path) -> Showcase:
     """The quarter, director and project the demo renders (see the module docstring)."""
     con = connect(database, read_only=True, wait_seconds=60)
     try:
-        latest = data_date(con)
-        p = Period.latest_complete_quarter(latest)
+        p = report_period(con, None)
         bounds = {"start": p.start, "end": p.end}
         director = con.execute("""SELECT director FROM projects
                                   WHERE status <> 'open' AND closed_at >= $start AND closed_at < $end
