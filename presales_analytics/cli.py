@@ -18,7 +18,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from . import __version__
-from .errors import DatabaseBusyError, InputError
+from .errors import InputError
+from .presentation.exits import exit_on_error, fail
 from .store import connect, database_path
 
 app = typer.Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
@@ -41,11 +42,6 @@ UnitOption = Annotated[Optional[str], typer.Option(
     "--amount-unit", help="yuan or wan (万元) for amount columns whose header names no unit")]
 OrderOption = Annotated[Optional[str], typer.Option(
     "--date-order", help="dmy or mdy: how to read dates written with the year last, e.g. 05/09/2026")]
-
-
-def _fail(exc: Exception, code: int) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)   # one line: grep-able in cron logs
-    raise typer.Exit(code)
 
 
 @app.callback(invoke_without_command=True)
@@ -80,7 +76,7 @@ class _Bars:
 def _run_load(files: list[Path], db: Path | None, *, dry_run: bool, **options):
     from .ingest.load import load
 
-    try:
+    with exit_on_error():
         bars = _Bars()
         con = connect(db, wait_seconds=30)
         try:
@@ -88,10 +84,6 @@ def _run_load(files: list[Path], db: Path | None, *, dry_run: bool, **options):
                 report = load(con, files, dry_run=dry_run, progress=bars, **options)
         finally:
             con.close()
-    except InputError as exc:
-        _fail(exc, 2)
-    except DatabaseBusyError as exc:
-        _fail(exc, 3)
     return report
 
 
@@ -200,31 +192,27 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
     try:
         day = date.fromisoformat(export_date) if export_date else date.today()
     except ValueError:
-        _fail(InputError(f"--export-date {export_date!r} is not a date; write it as YYYY-MM-DD"), 2)
+        fail(InputError(f"--export-date {export_date!r} is not a date; write it as YYYY-MM-DD"))
     path = database_path(db)
-    try:
+    with exit_on_error():
         con = connect(path, wait_seconds=30)
-    except DatabaseBusyError as exc:
-        _fail(exc, 3)
-    try:
-        foreign = con.execute("SELECT count(*) FROM load_log WHERE NOT contains(file, $d)",
-                              {"d": str(out_dir)}).fetchall()[0][0]
-        if foreign:
-            _fail(InputError(f"{path} already holds {foreign} load(s) of other files; run the demo into "
-                             "its own database: presales demo --db data/demo.duckdb"), 2)
-        err.print(f"writing demo exports to {escape(str(out_dir))} (export date {day}) …")
-        files = generate_demo(out_dir, seed=seed, export_date=day, n_projects=projects)
-        from .ingest.load import load as load_files
+        try:
+            foreign = con.execute("SELECT count(*) FROM load_log WHERE NOT contains(file, $d)",
+                                  {"d": str(out_dir)}).fetchall()[0][0]
+            if foreign:
+                fail(InputError(f"{path} already holds {foreign} load(s) of other files; run the demo into "
+                                "its own database: presales demo --db data/demo.duckdb"))
+            err.print(f"writing demo exports to {escape(str(out_dir))} (export date {day}) …")
+            files = generate_demo(out_dir, seed=seed, export_date=day, n_projects=projects)
+            from .ingest.load import load as load_files
 
-        bars = _Bars()
-        with bars.progress:
-            report = load_files(con, files.all(), progress=bars)
-        print_report(report)
-        print_summary(database_summary(con), console=out)
-    except InputError as exc:
-        _fail(exc, 2)
-    finally:
-        con.close()
+            bars = _Bars()
+            with bars.progress:
+                report = load_files(con, files.all(), progress=bars)
+            print_report(report)
+            print_summary(database_summary(con), console=out)
+        finally:
+            con.close()
     out.print(f"database: {escape(str(path))}")
     if render:
         _render_showcase(path, reports_dir)
@@ -235,16 +223,14 @@ def _render_showcase(path: Path, reports_dir: Path) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .reports.render import RenderError
-    from .reports.showcase import render_showcase
+    from .showcase import render_showcase
 
     with Progress(SpinnerColumn(), TextColumn("rendering {task.description}"), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
-        try:
+        with exit_on_error({RenderError: 2}):
             paths = render_showcase(path.resolve(), reports_dir,
                                     step=lambda what: bar.update(task, description=escape(what)))
-        except (InputError, RenderError) as exc:
-            _fail(exc, 2)
     out.print("rendered:")
     for p in paths:
         out.print(f"  {escape(str(p))}", soft_wrap=True)
@@ -282,11 +268,10 @@ def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate
             option: Annotated[Optional[list[str]], typer.Option(
                 "--option", "-o", help="Other metric options as key=value (see docs/metrics.md)")] = None,
             db: DbOption = None) -> None:
-    from .errors import MissingColumnError
     from .metrics import metric_function
 
     if fmt not in ("table", "csv", "json"):
-        _fail(InputError(f"--format {fmt!r} must be table, csv or json"), 2)
+        fail(InputError(f"--format {fmt!r} must be table, csv or json"))
     kwargs: dict = {}
     if by:
         kwargs["by"] = by
@@ -299,21 +284,17 @@ def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate
     for item in option or []:
         key, sep, value = item.partition("=")
         if not sep:
-            _fail(InputError(f"--option {item!r} must be key=value"), 2)
+            fail(InputError(f"--option {item!r} must be key=value"))
         kwargs[key.strip().replace("-", "_")] = value.strip()
-    try:
+    with exit_on_error():
         function = metric_function(name)
         con = connect(db, read_only=True, wait_seconds=30)
         try:
             df = function(con, period, **kwargs)
+        except TypeError as exc:          # an option the metric does not take
+            raise InputError(f"{name}: {exc}") from exc
         finally:
             con.close()
-    except (InputError, MissingColumnError) as exc:
-        _fail(exc, 2)
-    except DatabaseBusyError as exc:
-        _fail(exc, 3)
-    except TypeError as exc:
-        _fail(InputError(f"{name}: {exc}"), 2)
     for column in df.columns:            # dates as dates (2026-09-05), not midnight timestamps
         if df[column].dtype.kind == "M":
             df[column] = df[column].dt.strftime("%Y-%m-%d")
@@ -407,28 +388,18 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
                 "period": str(p), "database": str(database), "scope": "company", "lang": lang, "redact": redact,
                 "as_of": as_of or ""})
 
-        try:
+        with exit_on_error({ReportsBusyError: 3, RenderError: 2}):
             render_due(database, out_dir, config=load_config(), render=render_audit,
                        log=lambda line: out.print(escape(line)))
-        except (ReportsBusyError, DatabaseBusyError) as exc:
-            _fail(exc, 3)
-        except (InputError, RenderError) as exc:
-            _fail(exc, 2)
         return
-    try:
+    with exit_on_error():
         request: ReportRequest = resolve_request(kind, database, period=period, scope=scope, lang=lang,
                                                  redact=redact, as_of=as_of)
-    except InputError as exc:
-        _fail(exc, 2)
-    except DatabaseBusyError as exc:
-        _fail(exc, 3)
     if not period:
         err.print(f"period: {request.period} ({request.period_reason})")
-    try:
+    with exit_on_error({RenderError: 2}):
         rendered = render_notebook(request.notebook, out_dir / request.relative_path, progress=progress,
                                    parameters=request.parameters)
-    except RenderError as exc:
-        _fail(exc, 2)
     write_index(out_dir)
     out.print(str(rendered.html))
 
@@ -448,10 +419,8 @@ Example:
 def config_show() -> None:
     from .config import dump_toml, load_config
 
-    try:
+    with exit_on_error():
         cfg = load_config()
-    except InputError as exc:
-        _fail(exc, 2)
     out.print(f"# effective configuration: built-in defaults{'' if cfg.source == 'built-in defaults' else ' + ' + cfg.source}",
               markup=False, highlight=False)
     out.print(dump_toml(cfg.raw), markup=False, highlight=False, soft_wrap=True)

@@ -28,18 +28,15 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
                     progress=None) -> tuple[Path, str]:
     """Write the dashboard and return (its path, the period used). Raises InputError on unusable input."""
     from .. import __version__
-    from ..atomic import write_text_atomic
     from ..config import load_config
-    from ..errors import InputError
     from ..metrics.base import report_period
-    from ..reports.context import ReportContext
+    from ..presentation import Pseudonyms, check_lang, fmt_date, output_path, write_text_atomic
     from ..scoping import ReportScope
     from ..store import connect, database_path
     from .data import build_data
     from .page import TABLE_LIMIT, definitions, figures, labels, render_page, z_value
 
-    if lang not in ("zh", "en"):
-        raise InputError(f"--lang {lang!r} must be zh or en")
+    check_lang(lang)
     config = load_config()
     path = database_path(database)
     report_scope = ReportScope.parse(scope)
@@ -48,10 +45,12 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
         p = report_period(con, period)
     finally:
         con.close()
-    ctx = ReportContext(None, p, lang, report_scope, redact, None, str(path), config)   # for its pseudonyms
     data = build_data(path, p, config=config, scope=report_scope, lang=lang, redact=redact,
-                      pseudonym=ctx.pseudonym, progress=progress)
-    t = ctx.t
+                      pseudonym=Pseudonyms(lang), progress=progress)
+
+    def t(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en
+
     generated = datetime.now().astimezone().isoformat(timespec="seconds")
     dates = data["dates"]
     data["labels"] = labels(lang)
@@ -63,8 +62,8 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
         "facts": [[t("期间", "Period"), f"{p.label(lang)} ({p})"],
                   [t("对比期间", "Compared with"), f"{p.previous().label(lang)} ({p.previous()})"],
                   [t("范围", "Scope"), report_scope.label(lang)],
-                  [t("数据截至", "Data up to"), _date(dates["data"], lang)],
-                  [t("状态日（在手、停滞、制度）", "State date (open, stalled, compliance)"), _date(dates["state"], lang)],
+                  [t("数据截至", "Data up to"), fmt_date(dates["data"], lang)],
+                  [t("状态日（在手、停滞、制度）", "State date (open, stalled, compliance)"), fmt_date(dates["state"], lang)],
                   [t("数据库", "Database"), Path(path).name],
                   [t("工具版本", "Toolkit version"), f"presales-analytics {__version__}"],
                   [t("生成时间", "Generated"), generated]]
@@ -76,18 +75,9 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     title = f"{t('售前项目管理看板', 'Presales dashboard')} · {heading}"
     page = render_page(data, lang=lang, title=title)
     if out is None:
-        name = "dashboard" + ("" if report_scope.is_company else f"-{report_scope.slug}")
-        name += ("-redacted" if redact else "") + ("-en" if lang == "en" else "") + ".html"
-        out = reports_dir / str(p) / name
+        out = output_path(reports_dir, p, "dashboard", scope=report_scope, redact=redact, lang=lang)
     write_text_atomic(out, page)          # a reader never sees half a file
     return Path(out), str(p)
-
-
-def _date(iso: str | None, lang: str) -> str:
-    if not iso:
-        return "—"
-    y, m, d = (int(x) for x in iso.split("-"))
-    return f"{y}年{m}月{d}日" if lang == "zh" else f"{iso}"
 
 
 def dashboard_command(
@@ -102,19 +92,11 @@ def dashboard_command(
         db: Annotated[Optional[Path], typer.Option("--db", envvar="PRESALES_DB", help="DuckDB file [default: "
                                                    "data/presales.duckdb, or $PRESALES_DB]")] = None) -> None:
     from rich.console import Console
-    from rich.markup import escape
 
-    from ..errors import DatabaseBusyError, InputError
+    from ..presentation.exits import exit_on_error
 
-    err = Console(stderr=True)
-    try:
+    with exit_on_error():
         written, chosen = build_dashboard(db, period, scope=scope, lang=lang, redact=redact, out=out)
-    except InputError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(2)
-    except DatabaseBusyError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(3)
     if not period:
-        err.print(f"period: {chosen} (the latest complete quarter in the data)")
+        Console(stderr=True).print(f"period: {chosen} (the latest complete quarter in the data)")
     print(written)

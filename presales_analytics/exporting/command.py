@@ -45,36 +45,26 @@ def xlsx_command(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..errors import DatabaseBusyError, InputError, MissingColumnError
+    from ..metrics.base import report_period
+    from ..presentation.exits import exit_on_error
+    from ..presentation.lang import check_lang
     from ..scoping import ReportScope
     from ..store import connect
-    from ..metrics.base import report_period
     from .workbook import default_path, write_workbook
 
-    err, stdout = Console(stderr=True), Console()
-
-    def fail(exc: Exception, code: int) -> None:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(code)
-
-    try:
-        if lang not in ("zh", "en"):
-            raise InputError(f"--lang {lang!r} must be zh or en")
+    with exit_on_error():
+        check_lang(lang)
         report_scope = ReportScope.parse(scope)
         con = connect(db, read_only=True, wait_seconds=30)
         try:
             p = report_period(con, period)
             if not period:
-                err.print(f"period: {p} (the latest complete quarter in the data)")
+                Console(stderr=True).print(f"period: {p} (the latest complete quarter in the data)")
             target = out or default_path(p, scope=report_scope, lang=lang, redact=redact)
             written = write_workbook(con, p, target, lang=lang, redact=redact, scope=report_scope, as_of=as_of)
         finally:
             con.close()
-    except (InputError, MissingColumnError) as exc:
-        fail(exc, 2)
-    except DatabaseBusyError as exc:
-        fail(exc, 3)
-    stdout.print(escape(str(written)), highlight=False, soft_wrap=True)
+    Console().print(escape(str(written)), highlight=False, soft_wrap=True)
 
 
 __all__ = ["xlsx_command", "XLSX_HELP"]

@@ -18,7 +18,6 @@ would become part of the value.)
 
 from __future__ import annotations
 
-import math
 import os
 import unicodedata
 from datetime import date, datetime
@@ -33,9 +32,12 @@ from openpyxl.utils import get_column_letter
 from .. import __version__
 from ..atomic import atomic_path
 from ..config import load_config
-from ..errors import InputError
 from ..metrics.base import as_date, data_date, report_period
 from ..periods import Period
+from ..presentation.lang import check_lang
+from ..presentation.names import output_path
+from ..presentation.format import is_missing
+from ..presentation.pseudonyms import Pseudonyms
 from ..scoping import ReportScope, restrict
 from ..store import connect, database_path
 from .sheets import Build, Column, Sheet, build_sheets
@@ -52,43 +54,6 @@ HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-class Pseudonyms:
-    """Stable pseudonyms within one workbook, in order of first appearance: 项目-001, 客户-001 … (the
-    scheme of ``ReportContext.pseudonym`` in presales_analytics/reports/context.py)."""
-
-    def __init__(self, lang: str = "zh"):
-        self.lang = lang
-        self._names: dict = {}
-
-    def __call__(self, kind: str, name) -> str:
-        key = (kind, name)
-        if key not in self._names:
-            n = sum(1 for k in self._names if k[0] == kind) + 1
-            word = ("客户" if self.lang == "zh" else "Customer") if kind == "customer" else \
-                   ("项目" if self.lang == "zh" else "Project")
-            self._names[key] = f"{word}-{n:03d}"
-        return self._names[key]
-
-    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """``df`` with its ``customer`` and ``name`` (project name) columns replaced."""
-        out = df.copy()
-        for column, kind in (("customer", "customer"), ("name", "project")):
-            if column in out.columns:
-                out[column] = pd.Series([self(kind, v) if _present(v) else None for v in out[column]],
-                                        index=out.index, dtype="object")
-        return out
-
-
-def _present(value) -> bool:
-    """Not None, NaN, NaT or pd.NA."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return False
-    try:
-        return not (isinstance(value, float) and math.isnan(value)) and not pd.isna(value)
-    except (TypeError, ValueError):
-        return True
-
-
 def header(column: Column, lang: str) -> str:
     text = column.zh if lang == "zh" else column.en
     return text + UNIT[lang] if column.kind == "amount" else text
@@ -100,7 +65,7 @@ def cell_value(value, kind: str, lang: str = "zh"):
     >>> cell_value(12_345_678.0, "amount"), cell_value(0.5, "pct"), cell_value(float("nan"), "int")
     (1234.5678, 0.5, None)
     """
-    if not _present(value):
+    if is_missing(value):
         return None
     if kind == "amount":
         return float(value) / WAN
@@ -215,9 +180,7 @@ def default_path(period: Period | str, *, scope: ReportScope | str = "company", 
                  redact: bool = False, root: str | os.PathLike = "reports") -> Path:
     """``reports/<period>/workbook[-<scope slug>][-redacted][-en].xlsx``, named like the reports."""
     s = scope if isinstance(scope, ReportScope) else ReportScope.parse(scope)
-    name = ("workbook" + ("" if s.is_company else f"-{s.slug}") + ("-redacted" if redact else "")
-            + ("-en" if lang == "en" else "") + ".xlsx")
-    return Path(root) / str(Period.parse(period)) / name
+    return output_path(root, Period.parse(period), "workbook", scope=s, redact=redact, lang=lang, ext="xlsx")
 
 
 def _save(wb: Workbook, out: Path) -> None:
@@ -244,8 +207,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
     names replaced by 项目-001 / 客户-001 in order of first appearance. ``lang``: zh or en (sheet and
     column names; the numbers are the same).
     """
-    if lang not in ("zh", "en"):
-        raise InputError(f"lang {lang!r} must be zh or en")
+    check_lang(lang, "lang")
     config = load_config()
     report_scope = scope if isinstance(scope, ReportScope) else ReportScope.parse(scope)
     own = con_or_db_path is None or isinstance(con_or_db_path, str | os.PathLike)

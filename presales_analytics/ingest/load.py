@@ -25,7 +25,7 @@ from .columns import TABLES
 from .mapping import HeaderPlan, Mapping, plan_headers, read_mapping
 from .parse import HAS_WARNINGS, PROBLEMS, WARNINGS, build_checked
 from .readers import RawSource, open_raw
-from .values import ident
+from ..sql import ident
 from . import write
 
 #: Tables in the order their files are loaded within one call (events need their projects).

@@ -45,8 +45,9 @@ from .lookups import DIRECT_SPELLINGS, needs_lookup, resolve_values
 from .mapping import HeaderPlan, Mapping
 from .readers import NeedsStaging, RawSource, insertion_order_preserved
 from .rules import CHILD_TABLES, DEDUP_KEYS, derived_columns, rules, sql_type
-from .values import (Parser, YEAR_LAST, amount_parser, clean_text, date_parser, id_parser, ident,
-                     lookup_parser, number_parser, sql_literal, text_parser)
+from ..sql import ident, sql_literal
+from .values import (Parser, YEAR_LAST, amount_parser, clean_text, date_parser, id_parser, lookup_parser,
+                     number_parser, text_parser)
 
 #: Columns of checked event rows that identify an event by integers: the row id of its project in
 #: ``projects``, the code of its stage in its lookup table (see _lookup_table), and its date;

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Config
-from .values import sql_literal
+from ..sql import sql_literal
 
 _TYPES = {"id": "VARCHAR", "text": "VARCHAR", "date": "DATE", "close_date": "DATE",
           "amount": "DECIMAL(18,2)", "number": "DOUBLE", "stage": "VARCHAR", "status": "VARCHAR",

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..sql import ident, sql_literal  # noqa: F401  (moved to presales_analytics.sql; old imports keep working)
+
 #: Whitespace trimmed from every value: ASCII, no-break space, ideographic (full-width) space, BOM.
 WHITESPACE = " \t\r\n\u00a0\u3000\ufeff"
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
@@ -36,16 +38,6 @@ DATE_EXAMPLES = "2026-09-05, 2026/9/5, 2026年9月5日, 05/09/2026 with a declar
 AMOUNT_EXAMPLES = "1234.56, 1,234.56, ¥1,234, 12.5万"
 #: Amounts at or above this (yuan) are refused rather than overflowing DECIMAL(18,2).
 AMOUNT_LIMIT = 1e15
-
-
-def sql_literal(text: str) -> str:
-    """A SQL string literal of one of this module's own constants (never of export data)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    """A quoted SQL identifier: ``ident('金额"x')`` -> ``"金额""x"``."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def clean_text(col: str, *, fold_width: bool = False) -> str:

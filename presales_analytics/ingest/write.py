@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 
 from ..config import Config
-from .values import ident, sql_literal
+from ..sql import ident, sql_literal
 
 PROJECT_COLUMNS = ["name", "customer", "region", "department", "director", "manager", "monitor",
                    "channel", "grade", "industry", "amount", "stage", "status", "created_at",

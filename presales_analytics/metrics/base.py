@@ -38,7 +38,7 @@ import pandas as pd
 from ..config import Config
 from ..errors import InputError, MissingColumnError
 from ..periods import Period
-from ..ingest.values import ident, sql_literal
+from ..sql import ident, sql_literal, used_params
 
 #: Columns of ``projects`` a metric can be broken down by (``--by``).
 DIMENSIONS = ["director", "region", "department", "channel", "grade", "manager", "monitor", "industry",
@@ -144,11 +144,6 @@ def scope(con: duckdb.DuckDBPyConnection, as_of: date | str | None, config: Conf
         visits AS (SELECT * FROM {cached}),
         evt AS (SELECT project_id, stage, entered_at, seq FROM visits)"""
     return Scope(sql, params, visits_table=cached, visits_sql=f"{head}\n{visits}")
-
-
-def used_params(sql: str, params: dict) -> dict:
-    """The parameters ``sql`` refers to (DuckDB refuses named parameters a statement does not use)."""
-    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
 
 
 def _data_version(con: duckdb.DuckDBPyConnection) -> tuple:

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from ..config import Config, load_config
-from ..ingest.values import ident
+from ..sql import ident
 from ..periods import Period
 from .base import as_date, finish, period_filter, period_of, require_column, scope
 from .durations import order_rows, per_dimension_stage

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import InputError
-from ..ingest.values import ident
+from ..sql import ident
 from ..periods import Period
 from .base import as_date, check_dimension, company_norm, finish, memoized, period_of, scope, state_date
 from .durations import OPEN_ON_SD

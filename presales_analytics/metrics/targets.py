@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import InputError, MissingColumnError
-from ..ingest.values import ident
+from ..sql import ident
 from ..periods import Period
 from .base import as_date, check_dimension, finish, period_filter, period_of, require_column, scope, state_date
 

@@ -11,7 +11,7 @@ from ..config import Config, load_config
 from ..errors import InputError
 from ..periods import Period
 from .base import as_date, check_dimension, finish, period_filter, period_of, require_column, scope, wilson
-from ..ingest.values import ident
+from ..sql import ident
 
 COLUMNS = ["won", "lost", "abandoned", "closed", "win_rate", "win_rate_low", "win_rate_high",
            "won_amount", "closed_amount", "value_win_rate", "open", "small_sample"]

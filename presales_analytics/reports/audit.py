@@ -14,7 +14,8 @@ from ..errors import InputError, MissingColumnError
 from ..metrics import compute
 from ..metrics.pipeline import pipeline_summary
 from ..periods import Period
-from .context import ReportContext, fixed, fmt_amount, fmt_pct
+from ..presentation.format import fixed, fmt_amount, fmt_pct
+from .context import ReportContext
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def executive_summary(ctx: ReportContext):
 def _kpi_table(ctx: ReportContext, table, periods: dict[str, Period]) -> str:
     import html as h
 
-    from .context import fmt_cell
+    from ..presentation.format import fmt_cell
 
     head = "".join(f"<th>{h.escape(x)}</th>" for x in (
         ctx.t("指标", "Figure"), periods["now"].label(ctx.lang), periods["before"].label(ctx.lang),

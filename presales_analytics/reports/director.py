@@ -25,7 +25,8 @@ from ..errors import InputError
 from ..metrics import compute
 from ..metrics.base import scope as metric_scope
 from ..scoping import ReportScope
-from .context import ReportContext, fmt_amount, fmt_pct
+from ..presentation.format import fmt_amount, fmt_pct
+from .context import ReportContext
 
 #: a director whose compliance rate (policy checks passed ÷ checks due) is below this gets a finding
 COMPLIANCE_FLOOR = 0.8

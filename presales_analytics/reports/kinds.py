@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..periods import Period
+from ..presentation.lang import check_lang
+from ..presentation.names import output_path
 from ..scoping import ReportScope, file_safe
 
 #: kind -> (notebook file, 中文名, English name)
@@ -63,9 +65,7 @@ class ReportRequest:
     @property
     def relative_path(self) -> Path:
         """``<period>/<kind>[-<scope>][-redacted][-en].html``"""
-        name = self.kind + (f"-{self.scope_slug}" if self.scope_slug else "") \
-            + ("-redacted" if self.redact else "") + ("-en" if self.lang == "en" else "")
-        return Path(str(self.period)) / f"{name}.html"
+        return output_path("", self.period, self.kind, scope=self.scope_slug, redact=self.redact, lang=self.lang)
 
 
 def resolve_request(kind: str, database: Path, *, period: str | None, scope: str, lang: str, redact: bool,
@@ -78,8 +78,7 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
     kind = kind.strip().lower()
     if kind not in KINDS:
         raise InputError(f"unknown report {kind!r}; reports: {', '.join(KINDS)}")
-    if lang not in ("zh", "en"):
-        raise InputError(f"--lang {lang!r} must be zh or en")
+    check_lang(lang)
     con = connect(database, read_only=True, wait_seconds=60)
     try:
         if kind == "project-summary":

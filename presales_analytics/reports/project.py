@@ -26,7 +26,8 @@ from ..errors import InputError
 from ..metrics.base import data_date, scope as metric_scope, wilson
 from ..metrics.compliance import compliance
 from ..periods import Period
-from .context import ReportContext, fmt_amount, fmt_pct
+from ..presentation.format import fmt_amount, fmt_pct
+from .context import ReportContext
 from .director import key_label, provenance  # noqa: F401  (provenance: the same section in both reports)
 
 

@@ -1,5 +1,6 @@
 """What ``presales demo`` renders once the demo data is loaded: one of every output, for the latest
-complete quarter in the data.
+complete quarter in the data. It sits at the top, beside the CLI, because it calls the reports, the
+dashboard and the workbook (none of which may import another).
 
 - the audit report (审计考核报告) of the company;
 - the director review (评价报告) of the director with the most projects closed in the quarter;
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..metrics.base import report_period
-from ..periods import Period
-from ..store import connect
+from .metrics.base import report_period
+from .periods import Period
+from .store import connect
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,11 @@ def render_showcase(database: Path, out_dir: Path, *, step: Callable[[str], None
                     progress: bool = False) -> list[Path]:
     """Render the outputs of the module docstring under ``out_dir``; return their paths, in order.
     ``step(description)`` is called before each (for a progress display)."""
-    from ..dashboard.command import build_dashboard
-    from ..exporting import write_workbook
-    from .kinds import resolve_request
-    from .render import render_notebook
-    from .schedule import write_index
+    from .dashboard.command import build_dashboard
+    from .exporting import write_workbook
+    from .reports.kinds import resolve_request
+    from .reports.render import render_notebook
+    from .reports.schedule import write_index
 
     chosen = choose(database)
     p = str(chosen.period)

@@ -1,0 +1,107 @@
+"""Numbers and dates as every output prints them (reports, dashboard tiles and tables, workbook notes).
+
+Ties round away from zero (四舍五入) on the float's exact value, as the dashboard's JavaScript
+(``Intl.NumberFormat``, ``toFixed``) rounds, so a figure reads the same in a report and on the
+dashboard (Python's own format rounds ties to even: 31.25 -> 31.2).
+
+>>> fmt_amount(12_345_678), fmt_amount(12_345_678, "en"), fmt_pct(0.3125, 1)
+('1,234.57万元', '¥12,345,678', '31.3%')
+>>> fmt_date("2026-09-30"), fmt_date("2026-09-30", "en"), fmt_month("2026-09-30"), fmt_month("2026-09-30", "en")
+('2026年9月30日', '2026-09-30', '2026年9月', 'Sep 2026')
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+MISSING = "—"
+_MONTH_ABBR = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fixed(x: float, digits: int, *, grouping: bool = False) -> str:
+    """``x`` with ``digits`` decimals, ties rounded away from zero on the float's exact value (see the
+    module docstring).
+
+    >>> fixed(31.25, 1), fixed(0.125, 2), fixed(1234567.5, 0, grouping=True)
+    ('31.3', '0.13', '1,234,568')
+    """
+    q = Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{q:,.{digits}f}" if grouping else f"{q:.{digits}f}"
+
+
+def is_missing(value) -> bool:
+    """None, NaN, NaT or pd.NA: a value every output shows as missing (an em dash, an empty cell)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return (isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
+    except (TypeError, ValueError):   # a list or array is not one missing value
+        return False
+
+
+def fmt_amount(yuan, lang: str = "zh", *, yi: bool = True) -> str:
+    """Yuan as 万元, or 亿元 from 1亿 up (zh; ``yi=False`` keeps 万元, as table columns do so that a
+    column reads in one unit), or as ¥ with thousands (en). ``fmt_amount(12_345_678)`` -> '1,234.57万元'."""
+    if is_missing(yuan):
+        return MISSING
+    if lang == "zh":
+        if yi and abs(yuan) >= 1e8:
+            return f"{fixed(yuan / 1e8, 2, grouping=True)}亿元"
+        return f"{fixed(yuan / 1e4, 2, grouping=True)}万元"
+    return f"¥{fixed(yuan, 0, grouping=True)}"
+
+
+def fmt_pct(rate, digits: int = 0) -> str:
+    """A fraction as a percentage: ``fmt_pct(0.3125, 1)`` -> '31.3%' (ties away from zero, see :func:`fixed`)."""
+    if is_missing(rate):
+        return MISSING
+    return f"{fixed(rate * 100, digits)}%"
+
+
+def fmt_cell(v, kind: str, lang: str = "zh") -> str:
+    """A table cell's text: ``kind`` is pct (one decimal), amount (万元, or ¥ in English), int, days or text;
+    missing values show as an em dash."""
+    if is_missing(v):
+        return MISSING
+    if kind == "pct":
+        return fmt_pct(v, 1)
+    if kind == "amount":
+        return fmt_amount(v, lang, yi=False)
+    if kind in ("int", "days"):
+        return fixed(float(v), 0, grouping=True)
+    if isinstance(v, bool):
+        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
+    return str(v)
+
+
+def _as_date(value) -> date | None:
+    if value is None or value == "" or is_missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def fmt_date(value, lang: str = "zh") -> str:
+    """A day: 2026年9月30日 (zh) or 2026-09-30 (en); ``value`` a date, datetime or ISO text; missing: —."""
+    d = _as_date(value)
+    if d is None:
+        return MISSING
+    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
+
+
+def fmt_month(value, lang: str = "zh") -> str:
+    """The month of a day: 2026年9月 (zh) or Sep 2026 (en), as a month period's label reads."""
+    d = _as_date(value)
+    if d is None:
+        return MISSING
+    return f"{d.year}年{d.month}月" if lang == "zh" else f"{_MONTH_ABBR[d.month]} {d.year}"
+
+
+__all__ = ["fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_date", "fmt_month", "is_missing", "MISSING"]
