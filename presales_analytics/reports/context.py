@@ -23,8 +23,9 @@ from .offline import use_offline_renderer
 
 def fixed(x: float, digits: int, *, grouping: bool = False) -> str:
     """``x`` with ``digits`` decimals, ties rounded away from zero (四舍五入) on the float's exact value,
-    as the dashboard's JavaScript (``Intl.NumberFormat``, ``toFixed``) rounds, so a figure reads the
-    same in a report and on the dashboard (Python's own format rounds ties to even: 31.25 -> 31.2).
+    as the dashboard's one JavaScript helper (``PresalesStats.fixed`` in ``dashboard/assets/stats.js``,
+    tested against this function) rounds, so a figure reads the same in a report and on the dashboard
+    (Python's own format rounds ties to even: 31.25 -> 31.2).
 
     >>> fixed(31.25, 1), fixed(0.125, 2), fixed(1234567.5, 0, grouping=True)
     ('31.3', '0.13', '1,234,568')
