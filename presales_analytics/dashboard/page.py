@@ -3,7 +3,8 @@ JSON and the figures' initial versions (built by :mod:`presales_analytics.charts
 
 The data goes in a ``<script type="application/json">`` block with every ``<`` written ``\\u003c``
 (still the same JSON, and no ``</script>`` or ``<!--`` can end or confuse the block); the page sets
-every text from it with ``textContent``. Nothing in the file asks for anything over the network (the
+every text from it with ``textContent``. ``assets/stats.js`` (the one place the page computes or prints a
+number) is inlined before ``assets/dashboard.js``. Nothing in the file asks for anything over the network (the
 page's Content-Security-Policy forbids it too).
 """
 
@@ -159,7 +160,7 @@ def render_page(data: dict, *, lang: str, title: str) -> str:
     template = _asset("dashboard.html")
     parts = {"@@LANG@@": "zh-CN" if lang == "zh" else "en", "@@TITLE@@": html.escape(title),
              "@@CSS@@": _asset("dashboard.css"), "@@DATA@@": script_json(data), "@@PLOTLY@@": get_plotlyjs(),
-             "@@JS@@": _asset("dashboard.js")}
+             "@@JS@@": _asset("stats.js") + "\n" + _asset("dashboard.js")}
     # one pass over the template: text put in is never searched for placeholders again
     out, rest = [], template
     while True:

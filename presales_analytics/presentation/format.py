@@ -1,8 +1,9 @@
 """Numbers and dates as every output prints them (reports, dashboard tiles and tables, workbook notes).
 
-Ties round away from zero (四舍五入) on the float's exact value, as the dashboard's JavaScript
-(``Intl.NumberFormat``, ``toFixed``) rounds, so a figure reads the same in a report and on the
-dashboard (Python's own format rounds ties to even: 31.25 -> 31.2).
+Ties round away from zero (四舍五入) on the float's exact value, as the dashboard's one JavaScript
+helper (``PresalesStats.fixed`` in ``dashboard/assets/stats.js``, tested against this module in
+chromium) rounds, so a figure reads the same in a report and on the dashboard (Python's own format
+rounds ties to even: 31.25 -> 31.2).
 
 >>> fmt_amount(12_345_678), fmt_amount(12_345_678, "en"), fmt_pct(0.3125, 1)
 ('1,234.57万元', '¥12,345,678', '31.3%')

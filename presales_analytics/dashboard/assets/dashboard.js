@@ -15,38 +15,18 @@
   var STAGE = {};
   D.stages.forEach(function (s) { STAGE[s.key] = s.label; });
 
-  // ---------------------------------------------------------------- formatting
-  var nf2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
-  var nf0 = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
-  var nf1 = new Intl.NumberFormat("en-US", {maximumFractionDigits: 1});
-  function bad(v) { return v === null || v === undefined || typeof v !== "number" || !isFinite(v); }
-  function amt(y) {
-    if (bad(y)) return "—";
-    if (lang === "zh") return Math.abs(y) >= 1e8 ? nf2.format(y / 1e8) + "亿元" : nf2.format(y / 1e4) + "万元";
-    return "¥" + nf0.format(y);
-  }
-  function pct(r, d) { return bad(r) ? "—" : (r * 100).toFixed(d === undefined ? 1 : d) + "%"; }
-  function num(v) { return bad(v) ? "—" : nf0.format(v); }
-  function days(v) { return bad(v) ? "—" : nf1.format(v) + (lang === "zh" ? " 天" : " d"); }
+  // ---------------------------------------------------------------- formatting and statistics
+  // every number is computed and printed by PresalesStats (stats.js), tested against the Python side
+  var S = PresalesStats, bad = S.missing;
+  function amt(y) { return S.amount(y, lang); }
+  function pct(r, d) { return S.pct(r, d === undefined ? 1 : d); }
+  function num(v) { return S.count(v); }
+  function days(v) { return S.days(v, lang); }
   function ymd(iso) {
     if (!iso) return "—";
     var p = iso.split("-").map(Number);
     var M = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     return lang === "zh" ? p[0] + "年" + p[1] + "月" + p[2] + "日" : p[2] + " " + M[p[1] - 1] + " " + p[0];
-  }
-
-  // ---------------------------------------------------------------- statistics
-  function wilson(k, n) {          // as presales_analytics.metrics.base.wilson
-    if (!(n > 0)) return [NaN, NaN];
-    var p = k / n, z2 = Z * Z;
-    var centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-    var half = Z / (1 + z2 / n) * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n));
-    return [Math.max(0, centre - half), Math.min(1, centre + half)];
-  }
-  function median(xs) {            // quantile_cont(0.5): the mean of the two middle values
-    if (!xs.length) return NaN;
-    var s = xs.slice().sort(function (a, b) { return a - b; }), m = (s.length - 1) / 2;
-    return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
   }
 
   // ---------------------------------------------------------------- filtering
@@ -106,7 +86,7 @@
     return s;
   }
   function cycleMedian(which) {
-    return median(D.cycle[which].filter(function (r) { return keep(r[0]); }).map(function (r) { return r[1]; }));
+    return S.median(D.cycle[which].filter(function (r) { return keep(r[0]); }).map(function (r) { return r[1]; }));
   }
 
   // ---------------------------------------------------------------- KPI tiles
@@ -114,10 +94,10 @@
     var s = sums(bucket(which)), k = {};
     k.won_amount = s.won_amount;
     k.target = part["target_" + which];
-    k.attainment = k.target > 0 ? s.won_amount / k.target : NaN;
-    k.win_rate = s.closed > 0 ? s.won / s.closed : NaN;
+    k.attainment = S.rate(s.won_amount, k.target);
+    k.win_rate = S.rate(s.won, s.closed);
     k.won = s.won; k.closed = s.closed;
-    k.interval = wilson(s.won, s.closed);
+    k.interval = S.wilson(s.won, s.closed, Z);
     var pl = pipeline(part, which);
     k.open_amount = pl.amount; k.weighted_amount = pl.weighted; k.open_projects = pl.projects;
     k.cycle = cycleMedian(which);
@@ -125,7 +105,7 @@
     k.stalled = stalledCount(part, which);
     var due = 0, passed = 0;
     complianceRows(which).forEach(function (r) { due += r[1]; passed += r[2]; });
-    k.compliance = due > 0 ? passed / due : NaN; k.checks_due = due; k.checks_passed = passed;
+    k.compliance = S.rate(passed, due); k.checks_due = due; k.checks_passed = passed;
     return k;
   }
   function setTile(id, value, sub, delta, good) {
@@ -138,19 +118,19 @@
       ((delta.sign > 0) === (good !== false) ? "up" : "down"));
   }
   function deltaRel(a, b) {        // relative change of an amount or count
-    if (bad(a) || bad(b) || b === 0) return {text: L.vs_prev + " —", sign: null};
-    var r = (a - b) / Math.abs(b);
-    return {text: L.vs_prev + " " + (r >= 0 ? "+" : "") + (r * 100).toFixed(1) + "%", sign: Math.sign(r)};
+    var r = S.change(a, b);
+    if (bad(r)) return {text: L.vs_prev + " —", sign: null};
+    return {text: L.vs_prev + " " + (r >= 0 ? "+" : "") + S.pct(r, 1), sign: Math.sign(r)};
   }
   function deltaPP(a, b) {         // change of a rate, in percentage points
-    if (bad(a) || bad(b)) return {text: L.vs_prev + " —", sign: null};
-    var d = (a - b) * 100;
-    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + d.toFixed(1) + " " + L.pp, sign: Math.sign(d)};
+    var d = S.points(a, b);
+    if (bad(d)) return {text: L.vs_prev + " —", sign: null};
+    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + S.fixed(d, 1) + " " + L.pp, sign: Math.sign(d)};
   }
   function deltaAbs(a, b, unit) {
-    if (bad(a) || bad(b)) return {text: L.vs_prev + " —", sign: null};
-    var d = a - b;
-    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + nf1.format(d) + unit, sign: Math.sign(d)};
+    var d = S.diff(a, b);
+    if (bad(d)) return {text: L.vs_prev + " —", sign: null};
+    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + S.decimal1(d) + unit, sign: Math.sign(d)};
   }
   function renderKPIs(part) {
     var c = figures("cur", part), p = figures("prev", part);
@@ -177,8 +157,8 @@
     if (!window.firstChartMs) window.firstChartMs = performance.now();   // read by benchmarks/dashboard.py
   }
   function errorBars(t, rate, low, high) {
-    t.error_y.array = rate.map(function (r, i) { return bad(r) ? null : high[i] - r; });
-    t.error_y.arrayminus = rate.map(function (r, i) { return bad(r) ? null : r - low[i]; });
+    t.error_y.array = rate.map(function (r, i) { return bad(r) ? null : S.diff(high[i], r); });
+    t.error_y.arrayminus = rate.map(function (r, i) { return bad(r) ? null : S.diff(r, low[i]); });
   }
   function clean(xs) { return xs.map(function (v) { return bad(v) ? null : v; }); }
   function attainmentChart(kind) {
@@ -189,7 +169,7 @@
       if (F[kind] >= 0 && F[kind] !== i) return;
       var w = won[i] ? won[i].won_amount : 0;
       if (F[kind] < 0 && !won[i] && !anyCell(kind, i)) return;
-      names.push(name); y.push(w / t[0]);
+      names.push(name); y.push(S.rate(w, t[0]));
       cd.push(lang === "zh" ? [w / 1e4, t[0] / 1e4] : [w, t[0]]);
     });
     draw("attainment_" + kind, function (d) { d[0].x = names; d[0].y = y; d[0].customdata = cd; });
@@ -202,8 +182,8 @@
     attainmentChart("region");
     attainmentChart("director");
     var q = D.quarters.map(function (x) { return sums(bucket(x.key)); });
-    var rate = q.map(function (s) { return s.closed > 0 ? s.won / s.closed : NaN; });
-    var iv = q.map(function (s) { return wilson(s.won, s.closed); });
+    var rate = q.map(function (s) { return S.rate(s.won, s.closed); });
+    var iv = q.map(function (s) { return S.wilson(s.won, s.closed, Z); });
     draw("trend", function (d) {
       d[0].x = D.quarters.map(function (x) { return x.label; }); d[0].y = clean(rate);
       errorBars(d[0], rate, iv.map(function (v) { return v[0]; }), iv.map(function (v) { return v[1]; }));
@@ -239,7 +219,7 @@
     Object.keys(ch).forEach(function (k) { total += ch[k].won_amount; });
     Object.keys(ch).forEach(function (k) {
       var i = Number(k);
-      rows.push({name: i < 0 ? L.direct : D.dims.channel[i], share: total > 0 ? ch[k].won_amount / total : NaN,
+      rows.push({name: i < 0 ? L.direct : D.dims.channel[i], share: S.rate(ch[k].won_amount, total),
                  amount: ch[k].won_amount});
     });
     rows.sort(function (a, b) { return b.amount - a.amount; });
@@ -255,9 +235,9 @@
     var byDir = sums(bucket("cur"), "director");
     return part.directors.map(function (r) {
       var i = D.dims.director.indexOf(r[0]), s = byDir[i] || {won: 0, closed: 0, won_amount: 0};
-      var iv = wilson(s.won, s.closed);
+      var iv = S.wilson(s.won, s.closed, Z);
       return {rank: r[1], director: r[0], score: r[2], score_low: r[3], attainment: r[4], compliance: r[5],
-              stalled: r[6], won: s.won, closed: s.closed, win_rate: s.closed > 0 ? s.won / s.closed : NaN,
+              stalled: r[6], won: s.won, closed: s.closed, win_rate: S.rate(s.won, s.closed),
               low: iv[0], high: iv[1], won_amount: s.won_amount};
     }).filter(function (r) {
       var i = D.dims.director.indexOf(r.director);
@@ -312,8 +292,8 @@
     table("leaderboard", [
       {key: "rank", label: L.col.rank, num: true},
       {key: "director", label: L.col.director},
-      {key: "score", label: L.col.score, num: true, fmt: function (v) { return bad(v) ? "—" : v.toFixed(2); }},
-      {key: "score_low", label: L.col.score_low, num: true, fmt: function (v) { return bad(v) ? "—" : v.toFixed(2); }},
+      {key: "score", label: L.col.score, num: true, fmt: function (v) { return bad(v) ? "—" : S.fixed(v, 2); }},
+      {key: "score_low", label: L.col.score_low, num: true, fmt: function (v) { return bad(v) ? "—" : S.fixed(v, 2); }},
       {key: "win_rate", label: L.col.win_rate, num: true,
        fmt: function (v, r) { return pct(v) + (bad(v) ? "" : " (" + pct(r.low, 0) + "–" + pct(r.high, 0) + ")"); }},
       {key: "closed", label: L.col.closed, num: true, fmt: function (v, r) { return num(r.won) + "/" + num(v); }},
@@ -328,7 +308,7 @@
       return {project_id: p.id, name: p.name, customer: p.customer, director: dim("director", p.cell),
               region: dim("region", p.cell), grade: g >= 0 ? D.grade_labels[g] : "—",
               stage: STAGE[p.stage] || p.stage, entered_at: p.entered, days_in_stage: p.days, limit_days: r[1],
-              days_over: p.days - r[1], meeting: r[2] === 1};
+              days_over: S.diff(p.days, r[1]), meeting: r[2] === 1};
     });
     var stalledTotal = stalledCount(part, "cur");
     table("stalled", [
@@ -354,7 +334,7 @@
                fmt: function (v, r) { return num(r.passed) + "/" + num(r.due) + " (" + pct(v, 1) + ")"; }});
     table("compliance", cols, Object.keys(gaps).map(function (d) {
       var g = gaps[d], row = {director: d, due: g[0], passed: g[1], projects: g[2], gaps: g[3],
-                              rate: g[0] > 0 ? g[1] / g[0] : NaN};
+                              rate: S.rate(g[1], g[0])};
       D.checks.forEach(function (c, i) { row[c] = g[4 + i]; });
       return row;
     }).sort(function (a, b) { return b.gaps - a.gaps; }));
