@@ -65,6 +65,14 @@ def _open(path: str, read_only: bool, config: Config, wait_seconds: float) -> du
     return con
 
 
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new connection on ``con``'s database (``con.cursor()``) with ``con``'s time zone: it has TEMP
+    objects of its own, so narrowing it to a scope leaves ``con`` as it was."""
+    new = con.cursor()
+    new.execute("SET TimeZone = $tz", {"tz": con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]})
+    return new
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply the migrations this database has not had yet; return the schema version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version "
