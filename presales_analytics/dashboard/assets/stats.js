@@ -3,7 +3,7 @@
    chromium on thousands of random inputs):
      rate, wilson          presales_analytics.metrics.base.wilson (and won ÷ closed where closed > 0)
      quantile, median      DuckDB's quantile_cont (linear interpolation; missing values ignored)
-     fixed, amount, pct    presales_analytics.reports.context.fixed / fmt_amount / fmt_pct
+     fixed, amount, pct    presales_analytics.presentation.format.fixed / fmt_amount / fmt_pct
    Ties round away from zero on the float's exact value (toFixed does that; Intl.NumberFormat rounds the
    shortest decimal instead: 2.675 -> "2.68" where Python's fixed gives "2.67"). No dependencies. */
 var PresalesStats = (function () {
