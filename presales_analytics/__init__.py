@@ -9,8 +9,6 @@ demo) are imported on first use, so the command line starts quickly.
 '2026-Q3'
 """
 
-import sys
-import types
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
@@ -35,40 +33,16 @@ __all__ = [
 ]
 
 
-class _Package(types.ModuleType):
-    """This package, keeping :func:`metrics` (the function) when the subpackage of the same name is
-    first imported: Python binds ``presales_analytics.metrics`` (the module) here by name then."""
-
-    def __setattr__(self, name, value):
-        if name == "metrics" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
-# metrics() and compute() are thin front doors over presales_analytics.metrics (compute, METRICS) and
-# scoping.restrict, for notebooks/explore.ipynb; the metric layer (issue 9) gives them their bodies.
-def metrics() -> list[str]:
-    """The metrics' names, as :func:`compute` and ``presales metrics NAME`` take them
-    (definitions and denominators: docs/metrics.md).
-
-    >>> "win-rate" in metrics() and "compliance" in metrics()
-    True
-    """
-    from .metrics import METRICS
-
-    return list(METRICS)
-
-
 def compute(con, name: str, period=None, *, scope: str = "company", by: str | None = None,
-            as_of=None, **options):
-    r"""One metric as a DataFrame: ``name`` from :func:`metrics`, ``period`` a :class:`Period` or its
-    text (None: ``all``), ``scope`` ``company`` or ``region:<name>``, ``department:<name>``,
-    ``director:<name>`` (computed on a cursor of ``con`` narrowed to the scope, so ``con`` itself keeps
-    seeing every project), ``by`` a dimension, ``as_of`` a date (only what was known then), ``options``
-    the metric's own (``exclude_abandoned=True`` …). The denominator is in ``df.attrs``.
+            as_of=None, config: Config | None = None, **options):
+    r"""One metric as a DataFrame: ``name`` from :func:`metrics` (``pa.metrics()`` lists them,
+    ``pa.metrics.SPECS[name]`` is a metric's spec: columns, labels, units, denominator, options),
+    ``period`` a :class:`Period` or its text (None: ``all``), ``scope`` ``company`` or
+    ``region:<name>``, ``department:<name>``, ``director:<name>``, ``by`` a dimension, ``as_of`` a date
+    (only what was known then), ``config`` a :class:`Config` (default: :func:`load_config`, i.e.
+    ``presales.toml`` or ``$PRESALES_CONFIG``), ``options`` the metric's own (``exclude_abandoned=True``
+    …; a misspelt one is refused naming the valid ones). The denominator is in ``df.attrs``. ``con``
+    is never changed: the metric runs on a private cursor of it.
 
     >>> import pathlib, tempfile, presales_analytics as pa
     >>> export = pathlib.Path(tempfile.mkdtemp()) / "商机.csv"
@@ -79,22 +53,25 @@ def compute(con, name: str, period=None, *, scope: str = "company", by: str | No
     [['张伟', 1, 2], ['李娜', 1, 1]]
     >>> pa.compute(con, "win-rate", "2026-Q3", scope="region:华北")[["won", "closed"]].values.tolist()
     [[1, 1]]
+    >>> pa.compute(con, "win-rate", "2026-Q3", basis="cohrt")
+    Traceback (most recent call last):
+    ...
+    presales_analytics.errors.InputError: metric win-rate: basis='cohrt' is not one of closed, cohort
     """
+    from .metrics import MetricContext
     from .metrics import compute as compute_metric
-    from .scoping import ReportScope, restrict
-    from .store import cursor
+    from .metrics.base import check_scope
 
-    if ReportScope.parse(scope).is_company:
-        return compute_metric(con, name, period, by=by, as_of=as_of, **options)
-    scoped = cursor(con)
-    try:
-        restrict(scoped, scope)
-        return compute_metric(scoped, name, period, by=by, as_of=as_of, **options)
-    finally:
-        scoped.close()
+    with MetricContext(con, scope=scope, config=config or load_config(), as_of=as_of) as ctx:
+        check_scope(ctx)
+        if by is not None:
+            options["by"] = by
+        return compute_metric(ctx, name, period, **options)
 
 
 def __getattr__(name: str):
+    if name == "metrics":   # the subpackage, callable: pa.metrics() lists the names, pa.metrics.SPECS the specs
+        return import_module(".metrics", __name__)
     if name in _LAZY:
         return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'presales_analytics' has no attribute {name!r}")

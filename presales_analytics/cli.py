@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -238,11 +239,23 @@ def _render_showcase(path: Path, reports_dir: Path) -> None:
 
 
 
-_METRICS_HELP = """Compute one metric and print it as a table, CSV or JSON.
+def metrics_help() -> str:
+    """``presales metrics --help``, from the metric registry (names, titles, --by dimensions)."""
+    from .metrics import SPECS
+    from .metrics.base import DIMENSIONS
 
-NAME is one of: win-rate, stage-durations, cycle-time, funnel, stalled, directors, channels,
-targets, pipeline, compliance. Definitions and denominators: docs/metrics.md. The table output
-states the denominator; CSV and JSON carry the numbers only (rates as fractions, amounts in yuan).
+    names = "\n".join(f"  {name:<17} {spec.zh} / {spec.en}" for name, spec in SPECS.items())
+    return f"""Compute one metric and print it as a table, CSV or JSON.
+
+NAME is one of (presales metrics --list shows each one's definition and denominator):
+
+{names}
+
+--by takes a column of projects: {", ".join(DIMENSIONS)}.
+
+--scope narrows to a region, department or director (region:华东, director:张伟).
+
+Definitions and denominators: docs/metrics.md. The table output states the denominator; CSV and JSON carry the numbers only (rates as fractions, amounts in yuan).
 
 Example:
 
@@ -250,14 +263,39 @@ Example:
 """
 
 
-@app.command(help=_METRICS_HELP)
-def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate", show_default=False)],
+class _MetricsCommand(typer.core.TyperCommand):
+    """The metrics command, whose help text is read from the registry only when it is shown (the
+    registry imports pandas; other commands should not pay for it)."""
+
+    def format_help(self, ctx, formatter):
+        self.help = metrics_help()
+        return super().format_help(ctx, formatter)
+
+
+def list_metrics() -> None:
+    """``presales metrics --list``: every metric with its definition, denominator and options."""
+    from .metrics import SPECS
+
+    table = Table(title="presales metrics NAME — definitions: docs/metrics.md", show_lines=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("指标 / metric", overflow="fold", ratio=1)
+    table.add_column("分母 / denominator", overflow="fold", ratio=2)
+    for name, spec in SPECS.items():
+        options = [o.name for o in spec.options if o.name != "stalled_projects"] + (["--by"] if spec.by else [])
+        table.add_row(name, f"{spec.zh}\n{spec.en}" + (f"\n[dim]{', '.join(options)}[/dim]" if options else ""),
+                      escape(spec.denominator_zh))
+    out.print(table)
+
+
+@app.command(cls=_MetricsCommand, help="Compute one metric and print it as a table, CSV or JSON.")
+def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g. win-rate", show_default=False)] = None,
             period: Annotated[Optional[str], typer.Option(
                 "--period", "-p", help="2026, 2026-H1, 2026-Q3, 2026-09, 2026-W37, 2026-07-01..2026-09-30, all "
                                        "[default: all]")] = None,
             by: Annotated[Optional[str], typer.Option(
-                "--by", help="Break down by a projects column: director, region, department, channel, grade, "
-                             "manager, monitor, industry")] = None,
+                "--by", help="Break down by a projects column (the list: presales metrics --help)")] = None,
+            scope: Annotated[str, typer.Option(
+                "--scope", help="company, region:<name>, department:<name> or director:<name>")] = "company",
             as_of: Annotated[Optional[str], typer.Option(
                 "--as-of", help="Use only what was known on this date (YYYY-MM-DD)")] = None,
             fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
@@ -266,17 +304,19 @@ def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate
             exclude_abandoned: Annotated[bool, typer.Option(
                 "--exclude-abandoned", help="win-rate: leave abandoned projects out of the denominator")] = False,
             option: Annotated[Optional[list[str]], typer.Option(
-                "--option", "-o", help="Other metric options as key=value (see docs/metrics.md)")] = None,
+                "--option", "-o", help="Other metric options as key=value (see presales metrics --list)")] = None,
+            show_list: Annotated[bool, typer.Option("--list", help="List the metrics and exit")] = False,
             db: DbOption = None) -> None:
-    from .metrics import metric_function
-
+    if show_list:
+        list_metrics()
+        return
+    if not name:
+        fail(InputError("give a metric name (presales metrics --list shows them)"))
     if fmt not in ("table", "csv", "json"):
         fail(InputError(f"--format {fmt!r} must be table, csv or json"))
     kwargs: dict = {}
     if by:
         kwargs["by"] = by
-    if as_of:
-        kwargs["as_of"] = as_of
     if basis:
         kwargs["basis"] = basis
     if exclude_abandoned:
@@ -287,12 +327,16 @@ def metrics(name: Annotated[str, typer.Argument(help="Metric name, e.g. win-rate
             fail(InputError(f"--option {item!r} must be key=value"))
         kwargs[key.strip().replace("-", "_")] = value.strip()
     with exit_on_error():
-        function = metric_function(name)
+        from .config import load_config
+        from .metrics import MetricContext, compute
+        from .metrics.base import check_scope
+
+        config = load_config()
         con = connect(db, read_only=True, wait_seconds=30)
         try:
-            df = function(con, period, **kwargs)
-        except TypeError as exc:          # an option the metric does not take
-            raise InputError(f"{name}: {exc}") from exc
+            with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
+                check_scope(ctx)
+                df = compute(ctx, name, period, **kwargs)
         finally:
             con.close()
     for column in df.columns:            # dates as dates (2026-09-05), not midnight timestamps

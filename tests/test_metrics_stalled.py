@@ -23,7 +23,7 @@ from presales_analytics.metrics.stalled import stalled
 from test_metrics_durations import HUADONG, load_pipeline
 
 COLUMNS = ["project_id", "name", "director", "grade", "stage", "entered_at", "days_in_stage", "limit_days",
-           "limit_source", "days_over", "stalled_since", "meeting_since_stall"]
+           "limit_source", "days_over", "stalled_since", "meeting_since_stall", "region", "department"]
 
 
 @pytest.fixture

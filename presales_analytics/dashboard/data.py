@@ -18,7 +18,9 @@ per cell in DuckDB, and the page adds up the cells its filters keep.
   A project's checks do not depend on the scope (its stall is judged by the company's limit), so these
   cells serve every filter.
 - ``scopes``: what is not additive, computed by the library itself for the whole company and for each
-  region, department and director **as a scope** (:func:`presales_analytics.scoping.restrict`):
+  region, department and director **as a scope**, all of them in one pass per metric (a
+  :class:`~presales_analytics.metrics.context.MetricContext` grouping by company, region, department
+  and director):
   stalled projects per cell and the most overdue listed (``STALLED_ROWS``; details in ``projects``),
   the director scorecard (audit score), stage
   durations and funnel (overall and per grade), open and weighted pipeline per grade, and the scope's
@@ -39,9 +41,10 @@ import pandas as pd
 from ..config import Config
 from ..errors import InputError, MissingColumnError
 from ..metrics import compute
-from ..metrics.base import data_date, scope as base_scope, state_date
+from ..metrics.base import check_scope, data_date, scope as base_scope, state_date
+from ..metrics.context import MetricContext
 from ..periods import Period
-from ..scoping import ReportScope, restrict
+from ..scoping import ReportScope
 from ..store import connect
 
 #: the cell dimensions, in the order the cube and the per-project rows hold them
@@ -105,39 +108,34 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
                          "(2026-Q3, 2026, 2026-09 …), not all")
     con = connect(database, read_only=True, config=config, wait_seconds=60)
     try:
-        restrict(con, scope)
+        ctx = MetricContext(con, scope=scope, config=config)
+        check_scope(ctx)
         prev = period.previous()
         idx = {d: _Index() for d in DIMS}
+        values = base_scope(ctx).query(
+            "SELECT " + ", ".join(f"list(DISTINCT {d} ORDER BY {d}) FILTER ({d} IS NOT NULL) AS {d}" for d in DIMS)
+            + " FROM prj").iloc[0]
         for d in DIMS:                                   # sorted value lists for the filters
-            for (v,) in con.execute(f"SELECT DISTINCT {d} FROM projects WHERE {d} IS NOT NULL ORDER BY 1").fetchall():
+            for v in (values[d] if values[d] is not None else []):
                 idx[d](v)
         cells = _Cells(idx)
         quarters = trend_quarters(period)
         buckets = [("cur", period), ("prev", prev)] + [(str(q), q) for q in quarters]
-        cube, channels = _cube(con, config, buckets, cells)
-        cycle = {key: _cycle(con, config, per, cells) for key, per in (("cur", period), ("prev", prev))}
-        comp = {key: _compliance_cells(compute(con, "compliance", per, config=config), con, cells, key)
+        cube, channels = _cube(ctx, buckets, cells)
+        cycle = {key: _cycle(ctx, per, cells) for key, per in (("cur", period), ("prev", prev))}
+        comp = {key: _compliance_cells(compute(ctx, "compliance", per), con, cells, key)
                 for key, per in (("cur", period), ("prev", prev))}
-        targets = {kind: _targets(con, period, kind, config) for kind in ("region", "director")}
+        targets = {kind: _targets(ctx, period, kind) for kind in ("region", "director")}
         shown: dict[str, dict] = {}                      # project_id -> details, for the stalled table
-        scopes: dict[str, dict] = {"company": _scope_part(con, period, prev, config, cells, shown,
-                                                          STALLED_ROWS["company"])}
-        if scope.is_company:
-            values = [(k, v) for k in SCOPE_KINDS for v in idx[k].values]
-            for i, (kind, value) in enumerate(values):
-                if progress:
-                    progress(i + 1, len(values), f"{kind}:{value}")
-                c = connect(database, read_only=True, config=config, wait_seconds=60)
-                try:
-                    restrict(c, ReportScope(kind, value))
-                    scopes[f"{kind}:{value}"] = _scope_part(c, period, prev, config, cells, shown,
-                                                            STALLED_ROWS["scope"])
-                finally:
-                    c.close()
+        # every scope in one pass per metric: the company and each region, department and director
+        # (a scoped dashboard has its scope only, shown as its "company")
+        every = ctx.across("company", *SCOPE_KINDS) if scope.is_company else ctx
+        scopes = _scope_parts(every, period, prev, cells, shown, progress)
         names = _project_names(con, sorted(shown), redact, pseudonym)
-        latest = data_date(con)
-        sd = state_date(con, period, None)
-        sd_prev = state_date(con, prev, None)
+        latest = data_date(ctx)
+        sd = state_date(ctx, period, None)
+        sd_prev = state_date(ctx, prev, None)
+        ctx.close()
     finally:
         con.close()
     order = {pid: i for i, pid in enumerate(sorted(shown))}
@@ -183,13 +181,13 @@ class _Cells:
         return self._pos[key]
 
 
-def _cube(con, config: Config, buckets: list[tuple[str, Period]], cells: _Cells) -> tuple[list, list]:
+def _cube(ctx: MetricContext, buckets: list[tuple[str, Period]], cells: _Cells) -> tuple[list, list]:
     """Rows ``[cell, bucket, won, closed, won_amount]`` (bucket: an index into ``buckets``), and the
     period's won amount per cell and channel: ``[cell, channel (index, -1 = direct), won_amount]``."""
-    exclude = bool(config.raw.get("metrics", {}).get("exclude_abandoned", False))
+    exclude = bool(ctx.setting("metrics", "exclude_abandoned", False))
     counted = ["won", "lost"] if exclude else ["won", "lost", "abandoned"]
-    s = base_scope(con, None, config)
-    df = s.query(con, """
+    s = base_scope(ctx)
+    df = s.query("""
         , b AS (SELECT unnest($b_i) AS b, unnest($b_s) AS s, unnest($b_e) AS e)
         SELECT region, department, grade, director, b.b AS bucket,
                CAST(count(*) FILTER (status = 'won') AS BIGINT) AS won,
@@ -202,7 +200,7 @@ def _cube(con, config: Config, buckets: list[tuple[str, Period]], cells: _Cells)
                   "b_e": [p.end for _, p in buckets], "counted": counted})
     cube = [[cells(*r[:4]), int(r[4]), int(r[5]), int(r[6]), _num(r[7])] for r in df.itertuples(index=False)]
     p = buckets[0][1]
-    ch = s.query(con, """
+    ch = s.query("""
         SELECT region, department, grade, director, channel,
                CAST(coalesce(sum(amount), 0) AS DOUBLE) AS won_amount
         FROM prj WHERE status = 'won' AND closed_at >= $s AND closed_at < $e
@@ -211,11 +209,10 @@ def _cube(con, config: Config, buckets: list[tuple[str, Period]], cells: _Cells)
     return cube, channels
 
 
-def _cycle(con, config: Config, p: Period, cells: _Cells) -> list[list[int]]:
+def _cycle(ctx: MetricContext, p: Period, cells: _Cells) -> list[list[int]]:
     """Rows ``[cell, days]``: projects closed in ``p`` (any outcome) with a created date, days from
     created to closed."""
-    s = base_scope(con, None, config)
-    df = s.query(con, """
+    df = base_scope(ctx).query("""
         SELECT region, department, grade, director,
                CAST(date_diff('day', created_at, closed_at) AS BIGINT) AS days
         FROM prj WHERE status <> 'open' AND closed_at >= $s AND closed_at < $e AND created_at IS NOT NULL
@@ -247,12 +244,12 @@ def _compliance_cells(df: pd.DataFrame, con, cells: _Cells, key: str) -> list[li
     return [[cell, *row[:width]] for cell, row in sorted(sums.items())]
 
 
-def _targets(con, p: Period, kind: str, config: Config) -> dict:
+def _targets(ctx: MetricContext, p: Period, kind: str) -> dict:
     """``{name: [target_cur, target_prev]}`` from the targets metric by ``kind`` (empty without targets)."""
     out: dict[str, list] = {}
     for i, per in enumerate((p, p.previous())):
         try:
-            df = compute(con, "targets", per, by=kind, config=config)
+            df = compute(ctx, "targets", per, by=kind)
         except MissingColumnError:
             return {}
         for r in df.itertuples(index=False):
@@ -262,56 +259,89 @@ def _targets(con, p: Period, kind: str, config: Config) -> dict:
     return out
 
 
-def _scope_part(con, p: Period, prev: Period, config: Config, cells: _Cells, shown: dict,
-                listed: int) -> dict:
-    """The non-additive numbers of one scope (``con`` already narrowed), as the library computes them:
-    stalled projects counted per cell and the ``listed`` most overdue listed; pipeline per grade;
-    the scope's target; the director scorecard; stage durations and funnel, overall and per grade."""
-    part: dict = {}
-    for key, per in (("cur", p), ("prev", prev)):
-        st = compute(con, "stalled", per, config=config)
-        where = _cell_of(con, st["project_id"].tolist(), cells)
-        counts: dict[int, int] = {}
-        for pid in st["project_id"]:
-            counts[where[pid]] = counts.get(where[pid], 0) + 1
-        part[f"stalled_{key}"] = sorted([c, n] for c, n in counts.items())
-        if key == "cur":      # already sorted by days_over, most overdue first
-            top = st.head(listed)
-            part["stalled_rows"] = [[r["project_id"], _num(r["limit_days"]), int(bool(r["meeting_since_stall"]))]
-                                    for r in top.to_dict("records")]
-            for r in top.to_dict("records"):
-                shown.setdefault(r["project_id"], [where[r["project_id"]], r["stage"], str(r["entered_at"])[:10],
-                                                   int(r["days_in_stage"])])
-        pipe = compute(con, "pipeline", per, config=config)
-        part[f"pipeline_{key}"] = [[g, int(n), _num(a), _num(w if not pd.isna(w) else 0.0)] for g, n, a, w in
-                                   zip(pipe["grade"], pipe["projects"], pipe["amount"], pipe["weighted_amount"])]
-        try:
-            t = compute(con, "targets", per, by="company", config=config)
-            part[f"target_{key}"] = _num(t["target_amount"].iloc[0]) if len(t) else None
-        except MissingColumnError:
-            part[f"target_{key}"] = None
-    d = compute(con, "directors", p, config=config)
-    part["directors"] = [[r["director"], r["rank"], _num(r["score"]), _num(r["score_low"]), _num(r["attainment"]),
-                          _num(r["compliance_rate"]), int(r["stalled"])] for r in d.to_dict("records")]
-    part["durations"] = _by_grade(con, "stage-durations", p, config, ["projects", "median_days", "p75_days"])
-    part["funnel"] = _by_grade(con, "funnel", p, config, ["reached"])
-    return part
+def _split(df: pd.DataFrame, keys: list[str], multi: bool) -> dict[str, pd.DataFrame]:
+    """A metric's result per scope: by its ``scope`` column with groupings, else the one scope's."""
+    if not multi:
+        return {keys[0]: df}
+    groups = {k: g.drop(columns="scope").reset_index(drop=True) for k, g in df.groupby("scope", sort=False)}
+    empty = df.iloc[0:0].drop(columns="scope")
+    return {k: groups.get(k, empty) for k in keys}
 
 
-def _by_grade(con, name: str, p: Period, config: Config, columns: list[str]) -> dict:
-    """``{"": {stage: [cols…]}, grade: {stage: [cols…]}}``: the metric overall and per grade."""
-    out: dict = {}
-    whole = compute(con, name, p, config=config)
-    out[""] = {r["stage"]: [_num(r[c]) for c in columns] for r in whole.to_dict("records")}
+def _scope_parts(ctx: MetricContext, p: Period, prev: Period, cells: _Cells, shown: dict, progress) -> dict:
+    """The non-additive numbers of every scope of ``ctx`` (``company`` first), each metric computed once
+    for all of them: stalled projects counted per cell and the most overdue listed (``STALLED_ROWS``);
+    pipeline per grade; the scope's own target; the director scorecard; stage durations and funnel,
+    overall and per grade. A context without groupings (a scoped dashboard) gives its one scope as
+    ``company``."""
+    from ..metrics.base import scope as metric_scope
+
+    keys = metric_scope(ctx).keys() if ctx.multi else ["company"]
+    parts: dict[str, dict] = {k: {} for k in keys}
+    steps = [("stalled", "cur"), ("stalled", "prev"), ("pipeline", "cur"), ("pipeline", "prev"),
+             ("targets", "cur"), ("targets", "prev"), ("directors", "cur"), ("stage-durations", "cur"),
+             ("funnel", "cur")]
+    periods = {"cur": p, "prev": prev}
+    for i, (name, key) in enumerate(steps):
+        if progress:
+            progress(i + 1, len(steps), f"{name} {periods[key]} × {len(keys)}")
+        per = periods[key]
+        if name == "stalled":
+            st = compute(ctx, "stalled", per)
+            where = _cell_of(ctx.con, sorted(set(st["project_id"])), cells)
+            for k, df in _split(st, keys, ctx.multi).items():
+                counts: dict[int, int] = {}
+                for pid in df["project_id"]:
+                    counts[where[pid]] = counts.get(where[pid], 0) + 1
+                parts[k][f"stalled_{key}"] = sorted([c, n] for c, n in counts.items())
+                if key == "cur":      # already sorted by days_over, most overdue first
+                    top = df.head(STALLED_ROWS["company" if k == "company" else "scope"]).to_dict("records")
+                    parts[k]["stalled_rows"] = [[r["project_id"], _num(r["limit_days"]),
+                                                 int(bool(r["meeting_since_stall"]))] for r in top]
+                    for r in top:
+                        shown.setdefault(r["project_id"], [where[r["project_id"]], r["stage"],
+                                                           str(r["entered_at"])[:10], int(r["days_in_stage"])])
+        elif name == "pipeline":
+            for k, pipe in _split(compute(ctx, "pipeline", per), keys, ctx.multi).items():
+                parts[k][f"pipeline_{key}"] = [[g, int(n), _num(a), _num(w if not pd.isna(w) else 0.0)]
+                                               for g, n, a, w in zip(pipe["grade"], pipe["projects"], pipe["amount"],
+                                                                     pipe["weighted_amount"])]
+        elif name == "targets":
+            try:
+                t = _split(compute(ctx, "targets", per, by="company"), keys, ctx.multi)
+            except MissingColumnError:
+                t = {}
+            for k in keys:
+                df = t.get(k)
+                parts[k][f"target_{key}"] = _num(df["target_amount"].iloc[0]) if df is not None and len(df) else None
+        elif name == "directors":
+            for k, d in _split(compute(ctx, "directors", per), keys, ctx.multi).items():
+                parts[k]["directors"] = [[r["director"], r["rank"], _num(r["score"]), _num(r["score_low"]),
+                                          _num(r["attainment"]), _num(r["compliance_rate"]), int(r["stalled"])]
+                                         for r in d.to_dict("records")]
+        else:
+            columns = ["projects", "median_days", "p75_days"] if name == "stage-durations" else ["reached"]
+            part_key = "durations" if name == "stage-durations" else "funnel"
+            for k, value in _by_grade(ctx, name, per, columns, keys).items():
+                parts[k][part_key] = value
+    return parts
+
+
+def _by_grade(ctx: MetricContext, name: str, p: Period, columns: list[str], keys: list[str]) -> dict:
+    """Per scope, ``{"": {stage: [cols…]}, grade: {stage: [cols…]}}``: the metric overall and per grade."""
+    out: dict = {k: {} for k in keys}
+    for k, whole in _split(compute(ctx, name, p), keys, ctx.multi).items():
+        out[k][""] = {r["stage"]: [_num(r[c]) for c in columns] for r in whole.to_dict("records")}
     try:
-        per = compute(con, name, p, by="grade", config=config)
+        per = compute(ctx, name, p, by="grade")
     except MissingColumnError:
         return out
-    for r in per.to_dict("records"):
-        g = r["grade"]
-        if g is None or (isinstance(g, float) and math.isnan(g)):
-            continue
-        out.setdefault(str(g), {})[r["stage"]] = [_num(r[c]) for c in columns]
+    for k, df in _split(per, keys, ctx.multi).items():
+        for r in df.to_dict("records"):
+            g = r["grade"]
+            if g is None or (isinstance(g, float) and math.isnan(g)):
+                continue
+            out[k].setdefault(str(g), {})[r["stage"]] = [_num(r[c]) for c in columns]
     return out
 
 

@@ -69,7 +69,8 @@ class Sheet:
 
 @dataclass
 class Build:
-    """What every builder needs. ``con`` is already narrowed to the scope (``scoping.restrict``)."""
+    """What every builder needs. ``con`` is the :class:`~presales_analytics.metrics.context.MetricContext`
+    of the workbook (its scope, configuration and as-of date)."""
 
     con: object
     period: Period

@@ -32,13 +32,14 @@ from openpyxl.utils import get_column_letter
 from .. import __version__
 from ..atomic import atomic_path
 from ..config import load_config
-from ..metrics.base import as_date, data_date, report_period
+from ..metrics.base import as_date, check_scope, data_date, report_period
+from ..metrics.context import MetricContext
 from ..periods import Period
 from ..presentation.lang import check_lang
 from ..presentation.names import output_path
 from ..presentation.format import is_missing
 from ..presentation.pseudonyms import Pseudonyms
-from ..scoping import ReportScope, restrict
+from ..scoping import ReportScope
 from ..store import connect, database_path
 from .sheets import Build, Column, Sheet, build_sheets
 
@@ -199,11 +200,11 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
                    as_of: date | str | None = None) -> Path:
     """Write the workbook of the tables behind the management dashboard to ``out_path`` and return it.
 
-    ``con_or_db_path``: an open connection (left open, and left unnarrowed: a scope is applied on a
+    ``con_or_db_path``: an open connection (left open and unchanged: the metrics run on a private
     cursor of it) or a database path (None: the default database), opened read-only. ``period``: any
     period spelling; empty: the latest complete quarter in the data. ``out_path``: empty gives
     :func:`default_path`. ``scope``: company, ``region:<name>``, ``department:<name>`` or
-    ``director:<name>`` (:func:`presales_analytics.scoping.restrict`). ``redact``: project and customer
+    ``director:<name>`` (the scope of the :class:`MetricContext` the sheets are computed with). ``redact``: project and customer
     names replaced by 项目-001 / 客户-001 in order of first appearance. ``lang``: zh or en (sheet and
     column names; the numbers are the same).
     """
@@ -221,18 +222,9 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
         p = report_period(con, period)
         latest = data_date(con)           # of the whole company, as the period is chosen
         d = as_date(as_of)
-        work = con
-        if not report_scope.is_company:
-            if not own:                   # TEMP views are per connection: narrow a cursor, not the caller's
-                work = con.cursor()
-                work.execute("SET TimeZone = $tz", {"tz": con.execute(
-                    "SELECT current_setting('TimeZone')").fetchall()[0][0]})
-            restrict(work, report_scope)
-        try:
-            sheets = build_sheets(Build(work, p, d, lang, config))
-        finally:
-            if work is not con:
-                work.close()
+        with MetricContext(con, scope=report_scope, config=config, as_of=d) as ctx:
+            check_scope(ctx)
+            sheets = build_sheets(Build(ctx, p, d, lang, config))
     finally:
         if own:
             con.close()

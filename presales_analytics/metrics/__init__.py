@@ -1,43 +1,83 @@
-"""The metrics of the audit (docs/metrics.md): pure functions ``f(con, period, *, by, as_of, …) -> DataFrame``.
+"""The metrics of the audit (docs/metrics.md): pure functions ``f(ctx, period, *, by, …) -> DataFrame``.
 
-``METRICS`` maps each command-line name to ``module:function``; functions are imported on use.
+``SPECS`` is the registry: one :class:`~presales_analytics.metrics.spec.MetricSpec` per metric, by its
+command-line name, in the order the command line and the docs list them. It is the only list of
+metrics: the CLI (``presales metrics``), the reports, the workbook, the dashboard and docs/metrics.md
+read it. ``METRICS`` is the same mapping (the name it had before the specs).
+
+>>> list(SPECS)[:3]
+['win-rate', 'stage-durations', 'cycle-time']
+>>> SPECS["win-rate"].column("win_rate").label("zh")
+'赢单率'
 """
 
 from __future__ import annotations
 
-from importlib import import_module
+import sys
+import types
 from typing import Callable
 
 import pandas as pd
 
 from ..errors import InputError
+from . import channels, compliance, directors, durations, funnel, pipeline, stalled, targets, win_rate
+from .context import MetricContext
+from .spec import Column, MetricSpec, Option
 
-METRICS: dict[str, str] = {
-    "win-rate": "win_rate:win_rate",
-    "stage-durations": "durations:stage_durations",
-    "cycle-time": "durations:cycle_time",
-    "funnel": "funnel:funnel",
-    "stalled": "stalled:stalled",
-    "directors": "directors:directors",
-    "channels": "channels:channels",
-    "targets": "targets:targets",
-    "pipeline": "pipeline:pipeline",
-    "compliance": "compliance:compliance",
-}
+SPECS: dict[str, MetricSpec] = {spec.name: spec for spec in (
+    win_rate.SPEC, durations.STAGE_SPEC, durations.CYCLE_SPEC, funnel.SPEC, stalled.SPEC, directors.SPEC,
+    channels.SPEC, targets.SPEC, pipeline.SPEC, compliance.SPEC, pipeline.SUMMARY_SPEC, pipeline.SLIPPAGE_SPEC)}
+
+#: the registry under its earlier name
+METRICS = SPECS
+
+#: options every metric takes besides its own
+COMMON_OPTIONS = ("by", "as_of", "config")
+
+
+def spec(name: str) -> MetricSpec:
+    """The spec of a metric by its command-line name (``win-rate``; ``win_rate`` is accepted too)."""
+    key = str(name).strip().lower().replace("_", "-")
+    if key not in SPECS:
+        raise InputError(f"unknown metric {name!r}; the metrics are: {', '.join(SPECS)}")
+    return SPECS[key]
 
 
 def metric_function(name: str) -> Callable[..., pd.DataFrame]:
     """The function behind a metric's command-line name (``win-rate`` …)."""
-    key = name.strip().lower().replace("_", "-")
-    if key not in METRICS:
-        raise InputError(f"unknown metric {name!r}; the metrics are: {', '.join(METRICS)}")
-    module, function = METRICS[key].split(":")
-    return getattr(import_module(f".{module}", __name__), function)
+    return spec(name).function
+
+
+def check_options(metric: MetricSpec, options: dict) -> None:
+    """Refuse an option the metric does not take, naming the ones it does (not a TypeError)."""
+    allowed = ([] if not metric.by else ["by"]) + ["as_of", "config"] + metric.option_names
+    unknown = [k for k in options if k not in allowed and not (k == "by" and options[k] is None)]
+    if unknown:
+        raise InputError(f"metric {metric.name} has no option {', '.join(map(repr, unknown))}; "
+                         f"its options are: {', '.join(allowed)}")
+    for option in metric.options:
+        value = options.get(option.name)
+        if option.choices and value is not None and value not in option.choices:
+            raise InputError(f"metric {metric.name}: {option.name}={value!r} is not one of "
+                             f"{', '.join(map(str, option.choices))}")
 
 
 def compute(con, name: str, period=None, **options) -> pd.DataFrame:
-    """``compute(con, "win-rate", "2026-Q3", by="director")``: one metric by its command-line name."""
-    return metric_function(name)(con, period, **options)
+    """``compute(con_or_ctx, "win-rate", "2026-Q3", by="director")``: one metric by its command-line
+    name; an option the metric does not take is refused naming the valid ones."""
+    metric = spec(name)
+    check_options(metric, options)
+    return metric.function(con, period, **options)
 
 
-__all__ = ["METRICS", "metric_function", "compute"]
+class _Registry(types.ModuleType):
+    """This package, callable: ``pa.metrics()`` is the list of the metrics' names, in registry order."""
+
+    def __call__(self) -> list[str]:
+        return list(SPECS)
+
+
+sys.modules[__name__].__class__ = _Registry
+
+__all__ = ["SPECS", "METRICS", "spec", "metric_function", "compute", "check_options", "MetricContext",
+           "MetricSpec", "Column", "Option", "COMMON_OPTIONS"]

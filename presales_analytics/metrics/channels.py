@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import InputError
 from ..periods import Period
-from .base import (as_date, data_date, finish, period_filter, period_of, require_column, scope, state_date,
-                   wilson)
+from . import columns as C
+from .base import (context, data_date, finish, period_filter, period_of, rate, require_column, scope, small_sample,
+                   state_date, wilson)
+from .spec import Column, MetricSpec, Option
 
 #: What the ``channel`` column shows for projects with no channel partner (channel NULL).
 DIRECT = "直销"
@@ -34,8 +35,7 @@ def _flag(value: bool | str | None, name: str) -> bool | None:
     raise InputError(f"option {name}={value!r} must be true or false")
 
 
-def state_scope_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | None) -> tuple[date | None,
-                                                                                                   date | None]:
+def state_scope_date(con, period: Period, as_of: date | None) -> tuple[date | None, date | None]:
     """``(state date, as-of date for scope())`` of a state metric: the state date of
     :func:`base.state_date`, and the date to build the scope at (None = the latest data, which is
     the same state as the latest data date and cheaper to read)."""
@@ -45,10 +45,11 @@ def state_scope_date(con: duckdb.DuckDBPyConnection, period: Period, as_of: date
     return s, s
 
 
-def channels(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
+def channels(con, period: Period | str | None = None, *, by: str | None = None,
              as_of: date | str | None = None, config: Config | None = None,
              exclude_abandoned: bool | str | None = None) -> pd.DataFrame:
-    """Channel contribution (渠道贡献): one row per channel partner (渠道商) and one for direct sales.
+    """Channel contribution (渠道贡献): one row per channel partner (渠道商) and one for direct sales
+    (with a context's groupings: per scope, ``scope`` first, in one pass).
 
     Direct = projects with no channel partner (channel NULL), shown as ``直销`` in ``channel`` with
     ``direct`` = True. Rows: partners by name, then direct.
@@ -83,76 +84,92 @@ def channels(con: duckdb.DuckDBPyConnection, period: Period | str | None = None,
     ...
     presales_analytics.errors.MissingColumnError: channels needs the column 'channel', ...
     """
-    config = config or load_config()
+    ctx = context(con, as_of, config)
     p = period_of(period)
-    d = as_date(as_of)
+    d = ctx.as_of
     if by is not None and by.strip().lower() != "channel":
         raise InputError(f"channels has one row per channel partner and one for direct; --by {by!r} is not "
                          "meaningful here: leave --by out (or use --by channel)")
     by = "channel" if by is not None else None
-    require_column(con, "channel", "channels")
+    require_column(ctx, "channel", "channels")
     if p.grain != "all":
-        require_column(con, "closed_at", "channels", why=f"to place projects in period {p}")
-    settings = config.raw.get("metrics", {})
+        require_column(ctx, "closed_at", "channels", why=f"to place projects in period {p}")
     exclude = _flag(exclude_abandoned, "exclude_abandoned")
     if exclude is None:
-        exclude = bool(settings.get("exclude_abandoned", False))
-    small = int(settings.get("small_sample", 10))
+        exclude = bool(ctx.setting("metrics", "exclude_abandoned", False))
+    small = small_sample(ctx)
     counted = "('won', 'lost')" if exclude else "('won', 'lost', 'abandoned')"
 
     created, params = period_filter("created_at", p)
     closed_in, _ = period_filter("closed_at", p)
     closed = f"status IN {counted} AND {closed_in}"
     won = f"status = 'won' AND {closed_in}"
-    s_date, s_scope = state_scope_date(con, p, d)
+    s_date, s_scope = state_scope_date(ctx, p, d)
     same = s_scope == d
     open_cols = ("CAST(coalesce(sum(amount) FILTER (status = 'open'), 0) AS DOUBLE) AS open_pipeline_amount"
                  if same else "0.0 AS open_pipeline_amount")
-    # one scan: per (channel, grade) for the comparison with direct, and per channel for the median
-    df = scope(con, d, config).query(con, f"""
-        SELECT channel, grade, CAST(grouping(grade) AS INTEGER) AS _total,
+    s = scope(ctx)
+    # one scan: per (scope, channel, grade) for the comparison with direct, per (scope, channel) for the median
+    df = s.query(f"""
+        SELECT _scope, channel, grade, CAST(grouping(grade) AS INTEGER) AS _total,
                CAST(count(*) FILTER ({created}) AS BIGINT) AS projects,
                CAST(count(*) FILTER ({won}) AS BIGINT) AS won,
                CAST(count(*) FILTER ({closed}) AS BIGINT) AS closed,
                CAST(coalesce(sum(amount) FILTER ({won}), 0) AS DOUBLE) AS won_amount,
                CAST(median(closed_at - created_at) FILTER ({closed}) AS DOUBLE) AS median_cycle_days,
                {open_cols}
-        FROM prj GROUP BY GROUPING SETS ((channel), (channel, grade))""", params)
-    per_grade = df[df["_total"] == 0]
-    out = df[df["_total"] == 1].drop(columns=["grade", "_total"]).set_index("channel", drop=False)
+        FROM prj GROUP BY GROUPING SETS ((_scope, channel), (_scope, channel, grade))""", params)
+    opened = None
     if not same:
-        opened = scope(con, s_scope, config).query(con, """
-            SELECT channel, CAST(coalesce(sum(amount), 0) AS DOUBLE) AS open_pipeline_amount
-            FROM prj WHERE status = 'open' GROUP BY channel""")
-        missing = opened[~opened["channel"].isin(out["channel"])]
-        out = pd.concat([out, missing.assign(projects=0, won=0, closed=0, won_amount=0.0)
-                         .set_index("channel", drop=False)])
-        amounts = dict(zip(opened["channel"], opened["open_pipeline_amount"]))
-        out["open_pipeline_amount"] = [float(amounts.get(c, 0.0)) for c in out["channel"]]
-    if not out["channel"].isna().any():  # direct always has a row
-        out = pd.concat([out, pd.DataFrame([{"channel": None, "projects": 0, "won": 0, "closed": 0,
-                                              "won_amount": 0.0, "median_cycle_days": np.nan,
-                                              "open_pipeline_amount": 0.0}])])
-    out = out.reset_index(drop=True)
-    out["direct"] = out["channel"].isna()
-    out = out.sort_values(["direct", "channel"], kind="stable").reset_index(drop=True)
-    for column in ("projects", "won", "closed"):
-        out[column] = out[column].astype("int64")
-    out["win_rate"] = (out["won"] / out["closed"]).where(out["closed"] > 0)
-    out["win_rate_low"], out["win_rate_high"] = wilson(out["won"], out["closed"],
-                                                       float(settings.get("confidence", 0.95)))
-    out["won_share"] = _share(out["won_amount"])
-    out["open_pipeline_share"] = _share(out["open_pipeline_amount"])
-    out["vs_direct_same_grade"] = _vs_direct(out["channel"], per_grade)
-    out["small_sample"] = out["closed"] < small
-    out["channel"] = out["channel"].where(~out["direct"], DIRECT).astype("str")
-    out = out[COLUMNS]
+        opened = scope(ctx.replace(as_of=s_scope)).query("""
+            SELECT _scope, channel, CAST(coalesce(sum(amount), 0) AS DOUBLE) AS open_pipeline_amount
+            FROM prj WHERE status = 'open' GROUP BY _scope, channel""")
+    confidence = float(ctx.setting("metrics", "confidence", 0.95))
+    frames = []
+    for key in s.keys():
+        part = df[df["_scope"] == key].drop(columns="_scope")
+        extra = None if opened is None else opened[opened["_scope"] == key].drop(columns="_scope")
+        frames.append(_one_scope(part, extra, confidence, small).assign(_scope=key))
+    out = s.finish_scopes(pd.concat(frames, ignore_index=True))
+    out = out[(["scope"] if ctx.multi else []) + COLUMNS]
     denominator = (f"closed = won + lost{'' if exclude else ' + abandoned'}, projects closed in {p}; "
                    f"won_share: of all won amount in {p}; open pipeline at {s_date}; "
                    "vs_direct_same_grade: grades weighted by the partner's closed projects")
     return finish(out, metric="channels", period=p, as_of=d, by=by, denominator=denominator,
                   options={"exclude_abandoned": exclude, "small_sample": small,
                            "state_date": s_date.isoformat() if s_date else None})
+
+
+def _one_scope(df: pd.DataFrame, opened: pd.DataFrame | None, confidence: float, small: int) -> pd.DataFrame:
+    """One scope's channel rows from its grouped counts (``_total`` 1: per channel; 0: per grade)."""
+    per_grade = df[df["_total"] == 0]
+    out = df[df["_total"] == 1].drop(columns=["grade", "_total"]).set_index("channel", drop=False)
+    if opened is not None:
+        missing = opened[~opened["channel"].isin(out["channel"])]
+        if len(missing):
+            out = pd.concat([out, missing.assign(projects=0, won=0, closed=0, won_amount=0.0)
+                             .set_index("channel", drop=False)])
+        amounts = dict(zip(opened["channel"], opened["open_pipeline_amount"]))
+        out["open_pipeline_amount"] = [float(amounts.get(c, 0.0)) for c in out["channel"]]
+    if not out["channel"].isna().any():  # direct always has a row
+        direct = pd.DataFrame([{"channel": None, "projects": 0, "won": 0, "closed": 0, "won_amount": 0.0,
+                                "median_cycle_days": np.nan, "open_pipeline_amount": 0.0}])
+        out = pd.concat([out, direct]) if len(out) else direct
+    out = out.reset_index(drop=True)
+    out["direct"] = out["channel"].isna()
+    out = out.sort_values(["direct", "channel"], kind="stable").reset_index(drop=True)
+    for column in ("projects", "won", "closed"):
+        out[column] = out[column].astype("int64")
+    for column in ("won_amount", "median_cycle_days", "open_pipeline_amount"):
+        out[column] = out[column].astype("float64")
+    out["win_rate"] = rate(out["won"], out["closed"])
+    out["win_rate_low"], out["win_rate_high"] = wilson(out["won"], out["closed"], confidence)
+    out["won_share"] = _share(out["won_amount"])
+    out["open_pipeline_share"] = _share(out["open_pipeline_amount"])
+    out["vs_direct_same_grade"] = _vs_direct(out["channel"], per_grade)
+    out["small_sample"] = out["closed"] < small
+    out["channel"] = out["channel"].where(~out["direct"], DIRECT).astype("str")
+    return out[COLUMNS]
 
 
 def _share(amounts: pd.Series) -> pd.Series:
@@ -179,6 +196,31 @@ def _vs_direct(channel: pd.Series, per_grade: pd.DataFrame) -> list[float]:
         diff = mine["won"] / mine["closed"] - mine["_grade"].map(direct_rate)
         out.append(float((diff * mine["closed"]).sum() / weight))
     return out
+
+
+SPEC = MetricSpec(
+    name="channels", function=channels, zh="渠道贡献", en="Channel contribution",
+    definition_zh="每个渠道商及直销：本期创建项目、本期结束项目的赢单率（Wilson 区间）、赢单金额及占比、状态日在手商机金额及占比、"
+                  "成交周期中位数，以及与直销同等级项目赢单率之差（按该渠道各等级的已结束项目加权）。",
+    definition_en="per channel partner and direct sales: projects created in the period, win rate of the projects "
+                  "closed in it (Wilson interval), won amount and share, open pipeline at the state date and share, "
+                  "median cycle days, and the win-rate difference with direct sales in the same grade (grades "
+                  "weighted by the partner's closed projects).",
+    denominator_zh="赢单率：本期结束的项目；占比：全部渠道与直销之和", denominator_en=
+    "win rate: projects closed in the period; shares: the total of partners and direct",
+    columns=(C.CHANNEL, Column("direct", "bool", "直销", "Direct"), C.PROJECTS.renamed(zh="本期创建项目",
+             en="Projects created"), C.WON, C.CLOSED, C.WIN_RATE, C.WIN_RATE_LOW, C.WIN_RATE_HIGH, C.WON_AMOUNT,
+             Column("won_share", "rate", "赢单金额占比", "Share of won amount"),
+             Column("open_pipeline_amount", "amount", "在手商机金额", "Open pipeline"),
+             Column("open_pipeline_share", "rate", "在手商机占比", "Share of open pipeline"),
+             C.MEDIAN_CYCLE_DAYS,
+             Column("vs_direct_same_grade", "pp", "较直销（同等级）", "vs direct (same grade)",
+                    "与直销同等级项目赢单率之差，按本渠道各等级已结束项目加权",
+                    "win-rate difference with direct sales in the same grade, weighted by the partner's closed "
+                    "projects per grade"),
+             C.SMALL_SAMPLE),
+    options=(Option("exclude_abandoned", None, "分母不含放弃（默认取配置）", "leave abandoned out of the denominator"),),
+    by=False, headline=("won_share",))
 
 
 __all__ = ["channels", "DIRECT", "COLUMNS"]

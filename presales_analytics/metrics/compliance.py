@@ -24,14 +24,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import duckdb
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import InputError
-from ..sql import ident
 from ..periods import Period
-from .base import as_date, check_dimension, finish, period_of, scope, state_date
+from ..sql import ident
+from . import columns as C
+from .base import check_dimension, context, finish, membership, period_of, scope, state_date
+from .context import MetricContext
+from .spec import Column, MetricSpec, Option
 
 #: Columns of the per-project result (``level="project"``).
 PROJECT_COLUMNS = ["project_id", "name", "director", "region", "status", "stage_reached",
@@ -89,21 +91,22 @@ def _grade_case(config: Config, params: dict) -> str:
     return f"CASE {' '.join(whens)} END"
 
 
-def _stalled(con: duckdb.DuckDBPyConnection, period: Period, as_of: date | None, config: Config,
-             st: pd.DataFrame | None = None) -> dict:
-    """The stalled projects (``stalled.stalled``, or ``st`` when the caller has it) as bound lists:
-    ids and whether a meeting followed the stall."""
+def _stalled(ctx: MetricContext, period: Period, st: pd.DataFrame | None = None) -> dict:
+    """The stalled projects (``stalled.stalled`` of the company: a project's stall does not depend on
+    the scope; or ``st`` when the caller has it) as bound lists: ids and whether a meeting followed
+    the stall (once per project, whatever scopes ``st`` lists it in)."""
     if st is None:
         from .stalled import stalled as stalled_metric
 
-        st = stalled_metric(con, period, as_of=as_of, config=config)
+        st = stalled_metric(ctx.company(), period)
     if not len(st):
         return {"st_ids": [], "st_met": []}
+    st = st.drop_duplicates("project_id")
     met = st["meeting_since_stall"].fillna(False).astype(bool)
     return {"st_ids": st["project_id"].astype(str).tolist(), "st_met": met.tolist()}
 
 
-def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
+def compliance(con, period: Period | str | None = None, *, by: str | None = None,
                as_of: date | str | None = None, config: Config | None = None, level: str = "project",
                weekly_threshold: float | str | None = None, stalled_projects: pd.DataFrame | None = None) -> pd.DataFrame:
     """制度执行 policy compliance per project (``level="project"``) or rolled up per ``by`` / director.
@@ -146,26 +149,30 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
     ``stalled_projects``: the result of ``stalled(con, period, as_of=as_of, config=config)`` when the
     caller already has it (the directors scorecard), so it is not computed twice.
 
+    With a context's groupings every scope is computed in one pass (``scope`` first): a project's checks
+    do not depend on the scope (stalls are judged by the company's limits), so they are evaluated once
+    per project and the roll-up groups them by every scope the project belongs to.
+
     >>> import presales_analytics as pa
     >>> compliance(pa.connect(":memory:")).shape[0]
     0
     """
-    config = config or load_config()
+    ctx = context(con, as_of, config)
+    config, d = ctx.config, ctx.as_of
     p = period_of(period)
-    d = as_date(as_of)
     if str(level).strip().lower() not in LEVELS:
         raise InputError(f"level {level!r} must be one of: {', '.join(LEVELS)}", value=level)
     level = str(level).strip().lower()
     if weekly_threshold is None:
-        weekly_threshold = config.raw.get("metrics", {}).get("weekly_report_coverage", 0.8)
+        weekly_threshold = ctx.setting("metrics", "weekly_report_coverage", 0.8)
     threshold = _threshold(weekly_threshold)
     if by is None and level == "director":
         by = "director"
-    by = check_dimension(con, by, "compliance")
-    sd = state_date(con, p, d)
-    days = int(config.raw.get("metrics", {}).get("close_report_days", 30))
+    by = check_dimension(ctx, by, "compliance")
+    sd = state_date(ctx, p, d)
+    days = int(ctx.setting("metrics", "close_report_days", 30))
 
-    s = scope(con, d, config)
+    s = scope(ctx, company=True)      # every project once; scopes are joined at the end
     params: dict = {
         "sd": sd or date(9999, 12, 31), "days": days, "threshold": threshold,
         "working": config.working_stages, "terminal": config.terminal_stages, "initiated": "initiated",
@@ -173,9 +180,11 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
         "p_start": p.start, "p_end": p.end,
         "p_week0": p.start - timedelta(days=p.start.weekday()) if p.start else None,
         "p_week1": p.last_day - timedelta(days=p.last_day.weekday()) if p.end else None,
-        **_documents_due(config), **_stalled(con, p, d, config, stalled_projects),
+        **_documents_due(config), **_stalled(ctx, p, stalled_projects),
     }
     implied = _grade_case(config, params)
+    members_cte, scope_expr = membership(ctx, params)
+    joined = "res JOIN _members m ON m.project_id = res.project_id" if scope_expr != "'company'" else "res"
     # the breakdown value travels as _dim (for status: the status at the state date, like the checks)
     dim = "CAST(NULL AS VARCHAR)" if not by else "st" if by == "status" else f"CAST({ident(by)} AS VARCHAR)"
     body = f"""
@@ -294,12 +303,13 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
                CAST(archive_ok::INT + grade_ok::INT + (weeks_due > 0 AND weekly_ok)::INT + (stalled AND meeting_ok)::INT
                     + (summary_due AND summary_ok)::INT + (evaluation_due AND evaluation_ok)::INT AS BIGINT)
                    AS checks_passed
-        FROM r2)
+        FROM r2),
+    {members_cte}
     """
     if by:
         col = ident(by)
         sql = body + f"""
-        SELECT _dim AS {col},
+        SELECT {scope_expr} AS _scope, _dim AS {col},
                CAST(count(*) AS BIGINT) AS projects,
                avg(archive_ok::INT) AS archive_rate,
                CAST(sum(weeks_reported) AS DOUBLE) / nullif(sum(weeks_due), 0) AS weekly_coverage,
@@ -310,15 +320,21 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
                CAST(sum(checks_due) AS BIGINT) AS checks_due,
                CAST(sum(checks_passed) AS BIGINT) AS checks_passed,
                CAST(sum(checks_passed) AS DOUBLE) / nullif(sum(checks_due), 0) AS compliance_rate
-        FROM res GROUP BY _dim ORDER BY _dim NULLS LAST"""
+        FROM {joined} GROUP BY ALL ORDER BY _scope, _dim NULLS LAST"""
         columns = [by] + ROLLUP_COLUMNS
     else:
         sql = body + f"""
-        SELECT {", ".join(PROJECT_COLUMNS[:-1])}, CAST(checks_passed AS DOUBLE) / checks_due AS compliance_rate
-        FROM res ORDER BY project_id"""
+        SELECT {scope_expr} AS _scope, {", ".join("res." + c for c in PROJECT_COLUMNS[:-1])},
+               CAST(res.checks_passed AS DOUBLE) / res.checks_due AS compliance_rate
+        FROM {joined} ORDER BY _scope, res.project_id"""
         columns = PROJECT_COLUMNS
-    df = s.query(con, sql, params)
-    assert list(df.columns) == columns
+    df = s.query(sql, params)
+    assert list(df.columns) == ["_scope"] + columns
+    keys = s.keys() if ctx.multi else [str(ctx.scope)]
+    if len(keys) > 1:
+        order = {k: i for i, k in enumerate(keys)}
+        df = df.assign(_o=df["_scope"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
+    df = s.finish_scopes(df.reset_index(drop=True)) if ctx.multi else df.drop(columns="_scope")
     for column in df.columns[df.dtypes == object]:   # an all-NULL text column comes back as object
         df[column] = df[column].astype("str")
     denominator = ("checks due per project: archive and grade always, weekly reports when weeks are due, "
@@ -329,6 +345,52 @@ def compliance(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
                          "close_report_days": days})
     df.attrs["state_date"] = sd.isoformat() if sd else None
     return df
+
+
+SPEC = MetricSpec(
+    name="compliance", function=compliance, zh="制度执行", en="Policy compliance",
+    definition_zh="本期活跃项目在状态日应做的制度检查（项目档案、项目周报、停滞后分析会、总结与评价报告、项目等级）中通过的比例。",
+    definition_en="of the policy checks due on the state date for the projects active in the period (archive, weekly "
+                  "reports, analysis meeting after a stall, close reports, grade), the share passed.",
+    denominator_zh="应做的检查：档案与等级必查，有应交周报时查周报，停滞时查分析会，结束满期限后查总结与评价",
+    denominator_en="checks due: archive and grade always, weekly reports when weeks are due, a meeting when "
+                   "stalled, summary and evaluation once due after the close",
+    columns=(C.PROJECT_ID, C.NAME, C.DIRECTOR, C.REGION, Column("status", "text", "状态", "Status"),
+             Column("stage_reached", "text", "已达阶段", "Stage reached"),
+             Column("docs_due", "count", "应有档案", "Documents due"),
+             Column("docs_present", "count", "已有档案", "Documents present"),
+             Column("docs_missing", "text", "缺少档案", "Documents missing"),
+             Column("archive_ok", "bool", "档案齐全", "Archive complete"),
+             Column("weeks_due", "count", "应交周报（周）", "Weeks due"),
+             Column("weeks_reported", "count", "已交周报（周）", "Weeks reported"),
+             Column("weekly_coverage", "rate", "周报覆盖率", "Weekly report coverage",
+                    "已交周报的周数 ÷ 应交的周数", "weeks reported ÷ weeks due"),
+             Column("weekly_ok", "bool", "周报合规", "Weekly reports OK"),
+             Column("stalled", "bool", "停滞", "Stalled"),
+             Column("meeting_ok", "bool", "分析会合规", "Meeting OK"),
+             Column("summary_due", "bool", "应交总结报告", "Summary due"),
+             Column("summary_ok", "bool", "总结报告合规", "Summary OK"),
+             Column("evaluation_due", "bool", "应交评价报告", "Evaluation due"),
+             Column("evaluation_ok", "bool", "评价报告合规", "Evaluation OK"),
+             Column("grade_declared", "text", "申报等级", "Declared grade"),
+             Column("grade_implied", "text", "金额对应等级", "Grade implied by amount"),
+             Column("grade_ok", "bool", "等级合规", "Grade OK"),
+             C.CHECKS_DUE, C.CHECKS_PASSED, C.COMPLIANCE_RATE,
+             C.PROJECTS, Column("archive_rate", "rate", "档案齐全率", "Archive complete",
+                                "档案齐全的项目 ÷ 项目", "projects with a complete archive ÷ projects"),
+             Column("meeting_rate", "rate", "停滞后分析会", "Meeting after stall",
+                    "开过分析会的停滞项目 ÷ 停滞项目", "stalled projects with a meeting ÷ stalled projects"),
+             Column("summary_rate", "rate", "总结报告及时率", "Summary on time",
+                    "按时交总结报告的项目 ÷ 应交的项目", "projects with the summary on time ÷ projects with it due"),
+             Column("evaluation_rate", "rate", "评价报告及时率", "Evaluation on time",
+                    "按时交评价报告的项目 ÷ 应交的项目", "projects with the evaluation on time ÷ projects with it due"),
+             Column("grade_mismatches", "count", "等级不符", "Grade mismatches")),
+    options=(Option("level", "project", "project：每个项目一行；director：按项目总监汇总",
+                    "project: one row per project; director: rolled up per director", LEVELS),
+             Option("weekly_threshold", None, "周报合规的覆盖率门槛（默认 [metrics] weekly_report_coverage，0.8）",
+                    "weekly-report coverage the weekly check needs (default [metrics] weekly_report_coverage, 0.8)"),
+             Option("stalled_projects", None, "已算好的停滞项目（内部复用）", "stalled projects already computed (reuse)")),
+    headline=("compliance_rate",))
 
 
 __all__ = ["compliance", "PROJECT_COLUMNS", "ROLLUP_COLUMNS"]

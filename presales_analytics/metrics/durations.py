@@ -6,16 +6,15 @@ statistics, numpy's default "linear" method): the median of 10, 20, 40, 50 days 
 
 from __future__ import annotations
 
-from datetime import date
-
-import duckdb
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import InputError
 from ..sql import ident
 from ..periods import Period
-from .base import as_date, check_dimension, finish, period_filter, period_of, require_column, scope, state_date
+from . import columns as C
+from .base import check_dimension, context, finish, period_filter, period_of, require_column, scope, state_date
+from .spec import Column, MetricSpec, Option
 
 STAGE_COLUMNS = ["stage", "stage_zh", "projects", "median_days", "p75_days", "p90_days", "mean_days",
                  "open_now", "regressions"]
@@ -37,7 +36,7 @@ def flag(value: bool | str | int | None, name: str) -> bool:
     raise InputError(f"option {name}={value!r} must be true or false")
 
 
-def per_dimension_stage(con: duckdb.DuckDBPyConnection, by: str | None, metric: str) -> str | None:
+def per_dimension_stage(con, by: str | None, metric: str) -> str | None:
     """``--by`` for metrics whose rows are already one per stage: any dimension but ``stage``."""
     by = check_dimension(con, by, metric)
     if by == "stage":
@@ -51,9 +50,19 @@ def quantile_part(lists: list, i: int) -> list[float | None]:
     return [None if x is None or not hasattr(x, "__len__") else x[i] for x in lists]
 
 
-def order_rows(df: pd.DataFrame, by: str | None, key: str, order: list[str]) -> pd.DataFrame:
+def order_rows(df: pd.DataFrame, by: str | None, key: str, order: list[str], scopes: list[str] | None = None
+               ) -> pd.DataFrame:
     """Rows in ``order`` of ``key`` (the stage model, the outcomes), within each ``by`` value
-    (sorted, missing last); a ``by`` value present in the data gets every ``key`` value."""
+    (sorted, missing last); a ``by`` value present in the data gets every ``key`` value. With
+    ``scopes`` (the ``_scope`` column), the same within each scope, scopes in the given order; every
+    scope gets its rows."""
+    if scopes is not None:
+        parts = []
+        for k in scopes:
+            part = order_rows(df[df["_scope"] == k].drop(columns=["_scope"]), by, key, order)
+            part.insert(0, "_scope", k)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True) if parts else df.iloc[0:0]
     if by:
         values = sorted(df[by].dropna().unique().tolist())
         if df[by].isna().any():
@@ -65,8 +74,8 @@ def order_rows(df: pd.DataFrame, by: str | None, key: str, order: list[str]) -> 
     return df.reset_index(drop=True)
 
 
-def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
-                    as_of: date | str | None = None, config: Config | None = None,
+def stage_durations(con, period: Period | str | None = None, *, by: str | None = None,
+                    as_of=None, config: Config | None = None,
                     kaplan_meier: bool | str = False) -> pd.DataFrame:
     """Time in stage (阶段停留时长) per working stage, in the stage model's order; with ``by``, per
     (``by`` value, stage).
@@ -93,23 +102,26 @@ def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None 
     >>> stage_durations(con)[["stage", "projects"]].head(2).to_dict("records")
     [{'stage': 'lead', 'projects': 0}, {'stage': 'qualified', 'projects': 0}]
     """
-    config = config or load_config()
+    ctx = context(con, as_of, config)
+    config, d = ctx.config, ctx.as_of
     p = period_of(period)
-    d = as_date(as_of)
     km = flag(kaplan_meier, "kaplan_meier")
-    by = per_dimension_stage(con, by, "stage-durations")
-    sd = state_date(con, p, d)
-    s = scope(con, d, config)
+    by = per_dimension_stage(ctx, by, "stage-durations")
+    sd = state_date(ctx, p, d)
+    s = scope(ctx)
     working = config.working_stages
     entered_in, params = period_filter("v.entered_at", p)
     ended_in, _ = period_filter("s.last_left", p)
     params.update({"sd": sd, "working": working})
-    group = f"{ident(by)}, " if by else ""
-    if by:      # the breakdown needs the join; without it a semi-join on the open projects is cheaper
-        join = f"JOIN (SELECT project_id, {ident(by)}, {OPEN_ON_SD} AS _open FROM prj p) p USING (project_id)"
+    group = f"_scope, {ident(by)}, " if by else "_scope, "
+    if by or ctx.narrowed:   # a breakdown or a scope needs the join; without them a semi-join is cheaper
+        dim_col = f", {ident(by)}" if by else ""
+        join = f"JOIN (SELECT _scope, project_id{dim_col}, {OPEN_ON_SD} AS _open FROM prj p) p USING (project_id)"
         open_p = "p._open"
+        carried = f"p._scope, {f'p.{ident(by)}, ' if by else ''}"
     else:
         join, open_p = "", f"s.project_id IN (SELECT project_id FROM prj p WHERE {OPEN_ON_SD})"
+        carried = "'company' AS _scope, "
     # days in the stage so far on the state date: only the Kaplan-Meier estimate needs them
     at_sd = ("CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at) FILTER (v.entered_at <= $sd) AS BIGINT)"
              if km else "NULL")
@@ -125,7 +137,7 @@ def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None 
             FROM visits v WHERE list_contains($working, v.stage)
             GROUP BY v.project_id, v.stage),
         stays_open AS (
-            SELECT s.*, {f"p.{ident(by)}, " if by else ""}{open_p} AS open_p
+            SELECT s.*, {carried}{open_p} AS open_p
             FROM per_ps s {join}),
         stays AS {"MATERIALIZED" if km else ""} (
             SELECT {group} stage, days, days_at_sd, regressions,
@@ -157,22 +169,24 @@ def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None 
             SELECT {group} stage, CAST(min(t) FILTER (surv <= 0.5 + 1e-9) AS DOUBLE) AS km_median_days
             FROM km_surv GROUP BY ALL)
         SELECT m.*, k.km_median_days FROM summary m LEFT JOIN km_median k
-            ON k.stage = m.stage {f"AND k.{ident(by)} IS NOT DISTINCT FROM m.{ident(by)}" if by else ""}"""
+            ON k.stage = m.stage AND k._scope = m._scope
+               {f"AND k.{ident(by)} IS NOT DISTINCT FROM m.{ident(by)}" if by else ""}"""
     else:
         body += "\n        SELECT * FROM summary"
     # the scope's CTE list ends with visits; the body continues it
-    df = s.query(con, body, params)
+    df = s.query(body, params)
     unknown = int(df["unknown_end"].sum()) if len(df) else 0
     q = df["q"].tolist()
     df = df.drop(columns=["q", "unknown_end"]).assign(
         median_days=quantile_part(q, 0), p75_days=quantile_part(q, 1), p90_days=quantile_part(q, 2))
-    df = order_rows(df, by, "stage", working)
+    df = order_rows(df, by, "stage", working, s.keys())
     for col in ("projects", "open_now", "regressions"):
         df[col] = df[col].fillna(0).astype("int64")
     for col in ("median_days", "p75_days", "p90_days", "mean_days") + (("km_median_days",) if km else ()):
         df[col] = df[col].astype("float64")
     df["stage_zh"] = [config.stage_label(k, "zh") for k in df["stage"]]
-    df = df[([by] if by else []) + STAGE_COLUMNS + (["km_median_days"] if km else [])]
+    df = s.finish_scopes(df)
+    df = df[(["scope"] if ctx.multi else []) + ([by] if by else []) + STAGE_COLUMNS + (["km_median_days"] if km else [])]
     df = finish(df, metric="stage-durations", period=p, as_of=d, by=by,
                 denominator=f"projects = finished stays (no visit open) whose last visit ended in {p}; "
                             f"open_now = open projects in the stage on {sd} (censored, not in the statistics)",
@@ -182,8 +196,8 @@ def stage_durations(con: duckdb.DuckDBPyConnection, period: Period | str | None 
     return df
 
 
-def cycle_time(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = None,
-               as_of: date | str | None = None, config: Config | None = None) -> pd.DataFrame:
+def cycle_time(con, period: Period | str | None = None, *, by: str | None = None,
+               as_of=None, config: Config | None = None) -> pd.DataFrame:
     """Cycle time (成交周期): days from created to closed, for the projects closed in the period,
     per outcome (won, lost, abandoned, in the stage model's order); with ``by``, per (``by`` value,
     outcome).
@@ -195,17 +209,17 @@ def cycle_time(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
 
     Needs the columns ``created_at`` and ``closed_at``.
     """
-    config = config or load_config()
+    ctx = context(con, as_of, config)
+    config, d = ctx.config, ctx.as_of
     p = period_of(period)
-    d = as_date(as_of)
-    by = check_dimension(con, by, "cycle-time")
-    require_column(con, "created_at", "cycle-time", why="to start the cycle")
-    require_column(con, "closed_at", "cycle-time", why="to end the cycle")
-    s = scope(con, d, config)
+    by = check_dimension(ctx, by, "cycle-time")
+    require_column(ctx, "created_at", "cycle-time", why="to start the cycle")
+    require_column(ctx, "closed_at", "cycle-time", why="to end the cycle")
+    s = scope(ctx)
     where, params = period_filter("closed_at", p)
     dim = f"{ident(by)} AS {ident(by)}, " if by else ""
-    df = s.query(con, f"""
-        SELECT {dim} status AS outcome,
+    df = s.query(f"""
+        SELECT _scope, {dim} status AS outcome,
                CAST(count(created_at) AS BIGINT) AS projects,
                quantile_cont(closed_at - created_at, [0.5, 0.75]) AS q,
                CAST(avg(closed_at - created_at) AS DOUBLE) AS mean_days,
@@ -216,13 +230,46 @@ def cycle_time(con: duckdb.DuckDBPyConnection, period: Period | str | None = Non
     q = df["q"].tolist()
     df = df.drop(columns=["q", "without_created"]).assign(
         median_days=quantile_part(q, 0), p75_days=quantile_part(q, 1))
-    df = order_rows(df, by, "outcome", config.terminal_stages)
+    df = order_rows(df, by, "outcome", config.terminal_stages, s.keys())
     df["projects"] = df["projects"].fillna(0).astype("int64")
     for col in ("median_days", "p75_days", "mean_days"):
         df[col] = df[col].astype("float64")
-    df = df[([by] if by else []) + CYCLE_COLUMNS]
+    df = s.finish_scopes(df)
+    df = df[(["scope"] if ctx.multi else []) + ([by] if by else []) + CYCLE_COLUMNS]
     df = finish(df, metric="cycle-time", period=p, as_of=d, by=by,
                 denominator=f"projects closed in {p} with that outcome and a created date",
                 options={"quantile": "quantile_cont (linear interpolation)"})
     df.attrs["without_created"] = without
     return df
+
+
+STAGE_SPEC = MetricSpec(
+    name="stage-durations", function=stage_durations, zh="阶段停留时长", en="Time in stage",
+    definition_zh="项目在某阶段的停留 = 各次进入该阶段的天数之和（回退后再进入也计入同一停留）；统计本期结束的停留的"
+                  "中位数、P75、P90 与平均值（quantile_cont 线性插值）；状态日仍在该阶段的项目另列（删失），不计入也不丢弃。",
+    definition_en="a project's stay in a stage = the sum of its visits to it (re-entries after a move back "
+                  "included); median, P75, P90 and mean of the stays that finished in the period (quantile_cont, "
+                  "linear interpolation); projects still in the stage on the state date are counted apart "
+                  "(censored), never counted as finished nor dropped.",
+    denominator_zh="本期结束的停留（该阶段没有未结束的访问，且最后一次离开在本期）",
+    denominator_en="finished stays: no visit to the stage still open, the last one ended in the period",
+    columns=(C.STAGE, C.STAGE_ZH,
+             Column("projects", "count", "已完成停留（分母）", "Finished stays (denominator)"),
+             C.MEDIAN_DAYS, C.P75_DAYS, C.P90_DAYS, C.MEAN_DAYS,
+             Column("open_now", "count", "当前在此阶段", "In the stage now", "状态日仍在该阶段的在手项目（删失）",
+                    "open projects in the stage on the state date (censored)"),
+             Column("regressions", "count", "回退次数", "Moves back", "本期内从后续阶段回退进入该阶段的次数",
+                    "entries into the stage in the period that were moves back from a later stage"),
+             Column("km_median_days", "days", "KM 中位天数", "Kaplan-Meier median days",
+                    "Kaplan-Meier（乘积极限）中位数，未结束的停留按删失处理（kaplan_meier=true 时）",
+                    "Kaplan-Meier (product-limit) median, open stays censored (with kaplan_meier=true)")),
+    options=(Option("kaplan_meier", False, "加算 Kaplan-Meier 中位数", "add the Kaplan-Meier median"),))
+
+CYCLE_SPEC = MetricSpec(
+    name="cycle-time", function=cycle_time, zh="成交周期", en="Cycle time",
+    definition_zh="本期结束的项目从创建到结束的天数，按结果（赢单、丢单、放弃）分列；无创建日期的不计入并另计。",
+    definition_en="days from created to closed of the projects closed in the period, per outcome (won, lost, "
+                  "abandoned); closed projects without a created date are left out and counted apart.",
+    denominator_zh="本期结束、该结果且有创建日期的项目", denominator_en="projects closed in the period with that "
+                   "outcome and a created date",
+    columns=(Column("outcome", "text", "结果", "Outcome"), C.PROJECTS, C.MEDIAN_DAYS, C.P75_DAYS, C.MEAN_DAYS))

@@ -27,15 +27,18 @@ import calendar
 from collections import defaultdict
 from datetime import date
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config
 from ..errors import InputError, MissingColumnError
-from ..sql import ident
 from ..periods import Period
-from .base import as_date, check_dimension, finish, period_filter, period_of, require_column, scope, state_date
+from ..sql import ident
+from . import columns as C
+from .base import (check_dimension, context, finish, period_filter, period_of, require_column, scope, scope_members,
+                   state_date)
+from .context import MetricContext
+from .spec import MetricSpec, Option
 
 #: ``by`` values and the scope prefix of their targets.
 KINDS = ("company", "region", "director", "department")
@@ -107,18 +110,29 @@ def period_target(month: dict[Month, float], exact: dict[Period, float], p: Peri
     return (total if any_target else np.nan), covered and any_target
 
 
-def scope_targets(con: duckdb.DuckDBPyConnection, p: Period, kind: str) -> tuple[dict[str, tuple[float, bool]],
-                                                                                  list[str]]:
-    """Per scope of ``kind`` (company, region …): ``scope -> (target of p in yuan, covered)`` for the
-    scopes with a target for ``p``; and the stored week/range targets that were left out.
-    Raises :class:`MissingColumnError` when the targets table is empty."""
-    rows = con.execute("SELECT scope, period, CAST(amount AS DOUBLE) FROM targets ORDER BY scope, period").fetchall()
+def _stored_targets(ctx: MetricContext) -> list[tuple[str, str, float]]:
+    """Every stored target ``(scope, period, amount yuan)``; :class:`MissingColumnError` when none."""
+    rows = ctx.execute("SELECT scope, period, CAST(amount AS DOUBLE) FROM targets ORDER BY scope, period")
     if not rows:
         raise MissingColumnError(
             "targets needs sales targets (业绩目标), and none are loaded: load a targets file, e.g. a CSV "
             "with the columns 目标范围, 期间, 目标金额（万元） (scope: 公司, 区域:华东, 总监:张伟 or "
             "系统部:政府系统部; period: 2026, 2026-Q3, 2026-09 …) with `presales load targets.csv`; "
             "see docs/data-format.md", column="targets")
+    return rows
+
+
+def scope_targets(con_or_ctx, p: Period, kind: str) -> tuple[dict[str, tuple[float, bool]], list[str]]:
+    """Per stored target scope of ``kind`` (company, region …): ``scope -> (target of p in yuan,
+    covered)`` for the scopes with a target for ``p`` (keys as stored: ``company``, ``region:华东``); and
+    the stored week/range targets that were left out. Raises :class:`MissingColumnError` when the
+    targets table is empty."""
+    ctx = context(con_or_ctx)
+    rows = _stored_targets(ctx)
+    return ctx.remember(("scope_targets", str(p), kind, tuple(rows)), lambda: _breakdown_all(rows, p, kind))
+
+
+def _breakdown_all(rows, p: Period, kind: str) -> tuple[dict[str, tuple[float, bool]], list[str]]:
     by_scope: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for s, per, amount in rows:
         if s == kind or s.startswith(kind + ":"):
@@ -133,6 +147,14 @@ def scope_targets(con: duckdb.DuckDBPyConnection, p: Period, kind: str) -> tuple
     return out, ignored
 
 
+def own_target(ctx: MetricContext, scope_key: str, p: Period) -> tuple[float, bool] | None:
+    """The target of ``p`` a scope is held to as a whole (``company``: the company's; ``region:华东``:
+    the region's own), or None without one."""
+    kind = scope_key.split(":", 1)[0]
+    found, _ = scope_targets(ctx, p, kind)
+    return found.get(scope_key)
+
+
 def days_elapsed(p: Period, s_date: date | None) -> tuple[float, float]:
     """``(elapsed_days, period_days)``: days of ``p`` up to and including the state date when it falls
     inside ``p``; the whole period when the state date is after it; 0 when before it. NaN for ``all``."""
@@ -145,17 +167,24 @@ def days_elapsed(p: Period, s_date: date | None) -> tuple[float, float]:
     return float((s_date - p.start).days + 1), float(p.days)
 
 
-def targets(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, *, by: str | None = "company",
+def targets(con, period: Period | str | None = None, *, by: str | None = "company",
             as_of: date | str | None = None, config: Config | None = None) -> pd.DataFrame:
-    """Target attainment (业绩目标达成率) per scope: the company, or each region, director or department.
+    """Target attainment (业绩目标达成率) per target holder: the company, or each region, director or
+    department (with a context's groupings, per scope as well: one pass for every scope).
 
     ``by``: ``company`` (default; also None), ``region``, ``director`` or ``department``. One row per
-    scope that has a target for the period or won amount in it; rows sorted by scope, a row for won
-    projects with no value in the ``by`` column (scope NULL) last.
+    holder that has a target for the period or won amount in it; rows sorted by holder, a row for won
+    projects with no value in the ``by`` column (holder NULL) last.
+
+    In a scope (``region:华东`` …) the ``company`` row is the scope as a whole, held to the scope's own
+    target (the region's, department's or director's); by director or department, the holders are the
+    directors (departments) with projects in the scope, each with its whole target and the won amount
+    of its projects in the scope; region targets apply only to the company-wide figures.
 
     Columns: ``scope``: ``company``, or the region, director or department name (``华东``, ``张伟``: the
-    ``targets`` table's scope without its ``region:`` … prefix; NULL for won projects without one);
-    ``target_amount`` (yuan, the target of the period, broken
+    ``targets`` table's scope without its ``region:`` … prefix; NULL for won projects without one) —
+    with groupings the leading ``scope`` column is the scope computed (``region:华东``) and the holder
+    is in ``name``; ``target_amount`` (yuan, the target of the period, broken
     down as the module docstring says; NaN without one); ``won_amount`` (yuan, projects won and closed
     in the period); ``attainment`` = won_amount ÷ target_amount (**denominator: the target**, NaN
     without one); ``elapsed_days`` (days of the period up to and including the state date — the as-of
@@ -167,37 +196,50 @@ def targets(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, 
 
     Raises :class:`MissingColumnError` (column ``targets``) when no targets are loaded.
     """
-    config = config or load_config()
+    ctx = context(con, as_of, config)
     p = period_of(period)
-    d = as_date(as_of)
+    d = ctx.as_of
     kind = (by or "company").strip().lower()
     if kind not in KINDS:
         raise InputError(f"targets --by {by!r}: targets are set per {', '.join(KINDS)}; use one of those")
-    dim = None if kind == "company" else check_dimension(con, kind, "targets")
-    found, ignored = scope_targets(con, p, kind)
+    dim = None if kind == "company" else check_dimension(ctx, kind, "targets")
+    found, ignored = scope_targets(ctx, p, kind)
     if p.grain != "all":
-        require_column(con, "closed_at", "targets", why=f"to place won projects in period {p}")
+        require_column(ctx, "closed_at", "targets", why=f"to place won projects in period {p}")
     where, params = period_filter("closed_at", p)
+    s = scope(ctx)
     name = f"{ident(dim)}" if dim else "'company'"
-    won = scope(con, d, config).query(con, f"""
-        SELECT {name} AS name, CAST(coalesce(sum(amount), 0) AS DOUBLE) AS won_amount
+    won = s.query(f"""
+        SELECT _scope, {name} AS name, CAST(coalesce(sum(amount), 0) AS DOUBLE) AS won_amount
         FROM prj WHERE status = 'won' AND {where} GROUP BY ALL""", params)
-    prefix = "" if kind == "company" else kind + ":"
-    won_by = {(None if pd.isna(n) else prefix + n if prefix else "company"): float(a)
-              for n, a in zip(won["name"], won["won_amount"])}
-    scopes = sorted(set(found) | {s for s in won_by if s is not None})
-    if None in won_by:
-        scopes.append(None)
-    s_date = state_date(con, p, d)
+    members = scope_members(ctx, dim) if dim in ("director", "department") and ctx.narrowed else {}
+    s_date = state_date(ctx, p, d)
     elapsed, total = days_elapsed(p, s_date)
-    df = pd.DataFrame({
-        "scope": pd.Series(scopes, dtype="str"),
-        "target_amount": [found.get(s, (np.nan, False))[0] if s else np.nan for s in scopes],
-        "won_amount": [won_by.get(s, 0.0) for s in scopes],
-        "target_covered": [bool(found.get(s, (np.nan, False))[1]) if s else False for s in scopes],
-    })
-    if prefix:
-        df["scope"] = df["scope"].str.slice(len(prefix))
+    prefix = "" if kind == "company" else kind + ":"
+    frames = []
+    for key in s.keys():
+        rows = won[won["_scope"] == key]
+        won_by = {(None if pd.isna(n) else n): float(a) for n, a in zip(rows["name"], rows["won_amount"])}
+        if kind == "company":
+            own = own_target(ctx, key, p)
+            held = {"company": own} if own else {}
+        elif key == "company":
+            held = {t[len(prefix):]: v for t, v in found.items()}
+        elif kind == "region":
+            held = {}
+        else:
+            held = {t[len(prefix):]: v for t, v in found.items() if t[len(prefix):] in members.get(key, ())}
+        names = sorted(set(held) | {n for n in won_by if n is not None})
+        if None in won_by:
+            names.append(None)
+        frames.append(pd.DataFrame({
+            "_scope": key,
+            "scope": pd.Series(names, dtype="str"),
+            "target_amount": pd.Series([held[n][0] if n in held else np.nan for n in names], dtype="float64"),
+            "won_amount": pd.Series([won_by.get(n, 0.0) for n in names], dtype="float64"),
+            "target_covered": pd.Series([bool(held[n][1]) if n in held else False for n in names], dtype="bool"),
+        }))
+    df = pd.concat(frames, ignore_index=True)
     df["attainment"] = df["won_amount"] / df["target_amount"]
     df["elapsed_days"] = elapsed
     df["period_days"] = total
@@ -205,7 +247,11 @@ def targets(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, 
     df["projected_attainment"] = df["projected_amount"] / df["target_amount"]
     if p.grain != "all":   # whole days; NaN (float) only for all
         df = df.astype({"elapsed_days": "int64", "period_days": "int64"})
-    df = df[COLUMNS]
+    if ctx.multi:
+        df = df.rename(columns={"scope": "name"})
+        df = s.finish_scopes(df)[["scope", "name"] + COLUMNS[1:]]
+    else:
+        df = s.finish_scopes(df)[COLUMNS]
     out = finish(df, metric="targets", period=p, as_of=d, by=kind,
                  denominator=f"attainment = won amount (closed in {p}) ÷ target of {p} (months pro rata); "
                              f"projection: run rate to {s_date}",
@@ -214,4 +260,19 @@ def targets(con: duckdb.DuckDBPyConnection, period: Period | str | None = None, 
     return out
 
 
-__all__ = ["targets", "breakdown", "period_target", "scope_targets", "days_elapsed", "KINDS", "COLUMNS"]
+SPEC = MetricSpec(
+    name="targets", function=targets, zh="业绩目标达成", en="Target attainment",
+    definition_zh="赢单金额（本期赢单并结束的项目）÷ 本期目标；目标按月分解（细的目标优先，余额均摊），不足一月按天折算；"
+                  "预计 = 赢单金额 ÷ 已过天数 × 期间天数。",
+    definition_en="won amount (projects won and closed in the period) ÷ the period's target; targets are broken "
+                  "down to months (finer targets first, the rest spread evenly), part months pro rata by days; "
+                  "projection = won amount ÷ days elapsed × days in the period.",
+    denominator_zh="本期目标", denominator_en="the period's target",
+    columns=(C.TARGET_HOLDER, C.TARGET_AMOUNT, C.WON_AMOUNT, C.ATTAINMENT, C.ELAPSED_DAYS, C.PERIOD_DAYS,
+             C.PROJECTED_AMOUNT, C.PROJECTED_ATTAINMENT, C.TARGET_COVERED),
+    options=(Option("by", "company", "目标持有者：company、region、director 或 department",
+                    "target holder: company, region, director or department", KINDS),),
+    by=False, headline=("attainment",))
+
+
+__all__ = ["targets", "own_target", "breakdown", "period_target", "scope_targets", "days_elapsed", "KINDS", "COLUMNS"]

@@ -141,7 +141,7 @@ def executive_summary(ctx: ReportContext):
 
     p = ctx.period
     periods = {"now": p, "before": p.previous(), "last_year": p.same_period_last_year()}
-    figures = {k: kpis(ctx.con, q, as_of=ctx.as_of) for k, q in periods.items()}
+    figures = {k: kpis(ctx.metrics, q, as_of=ctx.as_of) for k, q in periods.items()}
     sentences = summary_sentences(figures["now"], figures["before"], figures["last_year"], p, ctx.lang)
     rows = []
     for field, zh, en, kind in (("win_rate", "赢单率", "Win rate", "pct"), ("closed", "已结束项目（分母）",
@@ -202,7 +202,7 @@ def win_rates(ctx: ReportContext) -> None:
     """Win rate by director: chart with Wilson intervals, and the table with the denominator."""
     from .. import charts
 
-    wr = compute(ctx.con, "win-rate", ctx.period, by="director", as_of=ctx.as_of)
+    wr = compute(ctx.metrics, "win-rate", ctx.period, by="director", as_of=ctx.as_of)
     small = int(ctx.config.raw.get("metrics", {}).get("small_sample", 10))
     _show(ctx.text(f"赢单率 = 赢单 ÷ 已结束（赢单 + 丢单 + 放弃），按结束日期计入本期；区间为 95% Wilson 区间；"
                    f"已结束少于 {small} 个的为小样本，浅色显示，不宜据此排名。",
@@ -220,14 +220,14 @@ def stages(ctx: ReportContext) -> None:
     """Stage durations (median and p75 of finished stays) and the funnel."""
     from .. import charts
 
-    durations = compute(ctx.con, "stage-durations", ctx.period, as_of=ctx.as_of)
+    durations = compute(ctx.metrics, "stage-durations", ctx.period, as_of=ctx.as_of)
     _show(charts.plot_stage_durations(durations, lang=ctx.lang),
-          charts.plot_funnel(compute(ctx.con, "funnel", ctx.period, as_of=ctx.as_of), lang=ctx.lang))
+          charts.plot_funnel(compute(ctx.metrics, "funnel", ctx.period, as_of=ctx.as_of), lang=ctx.lang))
 
 
 def scorecard(ctx: ReportContext) -> None:
     """Director scorecards, ranked by the conservative score (lower bound)."""
-    board = compute(ctx.con, "directors", ctx.period, as_of=ctx.as_of)
+    board = compute(ctx.metrics, "directors", ctx.period, as_of=ctx.as_of)
     _show(ctx.text("排名依据保守得分（以赢单率区间下限计），小样本不据此排名。",
                    "Ranked on the conservative score (win rate at its interval's lower bound); small samples "
                    "are not ranked on it."),
@@ -241,7 +241,7 @@ def scorecard(ctx: ReportContext) -> None:
 
 def stalled(ctx: ReportContext, limit: int = 30) -> None:
     """Stalled projects, and the analysis meetings (项目分析会) they need."""
-    st = compute(ctx.con, "stalled", ctx.period, as_of=ctx.as_of)
+    st = compute(ctx.metrics, "stalled", ctx.period, as_of=ctx.as_of)
     missing = int((~st["meeting_since_stall"].astype(bool)).sum()) if len(st) else 0
     _show(ctx.text(f"期末停滞项目 {len(st)} 个，其中 {missing} 个停滞后尚未召开项目分析会（制度要求召开）。"
                    + (f"下表列出超期最长的 {limit} 个。" if len(st) > limit else ""),
@@ -277,7 +277,7 @@ def channel_contribution(ctx: ReportContext) -> None:
 
 
 def compliance(ctx: ReportContext) -> None:
-    comp = compute(ctx.con, "compliance", ctx.period, as_of=ctx.as_of, level="director")
+    comp = compute(ctx.metrics, "compliance", ctx.period, as_of=ctx.as_of, level="director")
     _show(ctx.table(comp, {"director": ("项目总监", "Director", "text"), "projects": ("项目数", "Projects", "int"),
                            "archive_rate": ("档案齐全", "Archive complete", "pct"),
                            "weekly_coverage": ("周报覆盖", "Weekly reports", "pct"),
@@ -328,7 +328,7 @@ def definitions(ctx: ReportContext) -> None:
     rows = []
     for name in DEFINED:
         try:
-            df = compute(ctx.con, name, ctx.period, as_of=ctx.as_of)
+            df = compute(ctx.metrics, name, ctx.period, as_of=ctx.as_of)
         except MissingColumnError as exc:
             rows.append({"metric": name, "denominator": ctx.t(f"无法计算：{exc}", f"not available: {exc}"),
                          "options": ""})

@@ -12,12 +12,13 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import InputError
-from ..metrics.base import report_period
+from ..metrics.base import check_scope, report_period
+from ..metrics.context import MetricContext
 from ..periods import Period
 from ..presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct  # noqa: F401  (notebooks import them from here)
 from ..presentation.lang import check_lang
 from ..presentation.pseudonyms import Pseudonyms
-from ..scoping import ReportScope, restrict
+from ..scoping import ReportScope
 from ..store import connect, database_path
 from .offline import use_offline_renderer
 
@@ -32,11 +33,14 @@ class ReportContext:
     as_of: str | None
     database: str
     config: Config
+    metrics: MetricContext = None          # what every metric of the report is computed with (scope, as-of)
     rendered_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
     _pseudonyms: Pseudonyms = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._pseudonyms = Pseudonyms(self.lang)
+        if self.metrics is None:
+            self.metrics = MetricContext(self.con, scope=self.scope, config=self.config, as_of=self.as_of)
 
     def t(self, zh: str, en: str) -> str:
         """The text in the report's language."""
@@ -86,21 +90,23 @@ class ReportContext:
 def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "company", redact: bool = False,
           as_of: str = "") -> ReportContext:
     """Open the database read-only and resolve the report's parameters (see the module docstring).
-    ``scope`` (company, region:<name>, department:<name>, director:<name>) narrows the connection, so
-    every metric the report computes is for the scope (:mod:`presales_analytics.scoping`); the default
-    period is chosen from the whole company's data, so every scope's report covers the same period."""
+    ``scope`` (company, region:<name>, department:<name>, director:<name>) is the scope of
+    ``ctx.metrics``, the :class:`~presales_analytics.metrics.context.MetricContext` every metric of the
+    report is computed with (the connection itself is not narrowed); the default period is chosen from
+    the whole company's data, so every scope's report covers the same period."""
     check_lang(lang, "lang")
     config = load_config()
     path = database_path(database or None)
     con = connect(path, read_only=True, wait_seconds=60)
     try:
         p = report_period(con, period)
-        report_scope = restrict(con, scope)
+        metrics = MetricContext(con, scope=scope, config=config, as_of=as_of or None)
+        check_scope(metrics)
     except InputError:
         con.close()
         raise
     use_offline_renderer()
-    return ReportContext(con, p, lang, report_scope, bool(redact), as_of or None, str(path), config)
+    return ReportContext(con, p, lang, metrics.scope, bool(redact), as_of or None, str(path), config, metrics)
 
 
 
@@ -113,7 +119,7 @@ def metric_or_note(ctx: ReportContext, name: str, period, **options):
     from ..metrics import compute
 
     try:
-        return compute(ctx.con, name, period, **options)
+        return compute(ctx.metrics, name, period, **options)
     except MissingColumnError as exc:
         display(ctx.text(f"无法计算：{exc}", f"Not available: {exc}"))
         return None

@@ -94,16 +94,16 @@ def review(ctx: ReportContext, scope: str) -> Review:
     least one closed project), ``score``, ``score_low`` — and ``n`` (how many other directors)."""
     name = director_of(scope)
     p, d, config = ctx.period, ctx.as_of, ctx.config
-    board = compute(ctx.con, "directors", p, as_of=d, config=config)
+    board = compute(ctx.metrics, "directors", p, as_of=d, config=config)
     if name not in set(board["director"]):
         known = ", ".join(sorted(board["director"].astype(str))[:30]) or "none"
         raise InputError(f"no project has director {name!r}; known: {known}", value=name)
     row = board[board["director"] == name].iloc[0].to_dict()
-    st = compute(ctx.con, "stalled", p, as_of=d, config=config)
-    comp = compute(ctx.con, "compliance", p, as_of=d, config=config, level="project", stalled_projects=st)
+    st = compute(ctx.metrics, "stalled", p, as_of=d, config=config)
+    comp = compute(ctx.metrics, "compliance", p, as_of=d, config=config, level="project", stalled_projects=st)
 
-    s = metric_scope(ctx.con, d, config)
-    projects = s.query(ctx.con, """
+    s = metric_scope(ctx.metrics)
+    projects = s.query("""
         SELECT project_id, name, customer, grade, stage, status, CAST(amount AS DOUBLE) AS amount,
                created_at, closed_at
         FROM prj

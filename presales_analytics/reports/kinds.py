@@ -101,9 +101,11 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
             if kind == "director-review" and s.kind != "director":
                 raise InputError("a director review needs --scope director:<name>, e.g. director:张伟")
             if not s.is_company:
-                from ..scoping import restrict
+                from ..metrics.base import check_scope
+                from ..metrics.context import MetricContext
 
-                restrict(con, s)          # checks that the scope has projects, naming the known values
+                with MetricContext(con, scope=s) as scoped:
+                    check_scope(scoped)   # the scope has projects, else the known values are named
             scope_text, slug = str(s), ("" if s.is_company else s.slug)
         if period or kind != "project-summary":
             p = report_period(con, period)

@@ -107,13 +107,13 @@ def summary(ctx: ReportContext, scope: str) -> Summary:
     """Everything the summary shows for the project of ``scope``, as known at ``ctx.as_of``."""
     pid = project_of(scope)
     con, config, d = ctx.con, ctx.config, ctx.as_of
-    s = metric_scope(con, d, config)
-    prj = s.query(con, "SELECT * EXCLUDE (load_id) FROM prj WHERE project_id = $pid", {"pid": pid})
+    s = metric_scope(ctx.metrics)
+    prj = s.query("SELECT * EXCLUDE (load_id) FROM prj WHERE project_id = $pid", {"pid": pid})
     if not len(prj):
         raise InputError(f"no project {pid!r} in the database" + (f" as of {d}" if d else ""), value=pid)
     facts = prj.iloc[0].to_dict()
     sd = date.fromisoformat(str(d)) if d else data_date(con)
-    visits = s.query(con, """SELECT stage, entered_at, left_at FROM visits WHERE project_id = $pid
+    visits = s.query("""SELECT stage, entered_at, left_at FROM visits WHERE project_id = $pid
                              AND list_contains($working, stage) ORDER BY seq""",
                      {"pid": pid, "working": config.working_stages})
     closed = pd.Timestamp(facts["closed_at"]) if pd.notna(facts.get("closed_at")) else None
@@ -121,7 +121,7 @@ def summary(ctx: ReportContext, scope: str) -> Summary:
     end = visits["left_at"].fillna(closed if closed is not None else pd.Timestamp(sd))
     visits = visits.assign(left_at=end, ongoing=ongoing.astype(bool),
                            days=(pd.to_datetime(end) - pd.to_datetime(visits["entered_at"])).dt.days)
-    rows = compliance(con, "all", as_of=d, config=config, level="project")
+    rows = compliance(ctx.metrics, "all", level="project")
     check = rows[rows["project_id"] == pid]
     check = check.iloc[0].to_dict() if len(check) else {}
     on_file = con.execute("""SELECT doc_type, min(date) AS first_date FROM documents
@@ -272,10 +272,10 @@ def similar(ctx: ReportContext, s: Summary) -> dict:
     p = Period.parse(str(year))
     excl = bool(ctx.config.raw.get("metrics", {}).get("exclude_abandoned", False))
     counted = ["won", "lost"] if excl else ["won", "lost", "abandoned"]
-    sc = metric_scope(ctx.con, ctx.as_of, ctx.config)
+    sc = metric_scope(ctx.metrics)
     cd = cycle_days(s)
     amount = float(f["amount"]) if pd.notna(f.get("amount")) else None
-    row = sc.query(ctx.con, """
+    row = sc.query("""
         SELECT CAST(count(*) AS BIGINT) AS projects,
                CAST(count(*) FILTER (status = 'won') AS BIGINT) AS won,
                CAST(count(*) FILTER (list_contains($counted, status)) AS BIGINT) AS closed,
