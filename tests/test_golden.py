@@ -213,7 +213,7 @@ def test_the_fixed_director_rows_now_equal_the_company_workbooks(now):
     for period in ("2026-Q3", "2026-Q2", "2025"):
         mine = row_of(now[1][f"{period} director:张伟"], "项目总监考核", "张伟")
         company = row_of(now[1][f"{period} company"], "项目总监考核", "张伟")
-        for header in ("目标金额（万元）", "目标达成率", "得分", "得分（保守）", "赢单", "已结束", "赢单率"):
+        for header in ("目标金额（万元）", "目标达成率", "得分", "得分（保守）", "赢单", "已结束（分母）", "赢单率"):
             assert mine[header] == company[header], (period, header)
 
 
