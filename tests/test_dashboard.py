@@ -20,7 +20,8 @@ from presales_analytics.dashboard.page import script_json
 from presales_analytics.metrics import compute
 from presales_analytics.periods import Period
 from presales_analytics.reports.context import fmt_amount, fmt_pct
-from presales_analytics.scoping import ReportScope, restrict
+from presales_analytics.metrics import MetricContext
+from presales_analytics.scoping import ReportScope
 
 from conftest import write_csv
 
@@ -136,12 +137,12 @@ def test_hand_worked_figures_equal_the_library(db):
     assert shares[None] == pytest.approx(140 / 190) and shares["宁波渠道"] == pytest.approx(50 / 190)
     assert sums(data, "cur", channel="宁波渠道")["won_amount"] == 50 * WAN
     # the region scope's stalled projects and compliance are the library's for that scope
-    restrict(con, "region:华东")
-    st = compute(con, "stalled", "2026-Q3")
+    east_ctx = MetricContext(con, scope="region:华东")
+    st = compute(east_ctx, "stalled", "2026-Q3")
     part = data["scopes"]["region:华东"]
     assert [data["projects"][r[0]][0] for r in part["stalled_rows"]] == st["project_id"].tolist() == ["P10"]
     assert sum(n for _, n in part["stalled_cur"]) == 1
-    comp = compute(con, "compliance", "2026-Q3")
+    comp = compute(east_ctx, "compliance", "2026-Q3")
     east = {i for i, c in enumerate(data["cells"]) if c[0] == data["dims"]["region"].index("华东")}
     rows = [r for r in data["compliance"]["cur"] if r[0] in east]
     assert (sum(r[1] for r in rows), sum(r[2] for r in rows)) == (comp["checks_due"].sum(), comp["checks_passed"].sum())
@@ -201,10 +202,10 @@ def test_browser_draws_filters_and_escapes(db, browser, tmp_path):
     company = compute(con, "win-rate", "2026-Q3").iloc[0]
     assert tile(page, "win_rate")[0] == fmt_pct(company["win_rate"], 1)
     # filter 华东: the tile and tables change to what the library computes for the region
-    restrict(con, "region:华东")
-    wr = compute(con, "win-rate", "2026-Q3").iloc[0]                 # 2/3
-    stalled = compute(con, "stalled", "2026-Q3")["project_id"].tolist()
-    comp = compute(con, "compliance", "2026-Q3")
+    east_ctx = MetricContext(con, scope="region:华东")
+    wr = compute(east_ctx, "win-rate", "2026-Q3").iloc[0]                 # 2/3
+    stalled = compute(east_ctx, "stalled", "2026-Q3")["project_id"].tolist()
+    comp = compute(east_ctx, "compliance", "2026-Q3")
     con.close()
     page.select_option("#f-region", label="华东")
     assert tile(page, "win_rate")[0] == fmt_pct(wr["win_rate"], 1) == "66.7%"

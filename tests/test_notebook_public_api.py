@@ -93,18 +93,28 @@ def test_every_public_name_resolves_and_the_examples_run():
     assert (result.failed, result.attempted >= 6) == (0, True)
 
 
-def test_metrics_is_the_function_even_after_the_subpackage_is_imported():
-    # importing presales_analytics.metrics binds the subpackage to the name `metrics` on the package;
+def test_metrics_is_the_registry_and_calling_it_lists_the_names():
+    # pa.metrics is the subpackage itself, callable: pa.metrics() the names, pa.metrics.SPECS the specs;
     # a fresh interpreter, so the first import of the subpackage happens after the package's
     code = ("import presales_analytics as pa, presales_analytics.metrics.win_rate\n"
-            "from presales_analytics.metrics import METRICS\nprint(pa.metrics() == list(METRICS), pa.metrics()[:2])")
+            "import presales_analytics.metrics as m\n"
+            "print(pa.metrics() == list(m.SPECS) == list(pa.metrics.SPECS), pa.metrics()[:2],"
+            " pa.metrics.SPECS['win-rate'].column('win_rate').label('zh'))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert (r.returncode, r.stdout.strip()) == (0, "True ['win-rate', 'stage-durations']"), r.stderr
+    assert (r.returncode, r.stdout.strip()) == (0, "True ['win-rate', 'stage-durations'] 赢单率"), r.stderr
 
 
 def test_metrics_lists_the_names():
     assert pa.metrics() == ["win-rate", "stage-durations", "cycle-time", "funnel", "stalled", "directors",
-                            "channels", "targets", "pipeline", "compliance"]
+                            "channels", "targets", "pipeline", "compliance", "pipeline-summary", "slippage"]
+
+
+def test_a_misspelt_option_names_the_valid_ones(reader):
+    with pytest.raises(pa.InputError, match="no option 'exclude_abandon'; its options are: by, as_of, config, "
+                                            "basis, exclude_abandoned"):
+        pa.compute(reader, "win-rate", "2026-Q3", exclude_abandon=True)
+    with pytest.raises(pa.InputError, match="basis='cohrt' is not one of closed, cohort"):
+        pa.compute(reader, "win-rate", "2026-Q3", basis="cohrt")
 
 
 @pytest.fixture

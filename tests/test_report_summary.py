@@ -50,9 +50,8 @@ def test_summary_in_words_against_previous_quarter_and_last_year(con):
 
 
 def test_scope_narrows_the_summary(con, tmp_path):
-    from presales_analytics.scoping import restrict
+    from presales_analytics.metrics import MetricContext
 
-    restrict(con, "region:西南")
-    k = kpis(con, Period.parse("2026-Q3"))
+    k = kpis(MetricContext(con, scope="region:西南"), Period.parse("2026-Q3"))
     # 西南: P3 won 40 万 in Q3; its own target Q3 90 万
     assert (k.won, k.closed, k.won_amount, k.target_amount) == (1, 1, 40 * WAN, 90 * WAN)

@@ -102,7 +102,7 @@ def test_library_calls_leave_the_connection_free_for_an_analysts_sql(tmp_path):
     from conftest import write_csv
     from presales_analytics.metrics import compute
     from presales_analytics.metrics.base import data_date
-    from presales_analytics.scoping import restrict
+    from presales_analytics.metrics import MetricContext
 
     con = pa.connect(tmp_path / "a.duckdb")
     pa.load(con, [write_csv(tmp_path / "p.csv", [["项目编号", "区域", "状态", "创建日期", "结束日期"],
@@ -111,7 +111,6 @@ def test_library_calls_leave_the_connection_free_for_an_analysts_sql(tmp_path):
     con = pa.connect(tmp_path / "a.duckdb", read_only=True)
     assert str(data_date(con)) == "2026-08-01"
     assert con.sql("SELECT count(*) FROM projects").fetchall() == [(1,)]
-    restrict(con, "region:华东")
-    compute(con, "win-rate", "2026-Q3")
+    compute(MetricContext(con, scope="region:华东"), "win-rate", "2026-Q3")
     assert con.sql("SELECT count(*) FROM projects").fetchall() == [(1,)]
     con.close()

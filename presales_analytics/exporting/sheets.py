@@ -7,10 +7,12 @@ names, the metric, the definition (from docs/metrics.md), the table exactly as t
 (``df.attrs["denominator"]``). Units are applied when the sheet is written (:mod:`.workbook`):
 ``amount`` columns become 万元, ``pct`` columns stay fractions shown as percentages.
 
-Column kinds: ``text``; ``int`` (counts); ``amount`` (yuan in the table, 万元 in the cell, the unit in
-the header); ``pct`` (a fraction, shown 0.0%); ``pp`` (a difference of two rates, shown +0.0%);
-``days`` (days, may be fractional); ``number`` (a plain number, e.g. the 0–1 audit score); ``date``;
-``bool`` (是 / 否).
+A metric's column takes its header and kind from the metric's spec (:func:`spec_columns`; the
+registry, ``presales_analytics.metrics.SPECS``), so a figure is named and formatted in the workbook as
+in the reports and on the dashboard. Column kinds: ``text``; ``int`` (counts); ``amount`` (yuan in the
+table, 万元 in the cell, the unit in the header); ``pct`` (a fraction, shown 0.0%); ``pp`` (a
+difference of two rates, in percentage points: +5.0个百分点); ``days`` (whole days shown);
+``score`` (the 0–1 audit score, shown on a 0–100 scale: 64.8); ``number``; ``date``; ``bool`` (是 / 否).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import MissingColumnError
+from ..metrics import SPECS
 from ..metrics.base import data_date
 from ..metrics.channels import channels
 from ..metrics.compliance import compliance
@@ -122,16 +125,23 @@ def sheet(zh: str, en: str, metric: str, definition_zh: str, definition_en: str)
     return register
 
 
-RATE_COLUMNS = [
-    Column("won", "赢单", "Won", "int"), Column("lost", "丢单", "Lost", "int"),
-    Column("abandoned", "放弃", "Abandoned", "int"), Column("closed", "已结束（分母）", "Closed (denominator)", "int"),
-    Column("win_rate", "赢单率", "Win rate", "pct"), Column("win_rate_low", "区间下限", "Interval low", "pct"),
-    Column("win_rate_high", "区间上限", "Interval high", "pct"),
-    Column("won_amount", "赢单金额", "Won amount", "amount"),
-    Column("closed_amount", "已结束金额", "Closed amount", "amount"),
-    Column("value_win_rate", "金额赢单率", "Value win rate", "pct"),
-    Column("small_sample", "小样本", "Small sample", "bool"),
-]
+#: spec kinds (metrics/spec.py) -> the workbook's cell kinds
+_KINDS = {"count": "int", "rate": "pct"}
+
+
+def spec_columns(metric: str, *keys: str, shown: dict[str, str] | None = None) -> list[Column]:
+    """Columns of ``metric``'s spec (header and kind from the spec): ``keys`` are spec column keys;
+    ``shown`` maps a key to the table column holding its display text (``stage`` -> ``stage_label``)."""
+    spec, shown = SPECS[metric], shown or {}
+    out = []
+    for key in keys:
+        c = spec.column(key)
+        out.append(Column(shown.get(key, key), c.zh, c.en, "text" if key in shown else _KINDS.get(c.kind, c.kind)))
+    return out
+
+
+RATE_COLUMNS = spec_columns("win-rate", "won", "lost", "abandoned", "closed", "win_rate", "win_rate_low",
+                            "win_rate_high", "won_amount", "closed_amount", "value_win_rate", "small_sample")
 LEVEL_COLUMNS = [Column("level", "层级", "Level"), Column("scope_name", "名称", "Name")]
 
 
@@ -180,13 +190,8 @@ def win_rate_sheet(b: Build, head: Sheet) -> Sheet:
 def stage_durations_sheet(b: Build, head: Sheet) -> Sheet:
     df = b.metric(stage_durations)
     head.frame = df.assign(stage_label=[b.stage(s) for s in df["stage"]])
-    head.columns = [Column("stage_label", "阶段", "Stage"),
-                    Column("projects", "已完成停留（分母）", "Finished stays (denominator)", "int"),
-                    Column("median_days", "中位天数", "Median days", "days"),
-                    Column("p75_days", "P75 天数", "P75 days", "days"), Column("p90_days", "P90 天数", "P90 days", "days"),
-                    Column("mean_days", "平均天数", "Mean days", "days"),
-                    Column("open_now", "当前在此阶段", "In the stage now", "int"),
-                    Column("regressions", "回退次数", "Moves back", "int")]
+    head.columns = spec_columns("stage-durations", "stage", "projects", "median_days", "p75_days", "p90_days",
+                                "mean_days", "open_now", "regressions", shown={"stage": "stage_label"})
     head.denominator = df.attrs["denominator"]
     return head
 
@@ -198,10 +203,8 @@ def stage_durations_sheet(b: Build, head: Sheet) -> Sheet:
 def funnel_sheet(b: Build, head: Sheet) -> Sheet:
     df = b.metric(funnel)
     head.frame = df.assign(stage_label=[b.stage(s) for s in df["stage"]])
-    head.columns = [Column("stage_label", "阶段", "Stage"), Column("reached", "到达项目数", "Reached", "int"),
-                    Column("entered_directly", "直接进入", "Entered directly", "int"),
-                    Column("next_conversion", "下一阶段转化率", "Next-stage conversion", "pct"),
-                    Column("cumulative_conversion", "累计转化率", "Cumulative conversion", "pct")]
+    head.columns = spec_columns("funnel", "stage", "reached", "entered_directly", "next_conversion",
+                                "cumulative_conversion", shown={"stage": "stage_label"})
     head.denominator = df.attrs["denominator"]
     return head
 
@@ -216,14 +219,10 @@ def stalled_sheet(b: Build, head: Sheet) -> Sheet:
         stage_label=[b.stage(s) for s in df["stage"]],
         grade_label=[b.grade(g) if isinstance(g, str) else None for g in df["grade"]],
         source_label=[b.t("配置", "configured") if s == "config" else "P75" for s in df["limit_source"]])
-    head.columns = [Column("project_id", "项目编号", "Project ID"), Column("name", "项目名称", "Project name"),
-                    Column("director", "项目总监", "Director"), Column("grade_label", "项目等级", "Grade"),
-                    Column("stage_label", "当前阶段", "Stage"), Column("entered_at", "进入日期", "Entered", "date"),
-                    Column("days_in_stage", "停留天数", "Days in stage", "int"),
-                    Column("limit_days", "上限天数", "Limit (days)", "days"),
-                    Column("source_label", "上限来源", "Limit from"), Column("days_over", "超期天数", "Days over", "days"),
-                    Column("stalled_since", "停滞起始日", "Stalled since", "date"),
-                    Column("meeting_since_stall", "已开分析会", "Meeting held", "bool")]
+    head.columns = spec_columns("stalled", "project_id", "name", "director", "grade", "stage", "entered_at",
+                                "days_in_stage", "limit_days", "limit_source", "days_over", "stalled_since",
+                                "meeting_since_stall",
+                                shown={"grade": "grade_label", "stage": "stage_label", "limit_source": "source_label"})
     head.denominator = df.attrs["denominator"]
     n = df.attrs.get("open_projects")
     if n is not None:
@@ -245,18 +244,10 @@ def directors_sheet(b: Build, head: Sheet) -> Sheet:
     head.note = ("得分权重：" + "、".join(f"{labels.get(k, (k, k))[0]} {v:.2f}" for k, v in w.items()),
                  "score weights: " + ", ".join(f"{labels.get(k, (k, k))[1]} {v:.2f}" for k, v in w.items()))
     head.frame = df
-    head.columns = [Column("rank", "排名", "Rank", "int"), Column("director", "项目总监", "Director"),
-                    Column("projects", "项目数", "Projects", "int"), Column("open", "在途", "Open", "int"),
-                    *RATE_COLUMNS[:7],
-                    Column("won_amount", "赢单金额", "Won amount", "amount"),
-                    Column("target_amount", "目标金额", "Target", "amount"),
-                    Column("attainment", "目标达成率", "Attainment", "pct"),
-                    Column("median_cycle_days", "成交周期中位天数", "Median cycle days", "days"),
-                    Column("stalled", "停滞项目", "Stalled", "int"),
-                    Column("compliance_rate", "制度执行率", "Compliance", "pct"),
-                    Column("score", "得分", "Score", "number"),
-                    Column("score_low", "得分（保守）", "Score (conservative)", "number"),
-                    Column("small_sample", "小样本", "Small sample", "bool")]
+    head.columns = spec_columns("directors", "rank", "director", "projects", "open", "won", "lost", "abandoned",
+                                "closed", "win_rate", "win_rate_low", "win_rate_high", "won_amount", "target_amount",
+                                "attainment", "median_cycle_days", "stalled", "compliance_rate", "score", "score_low",
+                                "small_sample")
     head.denominator = df.attrs["denominator"]
     return head
 
@@ -274,16 +265,10 @@ def channels_sheet(b: Build, head: Sheet) -> Sheet:
         head.note = (f"未载入渠道列（渠道商），无法计算渠道贡献：{exc}", f"No channel column was loaded: {exc}")
         return head
     head.frame = df.assign(channel_label=[b.t("直销", "Direct") if d else c for c, d in zip(df["channel"], df["direct"])])
-    head.columns = [Column("channel_label", "渠道商", "Channel"),
-                    Column("projects", "项目数（本期新建）", "Projects created", "int"),
-                    Column("won", "赢单", "Won", "int"), Column("closed", "已结束（分母）", "Closed (denominator)", "int"),
-                    *RATE_COLUMNS[4:8],
-                    Column("won_share", "赢单金额占比", "Share of won amount", "pct"),
-                    Column("open_pipeline_amount", "在途金额", "Open pipeline", "amount"),
-                    Column("open_pipeline_share", "在途金额占比", "Share of open pipeline", "pct"),
-                    Column("median_cycle_days", "成交周期中位天数", "Median cycle days", "days"),
-                    Column("vs_direct_same_grade", "较直销（同等级）", "vs direct (same grade)", "pp"),
-                    Column("small_sample", "小样本", "Small sample", "bool")]
+    head.columns = spec_columns("channels", "channel", "projects", "won", "closed", "win_rate", "win_rate_low",
+                                "win_rate_high", "won_amount", "won_share", "open_pipeline_amount",
+                                "open_pipeline_share", "median_cycle_days", "vs_direct_same_grade", "small_sample",
+                                shown={"channel": "channel_label"})
     head.denominator = df.attrs["denominator"]
     return head
 
@@ -301,14 +286,9 @@ def targets_sheet(b: Build, head: Sheet) -> Sheet:
         head.skipped = True
         head.note = (f"未载入业绩目标，未生成此工作表：{exc}", f"No targets are loaded, so this sheet is left out: {exc}")
         return head
-    head.columns = [*LEVEL_COLUMNS, Column("target_amount", "目标金额", "Target", "amount"),
-                    Column("won_amount", "赢单金额", "Won amount", "amount"),
-                    Column("attainment", "达成率", "Attainment", "pct"),
-                    Column("elapsed_days", "已过天数", "Days elapsed", "int"),
-                    Column("period_days", "期间天数", "Days in period", "int"),
-                    Column("projected_amount", "预计金额", "Projected amount", "amount"),
-                    Column("projected_attainment", "预计达成率", "Projected attainment", "pct"),
-                    Column("target_covered", "目标覆盖全期", "Target covers the period", "bool")]
+    head.columns = [*LEVEL_COLUMNS, *spec_columns("targets", "target_amount", "won_amount", "attainment",
+                                                  "elapsed_days", "period_days", "projected_amount",
+                                                  "projected_attainment", "target_covered")]
     head.denominator = company.attrs["denominator"]
     return head
 
@@ -321,10 +301,8 @@ def pipeline_sheet(b: Build, head: Sheet) -> Sheet:
     df = b.metric(pipeline)
     head.frame = df.assign(stage_label=[b.stage(s) for s in df["stage"]],
                            grade_label=[b.grade(g) for g in df["grade"]])
-    head.columns = [Column("stage_label", "阶段", "Stage"), Column("grade_label", "项目等级", "Grade"),
-                    Column("projects", "项目数", "Projects", "int"), Column("amount", "金额", "Amount", "amount"),
-                    Column("probability", "赢单概率", "Probability", "pct"),
-                    Column("weighted_amount", "加权金额", "Weighted amount", "amount")]
+    head.columns = spec_columns("pipeline", "stage", "grade", "projects", "amount", "probability",
+                                "weighted_amount", shown={"stage": "stage_label", "grade": "grade_label"})
     head.denominator = df.attrs["denominator"]
     return head
 
@@ -336,14 +314,8 @@ def pipeline_sheet(b: Build, head: Sheet) -> Sheet:
 def coverage_sheet(b: Build, head: Sheet) -> Sheet:
     df = b.metric(pipeline_summary)
     head.frame = df
-    head.columns = [Column("open_projects", "在途项目数", "Open projects", "int"),
-                    Column("open_amount", "在途金额", "Open amount", "amount"),
-                    Column("weighted_amount", "加权金额", "Weighted amount", "amount"),
-                    Column("target_amount", "目标金额", "Target", "amount"),
-                    Column("won_amount", "已赢单金额", "Won amount", "amount"),
-                    Column("remaining_target", "剩余目标", "Remaining target", "amount"),
-                    Column("coverage", "覆盖率", "Coverage", "pct"),
-                    Column("slipped_projects", "推迟项目数", "Slipped projects", "int")]
+    head.columns = spec_columns("pipeline-summary", "open_projects", "open_amount", "weighted_amount",
+                                "target_amount", "won_amount", "remaining_target", "coverage", "slipped_projects")
     head.denominator = df.attrs["denominator"]
     return head
 
@@ -355,16 +327,9 @@ def coverage_sheet(b: Build, head: Sheet) -> Sheet:
 def compliance_sheet(b: Build, head: Sheet) -> Sheet:
     df = b.metric(compliance, level="director")
     head.frame = df
-    head.columns = [Column("director", "项目总监", "Director"), Column("projects", "项目数", "Projects", "int"),
-                    Column("archive_rate", "档案齐全率", "Archive complete", "pct"),
-                    Column("weekly_coverage", "周报覆盖率", "Weekly-report coverage", "pct"),
-                    Column("meeting_rate", "停滞后分析会", "Meeting after stall", "pct"),
-                    Column("summary_rate", "总结报告及时率", "Summary on time", "pct"),
-                    Column("evaluation_rate", "评价报告及时率", "Evaluation on time", "pct"),
-                    Column("grade_mismatches", "等级不符", "Grade mismatches", "int"),
-                    Column("checks_due", "应查项（分母）", "Checks due (denominator)", "int"),
-                    Column("checks_passed", "通过项", "Checks passed", "int"),
-                    Column("compliance_rate", "执行率", "Compliance", "pct")]
+    head.columns = spec_columns("compliance", "director", "projects", "archive_rate", "weekly_coverage",
+                                "meeting_rate", "summary_rate", "evaluation_rate", "grade_mismatches", "checks_due",
+                                "checks_passed", "compliance_rate")
     head.denominator = df.attrs["denominator"]
     return head
 

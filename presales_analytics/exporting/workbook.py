@@ -44,8 +44,10 @@ from ..store import connect, database_path
 from .sheets import Build, Column, Sheet, build_sheets
 
 WAN = 10_000                        # yuan per 万元
-FORMATS = {"int": "#,##0", "amount": "#,##0.00", "pct": "0.0%", "pp": "+0.0%;-0.0%;0.0%", "days": "#,##0.0",
-           "number": "0.000", "date": "yyyy-mm-dd"}
+FORMATS = {"int": "#,##0", "amount": "#,##0.00", "pct": "0.0%", "days": "#,##0", "score": "0.0",
+           "number": "#,##0.00", "date": "yyyy-mm-dd"}
+#: a difference of two rates is held in percentage points (×100) and shown with its unit
+PP_FORMATS = {"zh": '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"', "en": '+0.0" pp";-0.0" pp";0.0" pp"'}
 UNIT = {"zh": "（万元）", "en": " (RMB 10k)"}
 #: Text a spreadsheet reads as a formula when the cell is edited (OWASP "CSV injection" list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,7 +72,9 @@ def cell_value(value, kind: str, lang: str = "zh"):
         return None
     if kind == "amount":
         return float(value) / WAN
-    if kind in ("pct", "pp", "days", "number"):
+    if kind in ("pp", "score"):          # points: percentage points, or the 0–100 score
+        return float(value) * 100
+    if kind in ("pct", "days", "number"):
         return float(value)
     if kind == "int":
         return int(value)
@@ -96,6 +100,8 @@ def put(ws, row: int, col: int, value, kind: str = "text", lang: str = "zh"):
         cell.data_type = "s"               # openpyxl would make a formula of a string starting with '='
         if v.startswith(FORMULA_START):
             cell.quotePrefix = True        # and Excel keeps it text when the cell is edited
+    elif kind == "pp":
+        cell.number_format = PP_FORMATS["zh" if lang == "zh" else "en"]
     elif kind in FORMATS:
         cell.number_format = FORMATS[kind]
     return cell
@@ -110,9 +116,11 @@ def _shown(v, kind: str) -> str:
     """Roughly what a cell shows, to size its column."""
     if v is None:
         return ""
-    if kind == "amount" or kind in ("days", "number"):
+    if kind == "amount" or kind in ("days", "number", "score"):
         return f"{v:,.2f}"
-    if kind in ("pct", "pp"):
+    if kind == "pp":
+        return f"{v:+.1f}个百分点"
+    if kind == "pct":
         return f"{v * 100:+.1f}%"
     if kind == "int":
         return f"{v:,}"

@@ -101,8 +101,7 @@ class Scope:
 
     def keys(self) -> list[str]:
         """The scopes this prefix computes, in order: ``company`` first, then each kind's values sorted."""
-        return self.ctx.remember(("scope_keys", self.ctx.groupings, str(self.ctx.scope), _data_version(self.ctx)),
-                                 lambda: _scope_keys(self.ctx))
+        return scope_keys(self.ctx)
 
     def finish_scopes(self, df: pd.DataFrame, fill: dict | None = None) -> pd.DataFrame:
         """``df`` with its ``_scope`` column as the leading ``scope`` column (with groupings) or dropped
@@ -117,12 +116,18 @@ class Scope:
                 for column, value in fill.items():
                     if isinstance(value, int) and not isinstance(value, bool):
                         df[column] = df[column].astype("int64")
+        if self.multi or fill is not None:   # scopes in the order of keys(), rows within a scope kept
             order = {k: i for i, k in enumerate(self.keys())}
             df = df.assign(_o=df["_scope"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
             df = df.reset_index(drop=True)
         if self.multi:
             return df.rename(columns={"_scope": "scope"})
         return df.drop(columns=["_scope"]).reset_index(drop=True)
+
+
+def scope_keys(ctx: MetricContext) -> list[str]:
+    """The scopes ``ctx`` computes, in order: ``company`` first, then each kind's values sorted."""
+    return ctx.remember(("scope_keys", ctx.groupings, str(ctx.scope), _data_version(ctx)), lambda: _scope_keys(ctx))
 
 
 def _scope_keys(ctx: MetricContext) -> list[str]:
@@ -438,5 +443,5 @@ def company_norm(ctx: MetricContext, name: str, key: tuple, compute):
 
 
 __all__ = ["Scope", "scope", "context", "check_dimension", "require_column", "wilson", "rate", "with_win_rate",
-           "small_sample", "z_value", "scope_members", "membership", "check_scope", "period_filter", "finish", "company_norm", "memoized", "as_date", "period_of",
+           "small_sample", "z_value", "scope_members", "membership", "check_scope", "scope_keys", "period_filter", "finish", "company_norm", "memoized", "as_date", "period_of",
            "DIMENSIONS", "sql_literal", "data_date", "report_period", "state_date", "MetricContext"]

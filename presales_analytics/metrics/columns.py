@@ -16,7 +16,7 @@ ABANDONED = C("abandoned", "count", "放弃", "Abandoned")
 CLOSED = C("closed", "count", "已结束（分母）", "Closed (denominator)",
            "本期结束的项目数：赢单 + 丢单 + 放弃（赢单率的分母）",
            "projects closed in the period: won + lost + abandoned (the win rate's denominator)")
-OPEN = C("open", "count", "在手", "Open")
+OPEN = C("open", "count", "在途", "Open", "状态日仍在进行中的项目数", "projects still open on the state date")
 WIN_RATE = C("win_rate", "rate", "赢单率", "Win rate", "赢单 ÷ 已结束", "won ÷ closed")
 WIN_RATE_LOW = C("win_rate_low", "rate", "区间下限", "Interval low", "赢单率的 Wilson 95% 区间下限",
                  "lower bound of the win rate's Wilson 95% interval")
@@ -32,19 +32,20 @@ SMALL_SAMPLE = C("small_sample", "bool", "小样本", "Small sample", "已结束
 PROJECTS = C("projects", "count", "项目数", "Projects")
 STAGE = C("stage", "text", "阶段", "Stage")
 STAGE_ZH = C("stage_zh", "text", "阶段（中文）", "Stage (Chinese)")
-TARGET_AMOUNT = C("target_amount", "amount", "目标", "Target", "本期业绩目标（按月分解，按天折算）",
+TARGET_AMOUNT = C("target_amount", "amount", "目标金额", "Target", "本期业绩目标（按月分解，按天折算）",
                   "the period's target (broken down by month, pro rata by day)")
 ATTAINMENT = C("attainment", "rate", "目标达成率", "Target attainment", "赢单金额 ÷ 目标", "won amount ÷ target")
 STALLED = C("stalled", "count", "停滞项目", "Stalled projects", "状态日在手且当前阶段停留超过限值的项目数",
             "projects open on the state date whose current stay exceeds the stage's limit")
 COMPLIANCE_RATE = C("compliance_rate", "rate", "制度执行率", "Policy compliance", "通过的检查 ÷ 应做的检查",
                     "checks passed ÷ checks due")
-CHECKS_DUE = C("checks_due", "count", "应做检查（分母）", "Checks due (denominator)")
-CHECKS_PASSED = C("checks_passed", "count", "通过检查", "Checks passed")
-MEDIAN_CYCLE_DAYS = C("median_cycle_days", "days", "成交周期中位数（全部结束项目）", "Median cycle, all closed (days)",
+CHECKS_DUE = C("checks_due", "count", "应查项（分母）", "Checks due (denominator)",
+               "应做的制度检查项数（制度执行率的分母）", "policy checks due (the compliance rate's denominator)")
+CHECKS_PASSED = C("checks_passed", "count", "通过项", "Checks passed")
+MEDIAN_CYCLE_DAYS = C("median_cycle_days", "days", "结束周期中位天数", "Median days to close",
                       "本期结束的全部项目（赢单、丢单、放弃）从创建到结束的天数中位数",
                       "median days from created to closed, every project closed in the period (any outcome)")
-MEDIAN_DAYS_TO_WIN = C("median_days_to_win", "days", "赢单周期中位数", "Median days to win",
+MEDIAN_DAYS_TO_WIN = C("median_days_to_win", "days", "赢单周期中位天数", "Median days to win",
                        "本期赢单项目从创建到赢单的天数中位数",
                        "median days from created to won, projects won in the period")
 MEDIAN_DAYS = C("median_days", "days", "中位天数", "Median days")
@@ -69,17 +70,17 @@ TARGET_HOLDER = C("scope", "text", "目标持有者", "Target holder", "公司�
 ELAPSED_DAYS = C("elapsed_days", "count", "已过天数", "Days elapsed", "期间内截至状态日（含）的天数",
                  "days of the period up to and including the state date")
 PERIOD_DAYS = C("period_days", "count", "期间天数", "Days in period")
-PROJECTED_AMOUNT = C("projected_amount", "amount", "按进度预计", "Run-rate projection",
+PROJECTED_AMOUNT = C("projected_amount", "amount", "预计金额", "Run-rate projection",
                      "赢单金额 ÷ 已过天数 × 期间天数", "won amount ÷ days elapsed × days in the period")
 PROJECTED_ATTAINMENT = C("projected_attainment", "rate", "预计达成率", "Projected attainment",
                          "按进度预计 ÷ 目标", "run-rate projection ÷ target")
-TARGET_COVERED = C("target_covered", "bool", "目标完整", "Target covers period",
+TARGET_COVERED = C("target_covered", "bool", "目标覆盖全期", "Target covers the period",
                    "期间涉及的每个月都有目标", "every month the period touches has a target")
-OPEN_PROJECTS = C("open_projects", "count", "在手商机（项目）", "Open projects",
+OPEN_PROJECTS = C("open_projects", "count", "在途项目数", "Open projects",
                   "状态日在手的项目数", "projects open on the state date")
-OPEN_AMOUNT = C("open_amount", "amount", "在手商机金额", "Open pipeline", "状态日在手项目的金额之和",
+OPEN_AMOUNT = C("open_amount", "amount", "在途金额", "Open pipeline", "状态日在手项目的金额之和",
                 "amount of the projects open on the state date")
-WEIGHTED_AMOUNT = C("weighted_amount", "amount", "加权商机金额", "Weighted pipeline", "金额 × 阶段赢单概率",
+WEIGHTED_AMOUNT = C("weighted_amount", "amount", "加权金额", "Weighted pipeline", "金额 × 阶段赢单概率",
                     "amount × stage probability")
 
 #: every shared column, by key (a metric's own column must not reuse one of these keys for another figure)

@@ -31,7 +31,7 @@ from ..errors import InputError
 from ..periods import Period
 from ..sql import ident
 from . import columns as C
-from .base import check_dimension, context, finish, membership, period_of, scope, state_date
+from .base import check_dimension, context, finish, membership, period_of, scope, scope_keys, state_date
 from .context import MetricContext
 from .spec import Column, MetricSpec, Option
 
@@ -330,11 +330,12 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
         columns = PROJECT_COLUMNS
     df = s.query(sql, params)
     assert list(df.columns) == ["_scope"] + columns
-    keys = s.keys() if ctx.multi else [str(ctx.scope)]
-    if len(keys) > 1:
-        order = {k: i for i, k in enumerate(keys)}
+    if ctx.multi:
+        order = {k: i for i, k in enumerate(scope_keys(ctx))}
         df = df.assign(_o=df["_scope"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
-    df = s.finish_scopes(df.reset_index(drop=True)) if ctx.multi else df.drop(columns="_scope")
+        df = df.reset_index(drop=True).rename(columns={"_scope": "scope"})
+    else:
+        df = df.drop(columns="_scope")
     for column in df.columns[df.dtypes == object]:   # an all-NULL text column comes back as object
         df[column] = df[column].astype("str")
     denominator = ("checks due per project: archive and grade always, weekly reports when weeks are due, "

@@ -159,7 +159,7 @@ SPEC = MetricSpec(
                   "(win rate at its interval's lower bound).",
     denominator_zh="赢单率：本期结束的项目；制度执行率：应做的检查；排名：保守得分",
     denominator_en="win rate: projects closed in the period; compliance: checks due; rank: the conservative score",
-    columns=(C.DIRECTOR, C.PROJECTS.renamed(zh="本期活跃项目", en="Active projects"), C.OPEN, C.WON, C.LOST,
+    columns=(C.DIRECTOR, C.PROJECTS.renamed(zh="项目数（本期活跃）", en="Projects active"), C.OPEN, C.WON, C.LOST,
              C.ABANDONED, C.CLOSED, C.WIN_RATE, C.WIN_RATE_LOW, C.WIN_RATE_HIGH, C.WON_AMOUNT, C.TARGET_AMOUNT,
              C.ATTAINMENT, C.MEDIAN_CYCLE_DAYS, C.STALLED, C.COMPLIANCE_RATE, C.SCORE, C.SCORE_LOW, C.RANK,
              C.SMALL_SAMPLE),

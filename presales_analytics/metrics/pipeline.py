@@ -258,7 +258,7 @@ def pipeline_summary(con, period: Period | str | None = None, *,
                   options={**stages.attrs["options"], "slip_grain": grain})
 
 
-PROBABILITY = Column("probability", "rate", "阶段赢单概率", "Stage probability", "配置 [stage_probability] 中该阶段的赢单概率",
+PROBABILITY = Column("probability", "rate", "赢单概率", "Stage probability", "配置 [stage_probability] 中该阶段的赢单概率",
                      "the stage's probability of winning, [stage_probability]")
 
 SPEC = MetricSpec(
@@ -279,9 +279,9 @@ SUMMARY_SPEC = MetricSpec(
     columns=(C.OPEN_PROJECTS, C.OPEN_AMOUNT, C.WEIGHTED_AMOUNT, C.TARGET_AMOUNT, C.WON_AMOUNT,
              Column("remaining_target", "amount", "剩余目标", "Remaining target", "目标 − 赢单金额，不低于 0",
                     "target − won amount, not below 0"),
-             Column("coverage", "number", "管道覆盖倍数", "Coverage (×)", "加权在手商机 ÷ 剩余目标",
+             Column("coverage", "rate", "覆盖率", "Coverage", "加权在手商机 ÷ 剩余目标",
                     "weighted pipeline ÷ remaining target"),
-             Column("slipped_projects", "count", "推迟签约项目", "Slipped projects",
+             Column("slipped_projects", "count", "推迟项目数", "Slipped projects",
                     "预计签约日期推迟到更晚期间的项目数", "projects whose expected close moved to a later period")),
     by=False, headline=("open_amount", "weighted_amount", "coverage"))
 

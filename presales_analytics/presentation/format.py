@@ -63,20 +63,49 @@ def fmt_pct(rate, digits: int = 0) -> str:
     return f"{fixed(rate * 100, digits)}%"
 
 
-def fmt_cell(v, kind: str, lang: str = "zh") -> str:
-    """A table cell's text: ``kind`` is pct (one decimal), amount (万元, or ¥ in English), int, days or text;
-    missing values show as an em dash."""
+#: the kinds a metric spec's columns have (metrics/spec.py) and the older table kinds, as one set
+_LEGACY = {"pct": "rate", "int": "count"}
+
+
+def fmt_value(v, kind: str, lang: str = "zh", *, unit: bool = False) -> str:
+    """A value of a metric column of ``kind`` (metrics/spec.py: count, amount, rate, pp, days, score,
+    number, date, bool, text) as every output prints it; ``unit`` adds the unit where a table's header
+    does not carry it (天, 分, 个百分点). Missing values show as an em dash.
+
+    >>> fmt_value(0.3125, "rate"), fmt_value(12_345_678, "amount"), fmt_value(0.6479, "score")
+    ('31.3%', '1,234.57万元', '64.8')
+    >>> fmt_value(-0.35, "pp"), fmt_value(-0.35, "pp", "en"), fmt_value(142.5, "days", unit=True)
+    ('-35.0个百分点', '-35.0 pp', '143 天')
+    """
+    kind = _LEGACY.get(kind, kind)
     if is_missing(v):
         return MISSING
-    if kind == "pct":
+    zh = lang == "zh"
+    if kind == "rate":
         return fmt_pct(v, 1)
     if kind == "amount":
         return fmt_amount(v, lang, yi=False)
-    if kind in ("int", "days"):
-        return fixed(float(v), 0, grouping=True)
-    if isinstance(v, bool):
-        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
+    if kind in ("count", "days"):
+        text = fixed(float(v), 0, grouping=True)
+        return f"{text} 天" if unit and kind == "days" and zh else f"{text} d" if unit and kind == "days" else text
+    if kind == "pp":
+        text = ("+" if v > 0 else "") + fixed(float(v) * 100, 1)
+        return text + ("个百分点" if zh else " pp")
+    if kind == "score":
+        text = fixed(float(v) * 100, 1)
+        return f"{text}分" if unit and zh else text
+    if kind == "number":
+        return fixed(float(v), 2, grouping=True)
+    if kind == "date":
+        return fmt_date(v, lang)
+    if kind == "bool" or isinstance(v, bool):
+        return ("是" if v else "否") if zh else ("yes" if v else "no")
     return str(v)
+
+
+def fmt_cell(v, kind: str, lang: str = "zh") -> str:
+    """A table cell's text (:func:`fmt_value` without units: the header carries them)."""
+    return fmt_value(v, kind, lang)
 
 
 def _as_date(value) -> date | None:
@@ -105,4 +134,4 @@ def fmt_month(value, lang: str = "zh") -> str:
     return f"{d.year}年{d.month}月" if lang == "zh" else f"{_MONTH_ABBR[d.month]} {d.year}"
 
 
-__all__ = ["fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_date", "fmt_month", "is_missing", "MISSING"]
+__all__ = ["fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_value", "fmt_date", "fmt_month", "is_missing", "MISSING"]
