@@ -252,14 +252,16 @@ def test_a_stay_whose_end_is_unknown_is_counted_apart(con, tmp_path):
 def test_cycle_time_all(pipeline):
     df = cycle_time(pipeline)
     assert df.columns.tolist() == ["outcome", "projects", "median_days", "p75_days", "mean_days"]
-    assert df["outcome"].tolist() == ["won", "lost", "abandoned"]
+    assert df["outcome"].tolist() == ["won", "lost", "abandoned", "all"]
     # won: P09 03-01→05-01 = 61, P04 02-05→05-30 = 114, P01 01-05→06-10 = 156: median 114, p75 x1.5 = 135
     # lost: P02 01-10→04-15 = 95, P08 01-15→05-25 = 130: median 112.5, p75 x0.75 = 121.25
     # abandoned: P03 02-01→03-21 = 48
     assert df.to_dict("records") == [
         {"outcome": "won", "projects": 3, "median_days": 114.0, "p75_days": 135.0, "mean_days": 331 / 3},
         {"outcome": "lost", "projects": 2, "median_days": 112.5, "p75_days": 121.25, "mean_days": 112.5},
-        {"outcome": "abandoned", "projects": 1, "median_days": 48.0, "p75_days": 48.0, "mean_days": 48.0}]
+        {"outcome": "abandoned", "projects": 1, "median_days": 48.0, "p75_days": 48.0, "mean_days": 48.0},
+        # all six: 48 61 95 114 130 156 -> median (95 + 114) / 2, p75 at 3.75: 114 + 0.75 x 16 = 126
+        {"outcome": "all", "projects": 6, "median_days": 104.5, "p75_days": 126.0, "mean_days": 604 / 6}]
     assert "closed in all" in df.attrs["denominator"]
 
 
@@ -267,22 +269,23 @@ def test_cycle_time_by_director_and_period(pipeline):
     df = cycle_time(pipeline, by="director")
     # 李娜 has only 2 closed projects: P04 won (114 days) and P03 abandoned (48); 王芳 closed none (no rows)
     li = df[df["director"] == "李娜"]
-    assert li["outcome"].tolist() == ["won", "lost", "abandoned"]
-    assert li["projects"].tolist() == [1, 0, 1]
+    assert li["outcome"].tolist() == ["won", "lost", "abandoned", "all"]
+    assert li["projects"].tolist() == [1, 0, 1, 2]
+    assert li["median_days"].tolist()[3] == (114 + 48) / 2
     assert li["median_days"].tolist()[0] == 114.0 and pd_isna(li["median_days"].tolist()[1])
     assert li["median_days"].tolist()[2] == 48.0
     assert sorted(df["director"].unique().tolist()) == sorted(["张伟", "李娜", "赵磊"])
     assert row(df, director="张伟", outcome="won")["median_days"] == 156.0
     # 2026-Q2 closes: P02 04-15, P09 05-01, P08 05-25, P04 05-30, P01 06-10 (P03 closed in Q1)
     q2 = cycle_time(pipeline, "2026-Q2")
-    assert q2["projects"].tolist() == [3, 2, 0]
+    assert q2["projects"].tolist() == [3, 2, 0, 5]
     assert pd_isna(q2["median_days"].iloc[2])
 
 
 def test_cycle_time_as_of_ignores_later_closes(pipeline):
     # on 03-31 only P03 had closed (abandoned, 48 days); P01, P02, P04, P08, P09 were still open
     df = cycle_time(pipeline, as_of="2026-03-31")
-    assert df["projects"].tolist() == [0, 0, 1]
+    assert df["projects"].tolist() == [0, 0, 1, 1]
     assert df["median_days"].iloc[2] == 48.0
     assert compute(pipeline, "cycle-time", None, as_of="2026-03-31").equals(df)
 

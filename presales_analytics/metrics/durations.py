@@ -199,7 +199,8 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
 def cycle_time(con, period: Period | str | None = None, *, by: str | None = None,
                as_of=None, config: Config | None = None) -> pd.DataFrame:
     """Cycle time (成交周期): days from created to closed, for the projects closed in the period,
-    per outcome (won, lost, abandoned, in the stage model's order); with ``by``, per (``by`` value,
+    per outcome (won, lost, abandoned, in the stage model's order) and for all of them (``all``, last:
+    the figure shown as 结束周期中位天数; ``won`` is the 赢单周期中位天数); with ``by``, per (``by`` value,
     outcome).
 
     Columns: ``outcome``; ``projects`` — the denominator: projects closed in the period with that
@@ -218,19 +219,20 @@ def cycle_time(con, period: Period | str | None = None, *, by: str | None = None
     s = scope(ctx)
     where, params = period_filter("closed_at", p)
     dim = f"{ident(by)} AS {ident(by)}, " if by else ""
+    keys = "_scope" + (f", {ident(by)}" if by else "")
     df = s.query(f"""
-        SELECT _scope, {dim} status AS outcome,
+        SELECT _scope, {dim} CASE WHEN grouping(status) = 1 THEN 'all' ELSE status END AS outcome,
                CAST(count(created_at) AS BIGINT) AS projects,
                quantile_cont(closed_at - created_at, [0.5, 0.75]) AS q,
                CAST(avg(closed_at - created_at) AS DOUBLE) AS mean_days,
                CAST(count(*) - count(created_at) AS BIGINT) AS without_created
         FROM prj WHERE status <> 'open' AND closed_at IS NOT NULL AND {where}
-        GROUP BY ALL""", params)
-    without = int(df["without_created"].sum()) if len(df) else 0
+        GROUP BY GROUPING SETS (({keys}, status), ({keys}))""", params)
+    without = int(df.loc[df["outcome"] == "all", "without_created"].sum()) if len(df) else 0
     q = df["q"].tolist()
     df = df.drop(columns=["q", "without_created"]).assign(
         median_days=quantile_part(q, 0), p75_days=quantile_part(q, 1))
-    df = order_rows(df, by, "outcome", config.terminal_stages, s.keys())
+    df = order_rows(df, by, "outcome", [*config.terminal_stages, "all"], s.keys())
     df["projects"] = df["projects"].fillna(0).astype("int64")
     for col in ("median_days", "p75_days", "mean_days"):
         df[col] = df[col].astype("float64")
@@ -272,4 +274,5 @@ CYCLE_SPEC = MetricSpec(
                   "abandoned); closed projects without a created date are left out and counted apart.",
     denominator_zh="本期结束、该结果且有创建日期的项目", denominator_en="projects closed in the period with that "
                    "outcome and a created date",
-    columns=(Column("outcome", "text", "结果", "Outcome"), C.PROJECTS, C.MEDIAN_DAYS, C.P75_DAYS, C.MEAN_DAYS))
+    columns=(Column("outcome", "text", "结果", "Outcome", "赢单、丢单、放弃，及全部（all）",
+                    "won, lost, abandoned, and all of them (all)"), C.PROJECTS, C.MEDIAN_DAYS, C.P75_DAYS, C.MEAN_DAYS))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from ..errors import InputError, MissingColumnError
 from ..metrics import compute
+from ..metrics import columns as C
+from ..presentation.labels import header, table_columns
 from ..metrics.pipeline import pipeline_summary
 from ..periods import Period
 from ..presentation.format import fixed, fmt_amount, fmt_pct
@@ -36,7 +38,8 @@ class Kpis:
     checks_due: int          # denominator of compliance_rate (policy checks due, projects active in the period)
     checks_passed: int
     compliance_rate: float
-    median_cycle_days: float  # median days created -> won, projects won in the period
+    median_days_to_win: float  # median days created -> won, projects won in the period
+    median_cycle_days: float   # median days created -> closed, every project closed in the period (any outcome)
 
 
 def kpis(con, period: Period, *, as_of=None) -> Kpis:
@@ -50,6 +53,7 @@ def kpis(con, period: Period, *, as_of=None) -> Kpis:
         due = passed = 0
     cycle = compute(con, "cycle-time", period, as_of=as_of)
     won_cycle = cycle.loc[cycle["outcome"] == "won", "median_days"]
+    all_cycle = cycle.loc[cycle["outcome"] == "all", "median_days"]
     target = float(pipe["target_amount"])
     won_amount = float(wr["won_amount"] or 0.0)
     return Kpis(
@@ -59,7 +63,8 @@ def kpis(con, period: Period, *, as_of=None) -> Kpis:
         weighted_amount=float(pipe["weighted_amount"]),
         stalled=len(compute(con, "stalled", period, as_of=as_of)),
         checks_due=due, checks_passed=passed, compliance_rate=passed / due if due else math.nan,
-        median_cycle_days=float(won_cycle.iloc[0]) if len(won_cycle) else math.nan)
+        median_days_to_win=float(won_cycle.iloc[0]) if len(won_cycle) else math.nan,
+        median_cycle_days=float(all_cycle.iloc[0]) if len(all_cycle) else math.nan)
 
 
 _PREVIOUS = {"month": ("上月", "the previous month"), "quarter": ("上季度", "the previous quarter"),
@@ -133,6 +138,13 @@ def summary_sentences(now: Kpis, before: Kpis, last_year: Kpis, period: Period, 
     return out
 
 
+#: the headline table's rows: a Kpis field -> the spec column it shows (label, unit and format from it)
+KPI_COLUMNS = {"win_rate": C.WIN_RATE, "closed": C.CLOSED, "won_amount": C.WON_AMOUNT, "attainment": C.ATTAINMENT,
+               "open_amount": C.OPEN_AMOUNT, "weighted_amount": C.WEIGHTED_AMOUNT, "stalled": C.STALLED,
+               "compliance_rate": C.COMPLIANCE_RATE, "median_days_to_win": C.MEDIAN_DAYS_TO_WIN,
+               "median_cycle_days": C.MEDIAN_CYCLE_DAYS}
+
+
 def executive_summary(ctx: ReportContext):
     """The summary paragraph and a table of the headline figures: this period, the previous one and
     the same period last year."""
@@ -144,16 +156,8 @@ def executive_summary(ctx: ReportContext):
     figures = {k: kpis(ctx.metrics, q, as_of=ctx.as_of) for k, q in periods.items()}
     sentences = summary_sentences(figures["now"], figures["before"], figures["last_year"], p, ctx.lang)
     rows = []
-    for field, zh, en, kind in (("win_rate", "赢单率", "Win rate", "pct"), ("closed", "已结束项目（分母）",
-                                "Closed projects (denominator)", "int"),
-                                ("won_amount", "赢单金额", "Won amount", "amount"),
-                                ("attainment", "目标达成率", "Target attainment", "pct"),
-                                ("open_amount", "期末在手商机金额", "Open pipeline at the end", "amount"),
-                                ("weighted_amount", "加权商机金额", "Weighted pipeline", "amount"),
-                                ("stalled", "停滞项目", "Stalled projects", "int"),
-                                ("compliance_rate", "制度执行率", "Policy compliance", "pct"),
-                                ("median_cycle_days", "赢单周期中位数（天）", "Median days to win", "days")):
-        rows.append({"kpi": ctx.t(zh, en), "kind": kind,
+    for field, column in KPI_COLUMNS.items():
+        rows.append({"field": field, "kpi": header(column, ctx.lang), "kind": column.kind,
                      **{k: getattr(f, field) for k, f in figures.items()}})
     table = pd.DataFrame(rows)
     html = "".join(str(ctx.text(s, s).data) for s in sentences)
@@ -169,8 +173,8 @@ def _kpi_table(ctx: ReportContext, table, periods: dict[str, Period]) -> str:
     head = "".join(f"<th>{h.escape(x)}</th>" for x in (
         ctx.t("指标", "Figure"), periods["now"].label(ctx.lang), periods["before"].label(ctx.lang),
         periods["last_year"].label(ctx.lang)))
-    body = "".join("<tr><td>" + h.escape(r["kpi"]) + "</td>"
-                   + "".join(f"<td>{h.escape(fmt_cell(r[k], r['kind'], ctx.lang))}</td>"
+    body = "".join(f"<tr data-column='{h.escape(r['field'])}'><td>" + h.escape(r["kpi"]) + "</td>"
+                   + "".join(f"<td class='num'>{h.escape(fmt_cell(r[k], r['kind'], ctx.lang))}</td>"
                              for k in ("now", "before", "last_year")) + "</tr>"
                    for r in table.to_dict("records"))
     return f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -209,11 +213,9 @@ def win_rates(ctx: ReportContext) -> None:
                    f"Win rate = won ÷ closed (won + lost + abandoned), by close date in the period; intervals are "
                    f"95% Wilson intervals; fewer than {small} closed is a small sample, drawn pale, not to rank on."),
           charts.plot_win_rate(wr, "director", lang=ctx.lang),
-          ctx.table(wr, {"director": ("项目总监", "Director", "text"), "won": ("赢单", "Won", "int"),
-                         "closed": ("已结束（分母）", "Closed (denominator)", "int"),
-                         "win_rate": ("赢单率", "Win rate", "pct"), "win_rate_low": ("区间下限", "Low", "pct"),
-                         "win_rate_high": ("区间上限", "High", "pct"),
-                         "small_sample": ("小样本", "Small sample", "text")}))
+          ctx.table(wr, {"director": ("项目总监", "Director", "text"),
+                         **table_columns("win-rate", "won", "closed", "win_rate", "win_rate_low", "win_rate_high",
+                                         "small_sample")}, metric="win-rate"))
 
 
 def stages(ctx: ReportContext) -> None:
@@ -231,12 +233,8 @@ def scorecard(ctx: ReportContext) -> None:
     _show(ctx.text("排名依据保守得分（以赢单率区间下限计），小样本不据此排名。",
                    "Ranked on the conservative score (win rate at its interval's lower bound); small samples "
                    "are not ranked on it."),
-          ctx.table(board, {"rank": ("排名", "Rank", "int"), "director": ("项目总监", "Director", "text"),
-                            "closed": ("已结束", "Closed", "int"), "win_rate": ("赢单率", "Win rate", "pct"),
-                            "won_amount": ("赢单金额", "Won amount", "amount"),
-                            "attainment": ("目标达成", "Attainment", "pct"),
-                            "compliance_rate": ("制度执行", "Compliance", "pct"),
-                            "score_low": ("得分（保守）", "Score (conservative)", "pct")}))
+          ctx.metric_table(board, "directors", "rank", "director", "closed", "win_rate", "won_amount", "attainment",
+                           "compliance_rate", "score", "score_low", "small_sample"))
 
 
 def stalled(ctx: ReportContext, limit: int = 30) -> None:
@@ -247,9 +245,8 @@ def stalled(ctx: ReportContext, limit: int = 30) -> None:
                    + (f"下表列出超期最长的 {limit} 个。" if len(st) > limit else ""),
                    f"{len(st)} projects stalled at the period's end; {missing} have had no analysis meeting since "
                    f"(the policy requires one)." + (f" The {limit} longest overdue are listed." if len(st) > limit else "")),
-          ctx.table(st, {"project_id": ("项目编号", "Project", "text"), "name": ("项目名称", "Name", "text"),
-                         "director": ("项目总监", "Director", "text"), "days_over": ("超期天数", "Days over", "days"),
-                         "meeting_since_stall": ("已开分析会", "Meeting held", "text")}, limit=limit))
+          ctx.metric_table(st, "stalled", "project_id", "name", "director", "days_over", "meeting_since_stall",
+                           limit=limit))
 
 
 def target_attainment(ctx: ReportContext) -> None:
@@ -260,9 +257,9 @@ def target_attainment(ctx: ReportContext) -> None:
         t = metric_or_note(ctx, "targets", ctx.period, by=level, as_of=ctx.as_of)
         if t is None:
             return
-        _show(ctx.table(t, {"scope": (zh, en, "text"), "target_amount": ("目标", "Target", "amount"),
-                            "won_amount": ("赢单金额", "Won", "amount"), "attainment": ("达成率", "Attainment", "pct"),
-                            "projected_attainment": ("预计达成", "Projected", "pct")}))
+        _show(ctx.table(t, {"scope": (zh, en, "text"),
+                            **table_columns("targets", "target_amount", "won_amount", "attainment",
+                                            "projected_attainment")}, metric="targets"))
 
 
 def channel_contribution(ctx: ReportContext) -> None:
@@ -270,22 +267,15 @@ def channel_contribution(ctx: ReportContext) -> None:
 
     ch = metric_or_note(ctx, "channels", ctx.period, as_of=ctx.as_of)
     if ch is not None:
-        _show(ctx.table(ch, {"channel": ("渠道商", "Channel", "text"), "won": ("赢单", "Won", "int"),
-                             "closed": ("已结束", "Closed", "int"), "win_rate": ("赢单率", "Win rate", "pct"),
-                             "won_share": ("赢单金额占比", "Share of won", "pct"),
-                             "vs_direct_same_grade": ("较直销（同等级）", "vs direct (same grade)", "pct")}))
+        _show(ctx.metric_table(ch, "channels", "channel", "won", "closed", "win_rate", "won_share",
+                               "vs_direct_same_grade", "small_sample"))
 
 
 def compliance(ctx: ReportContext) -> None:
     comp = compute(ctx.metrics, "compliance", ctx.period, as_of=ctx.as_of, level="director")
-    _show(ctx.table(comp, {"director": ("项目总监", "Director", "text"), "projects": ("项目数", "Projects", "int"),
-                           "archive_rate": ("档案齐全", "Archive complete", "pct"),
-                           "weekly_coverage": ("周报覆盖", "Weekly reports", "pct"),
-                           "meeting_rate": ("停滞后分析会", "Meeting after stall", "pct"),
-                           "summary_rate": ("总结报告", "Summary", "pct"),
-                           "evaluation_rate": ("评价报告", "Evaluation", "pct"),
-                           "grade_mismatches": ("等级不符", "Grade mismatches", "int"),
-                           "compliance_rate": ("执行率", "Compliance", "pct")}))
+    _show(ctx.metric_table(comp, "compliance", "director", "projects", "archive_rate", "weekly_coverage",
+                           "meeting_rate", "summary_rate", "evaluation_rate", "grade_mismatches", "checks_due",
+                           "compliance_rate"))
 
 
 def data_quality(ctx: ReportContext) -> None:

@@ -15,12 +15,17 @@ from ..errors import InputError
 from ..metrics.base import check_scope, report_period
 from ..metrics.context import MetricContext
 from ..periods import Period
-from ..presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct  # noqa: F401  (notebooks import them from here)
+from ..presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct, fmt_value  # noqa: F401  (notebooks import them)
+from ..presentation.labels import table_columns
 from ..presentation.lang import check_lang
 from ..presentation.pseudonyms import Pseudonyms
 from ..scoping import ReportScope
 from ..store import connect, database_path
 from .offline import use_offline_renderer
+
+
+#: kinds whose cells read left-aligned (text); numbers align right
+_LEFT = {"text": True, "date": True, "bool": True}
 
 
 @dataclass
@@ -54,22 +59,34 @@ class ReportContext:
         """``df`` with customer and project names pseudonymised when the report is redacted."""
         return self._pseudonyms.frame(df) if self.redact else df
 
-    def table(self, df: pd.DataFrame, columns: dict[str, tuple[str, str, str]], *, limit: int | None = None):
-        """An HTML table of ``df`` (escaped): ``columns`` maps a column to (zh, en, format) with format
-        one of text, int, pct, amount, days."""
+    def table(self, df: pd.DataFrame, columns: dict[str, tuple[str, str, str]], *, limit: int | None = None,
+              metric: str | None = None):
+        """An HTML table of ``df`` (escaped): ``columns`` maps a column to (zh, en, kind), kind one of
+        the spec kinds (count, amount, rate, pp, days, score, number, date, bool, text; also int, pct).
+        With ``metric`` the headers carry ``data-metric`` / ``data-column`` (what the label test reads).
+        A metric's columns come from its spec: :meth:`metric_table`."""
         from IPython.display import HTML
 
         df = self.redacted(df)
         if limit:
             df = df.head(limit)
-        head = "".join(f"<th>{html.escape(self.t(zh, en))}</th>" for zh, en, _ in columns.values())
+        mark = (lambda c: f" data-metric='{html.escape(metric)}' data-column='{html.escape(c)}'") if metric \
+            else (lambda c: "")
+        head = "".join(f"<th{mark(c)}>{html.escape(self.t(zh, en))}</th>" for c, (zh, en, _) in columns.items())
         rows = []
         for record in df.to_dict("records"):
             cells = []
             for column, (_, _, kind) in columns.items():
-                cells.append(f"<td>{html.escape(fmt_cell(record.get(column), kind, self.lang))}</td>")
+                align = "" if _LEFT.get(kind, False) else " class='num'"
+                cells.append(f"<td{align}>{html.escape(fmt_value(record.get(column), kind, self.lang))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return HTML(f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def metric_table(self, df: pd.DataFrame, metric: str, *keys: str, shown: dict[str, str] | None = None,
+                     limit: int | None = None):
+        """A table of a metric's columns ``keys``, headers and formats from the metric's spec
+        (:func:`presales_analytics.presentation.labels.table_columns`)."""
+        return self.table(df, table_columns(metric, *keys, shown=shown), limit=limit, metric=metric)
 
     def text(self, zh: str, en: str):
         """A paragraph in the report's language, escaped."""
