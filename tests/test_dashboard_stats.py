@@ -17,7 +17,7 @@ import pytest
 
 from presales_analytics.dashboard.page import render_page, z_value
 from presales_analytics.metrics.base import wilson
-from presales_analytics.presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct
+from presales_analytics.presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct, fmt_value
 
 from browser import open_offline
 
@@ -109,6 +109,8 @@ EVALUATE = """(inp) => {
     pct: inp.pcts.map(([r, d]) => S.pct(r, d)),
     count: inp.counts.map((v) => S.count(v)),
     days: inp.days.map(([v, lang]) => S.days(v, lang)),
+    score: inp.pcts.map(([r, d]) => S.score(r)),
+    pp: inp.pcts.map(([r, d], i) => S.pp(r, i % 2 ? "en" : "zh")),
   };
 }"""
 
@@ -204,11 +206,14 @@ def test_helper_equals_python_and_duckdb(stats_page):
     assert bad == []
     bad = [(v, s) for v, s in zip(counts, out["count"]) if s != fmt_cell(v, "int")]
     assert bad == []
-    # days: at most one decimal (fixed(v, 1) without a trailing ".0"), then the unit
-    want_days = ["—" if v is None else re.sub(r"\.0$", "", fixed(v, 1, grouping=True)) + (" 天" if lang == "zh" else " d")
-                 for v, lang in days]
+    # days, the audit score and rate differences: as the spec kinds print (presentation.format.fmt_value)
+    want_days = [fmt_value(v, "days", lang, unit=True) for v, lang in days]
     assert [(v, s, w) for (v, _), s, w in zip(days, out["days"], want_days) if s != w] == []
     assert out["days"][-2:] == ["45 天", "12 d"]
+    assert [(r, s) for (r, _), s in zip(pcts, out["score"]) if s != fmt_value(r, "score")] == []
+    assert [(r, s) for i, ((r, _), s) in enumerate(zip(pcts, out["pp"]))
+            if s != fmt_value(r, "pp", "en" if i % 2 else "zh")] == []
+    assert out["score"][-6:-3] == ["31.3", "31.3", "0.1"] and out["pp"][-6] == "+31.3个百分点"
     # worked by hand: 31.25, 0.125, 1234567.5 and -2.5 are exact binary ties (away from zero); 2.675 and 1.005
     # are stored just below their ties (2.67499999999999982236431605997495353221893310546875, 1.00499999…)
     assert out["fixed"][:len(anchors)] == ["31.3", "0.13", "1,234,568", "2.67", "1.00", "-3", "-0.00",

@@ -19,18 +19,31 @@ import pandas as pd
 
 from .. import charts
 from ..config import Config
+from ..metrics import columns as C
+from ..presentation.labels import metric_column
 
 #: rows a table shows at most (the note under it gives the full count)
 TABLE_LIMIT = 300
+
+#: the tiles: the spec column each shows (label and format from it; tests/test_labels.py checks the page)
+TILES = {"won_amount": C.WON_AMOUNT, "attainment": C.ATTAINMENT, "win_rate": C.WIN_RATE, "open_amount": C.OPEN_AMOUNT,
+         "weighted_amount": C.WEIGHTED_AMOUNT, "cycle": C.MEDIAN_CYCLE_DAYS, "stalled": C.STALLED,
+         "compliance": C.COMPLIANCE_RATE}
+#: the tables' columns that are metric columns: page key -> spec column
+SPEC_COLUMNS = {
+    "rank": metric_column("directors", "rank"), "director": C.DIRECTOR, "score": C.SCORE, "score_low": C.SCORE_LOW,
+    "win_rate": C.WIN_RATE, "won_amount": C.WON_AMOUNT, "attainment": C.ATTAINMENT, "compliance": C.COMPLIANCE_RATE,
+    "stalled": C.STALLED, "project_id": C.PROJECT_ID, "name": C.NAME, "region": C.REGION, "grade": C.GRADE,
+    "stage": metric_column("stalled", "stage"), "entered_at": metric_column("stalled", "entered_at"),
+    "days_in_stage": metric_column("stalled", "days_in_stage"), "limit_days": metric_column("stalled", "limit_days"),
+    "days_over": metric_column("stalled", "days_over"), "meeting": metric_column("stalled", "meeting_since_stall"),
+}
 
 _TEXT = {
     "title": ("售前项目管理看板", "Presales management dashboard"),
     "region": ("区域", "Region"), "department": ("系统部", "Department"), "grade": ("项目等级", "Grade"),
     "director": ("项目总监", "Director"), "reset": ("清除筛选", "Clear filters"),
-    "k_won_amount": ("赢单金额", "Won amount"), "k_attainment": ("目标达成率", "Target attainment"),
-    "k_win_rate": ("赢单率", "Win rate"), "k_open_amount": ("在手商机金额", "Open pipeline"),
-    "k_weighted_amount": ("加权商机金额", "Weighted pipeline"), "k_cycle": ("成交周期中位数", "Median cycle"),
-    "k_stalled": ("停滞项目", "Stalled projects"), "k_compliance": ("制度执行率", "Compliance rate"),
+    **{f"k_{tile}": (column.zh, column.en) for tile, column in TILES.items()},
     "t_leaderboard": ("项目总监排行", "Director leaderboard"), "t_stalled": ("停滞项目清单", "Stalled projects"),
     "t_compliance": ("制度执行缺项（按项目总监）", "Compliance gaps by director"), "definitions": ("口径与分母", "Definitions and denominators"),
 }
@@ -53,50 +66,27 @@ _WORDS = {
     "company": ("全公司", "company"),
 }
 _COLUMNS = {
-    "rank": ("排名", "Rank"), "director": ("项目总监", "Director"), "score": ("审计考核得分", "Audit score"),
-    "score_low": ("保守得分（排名依据）", "Conservative score (ranks)"),
-    "win_rate": ("赢单率（95% 区间）", "Win rate (95% interval)"), "closed": ("赢单/已结束", "Won/closed"),
-    "won_amount": ("赢单金额", "Won amount"), "attainment": ("目标达成率", "Attainment"),
-    "compliance": ("制度执行率", "Compliance"), "stalled": ("停滞项目", "Stalled"),
-    "project_id": ("项目编号", "Project"), "name": ("项目名称", "Name"), "customer": ("客户", "Customer"),
-    "region": ("区域", "Region"), "grade": ("等级", "Grade"), "stage": ("阶段", "Stage"),
-    "entered_at": ("进入日期", "Entered"), "days_in_stage": ("停留天数", "Days in stage"),
-    "limit_days": ("限值天数", "Limit (days)"), "days_over": ("超出天数", "Days over"),
-    "meeting": ("已开分析会", "Analysis meeting held"), "status": ("状态", "Status"),
+    # the page's own composite columns (several figures in one cell), not a metric column
+    "closed": ("赢单/已结束", "Won/closed"), "customer": ("客户", "Customer"), "status": ("状态", "Status"),
     "checks": ("通过/应查（执行率）", "Passed/due (rate)"), "projects_checked": ("检查项目数", "Projects checked"),
     "projects_with_gaps": ("有缺项的项目", "Projects with a gap"),
+    # a metric's column: its spec's label
+    **{key: (column.zh, column.en) for key, column in SPEC_COLUMNS.items()},
 }
 _CHECKS = {"archive_ok": ("档案不全", "Archive incomplete"), "weekly_ok": ("周报不足", "Weekly reports short"),
            "meeting_ok": ("停滞未开分析会", "No meeting after stall"),
            "summary_ok": ("总结报告逾期", "Summary late"), "evaluation_ok": ("评价报告逾期", "Evaluation late"),
            "grade_ok": ("等级偏低", "Grade too low")}
 _STATUS = {"open": ("进行中", "open"), "won": ("赢单", "won"), "lost": ("丢单", "lost"), "abandoned": ("放弃", "abandoned")}
-_DEFINITIONS = [
-    (("赢单金额", "Won amount"), ("本期结束且赢单的项目金额之和（元，显示为万元/亿元）。",
-                                 "Sum of the amounts of projects won and closed in the period (yuan).")),
-    (("目标达成率", "Target attainment"), ("赢单金额 ÷ 目标（分母：本期目标；年目标按月平均分摊）。筛选区域/系统部/总监时用其目标。",
-                                          "Won amount ÷ target (denominator: the period's target, yearly targets "
-                                          "spread evenly over months); a region, department or director filter uses its target.")),
-    (("赢单率", "Win rate"), ("赢单 ÷ 本期结束项目（赢单 + 丢单 + 放弃）；Wilson 95% 区间。",
-                              "Won ÷ projects closed in the period (won + lost + abandoned); Wilson 95% interval.")),
-    (("在手 / 加权商机", "Open / weighted pipeline"), ("期末在手项目金额；加权 = 金额 × 阶段赢率（配置 [stage_probability]）。",
-                                                      "Amount of projects open at the period's last day; weighted = amount × "
-                                                      "stage probability ([stage_probability]).")),
-    (("成交周期中位数", "Median cycle"), ("本期结束项目从创建到结束的天数中位数（分母：有创建日期的本期结束项目）。",
-                                         "Median days from created to closed (denominator: projects closed in the period "
-                                         "with a created date).")),
-    (("停滞项目", "Stalled projects"), ("期末在手项目中，当前阶段停留超过该阶段已完成停留的 75 分位（或配置上限）者；分母：期末在手项目。",
-                                       "Open projects at the period's end whose current stay exceeds the stage's p75 of "
-                                       "finished stays (or the configured limit); denominator: open projects.")),
-    (("制度执行率", "Compliance rate"), ("通过的制度检查 ÷ 应查检查（档案、周报、停滞后分析会、总结与评价报告、项目等级）。",
-                                        "Policy checks passed ÷ checks due (archive, weekly reports, analysis meeting after a "
-                                        "stall, summary and evaluation reports, grade).")),
-    (("审计考核得分", "Audit score"), ("赢单率、目标达成、制度执行、速度的加权平均（权重见 [score_weights]）；按下限排名。",
-                                      "Weighted mean of win rate, attainment, compliance and speed ([score_weights]); "
-                                      "ranked by the score with the win rate's lower bound.")),
-    (("较上期", "vs previous"), ("与上一个同长度期间比较；比率之差以百分点表示。",
-                                "Compared with the previous period of the same length; rates differ in percentage points.")),
-]
+#: the definitions under the page: each tile's figure and the score, from their specs, then how the page compares
+_VS_PREVIOUS = (("较上期", "vs previous"), ("与上一个同长度期间比较；比率之差以百分点表示。",
+                                          "Compared with the previous period of the same length; rates differ in "
+                                          "percentage points."))
+
+
+def _definitions() -> list:
+    shown = [*TILES.values(), C.SCORE]
+    return [((c.zh, c.en), (c.definition_zh, c.definition_en)) for c in shown] + [_VS_PREVIOUS]
 
 
 def labels(lang: str) -> dict:
@@ -109,7 +99,7 @@ def labels(lang: str) -> dict:
 
 def definitions(lang: str) -> list[list[str]]:
     i = 0 if lang == "zh" else 1
-    return [[term[i], text[i]] for term, text in _DEFINITIONS]
+    return [[term[i], text[i]] for term, text in _definitions()]
 
 
 def figures(data: dict, lang: str, config: Config) -> dict:

@@ -23,9 +23,10 @@ import pandas as pd
 
 from ..errors import InputError
 from ..metrics import compute
+from ..presentation.labels import table_columns
 from ..metrics.base import scope as metric_scope
 from ..scoping import ReportScope
-from ..presentation.format import fmt_amount, fmt_pct
+from ..presentation.format import fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext
 
 #: a director whose compliance rate (policy checks passed ÷ checks due) is below this gets a finding
@@ -198,12 +199,12 @@ def standing(ctx: ReportContext, r: Review):
     n = len(r.board)
     small = int(x["closed"]) < r.small_sample
     text = ctx.t(
-        f"排名 {int(x['rank'])}/{n}（按保守得分排序）；审计得分 {fmt_pct(x['score'], 1)}，保守得分 "
-        f"{fmt_pct(x['score_low'], 1)}；其他 {peers['n']} 名总监的中位数：得分 {fmt_pct(peers['score'], 1)}，"
-        f"保守得分 {fmt_pct(peers['score_low'], 1)}，赢单率 {fmt_pct(peers['win_rate'])}。",
-        f"Rank {int(x['rank'])} of {n} (by the conservative score); audit score {fmt_pct(x['score'], 1)}, "
-        f"conservative score {fmt_pct(x['score_low'], 1)}; median of the other {peers['n']} directors: score "
-        f"{fmt_pct(peers['score'], 1)}, conservative {fmt_pct(peers['score_low'], 1)}, win rate "
+        f"排名 {int(x['rank'])}/{n}（按保守得分排序）；审计得分 {fmt_value(x['score'], 'score', ctx.lang)}，保守得分 "
+        f"{fmt_value(x['score_low'], 'score', ctx.lang)}；其他 {peers['n']} 名总监的中位数：得分 {fmt_value(peers['score'], 'score', ctx.lang)}，"
+        f"保守得分 {fmt_value(peers['score_low'], 'score', ctx.lang)}，赢单率 {fmt_pct(peers['win_rate'])}。",
+        f"Rank {int(x['rank'])} of {n} (by the conservative score); audit score {fmt_value(x['score'], 'score', ctx.lang)}, "
+        f"conservative score {fmt_value(x['score_low'], 'score', ctx.lang)}; median of the other {peers['n']} directors: score "
+        f"{fmt_value(peers['score'], 'score', ctx.lang)}, conservative {fmt_value(peers['score_low'], 'score', ctx.lang)}, win rate "
         f"{fmt_pct(peers['win_rate'])}.")
     out = f"<p>{html.escape(text)}</p>"
     if small:
@@ -216,11 +217,8 @@ def standing(ctx: ReportContext, r: Review):
 
 def peer_table(ctx: ReportContext, r: Review):
     """The scorecard rows of every director (the reviewed one among them), for the comparison."""
-    return ctx.table(r.board, {"rank": ("排名", "Rank", "int"), "director": ("项目总监", "Director", "text"),
-                               "closed": ("已结束", "Closed", "int"), "win_rate": ("赢单率", "Win rate", "pct"),
-                               "attainment": ("目标达成", "Attainment", "pct"),
-                               "compliance_rate": ("制度执行", "Compliance", "pct"),
-                               "score": ("得分", "Score", "pct"), "score_low": ("得分（保守）", "Score (conservative)", "pct")})
+    return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
+                            "compliance_rate", "score", "score_low", "small_sample")
 
 
 def _gaps(ctx: ReportContext, c: dict) -> list[str]:
@@ -260,9 +258,7 @@ def compliance_gaps(ctx: ReportContext, r: Review):
                     f"projects); {len(rows)} projects have gaps.")
     if not rows:
         return [head]
-    return [head, ctx.table(pd.DataFrame(rows), {"project_id": ("项目编号", "Project", "text"),
-                                                 "name": ("项目名称", "Name", "text"),
-                                                 "compliance_rate": ("执行率", "Compliance", "pct"),
+    return [head, ctx.table(pd.DataFrame(rows), {**table_columns("compliance", "project_id", "name", "compliance_rate"),
                                                  "gaps": ("缺项", "Gaps", "text")})]
 
 
@@ -272,11 +268,9 @@ def stalled_table(ctx: ReportContext, r: Review):
         return ctx.text("没有停滞项目。", "No stalled project.")
     df = r.stalled.copy()
     df["stage"] = [ctx.config.stage_label(s, ctx.lang) for s in df["stage"]]
-    df["meeting"] = [ctx.t("是", "yes") if m is True else ctx.t("否", "no") for m in df["meeting_since_stall"]]
-    return ctx.table(df, {"project_id": ("项目编号", "Project", "text"), "name": ("项目名称", "Name", "text"),
-                          "stage": ("阶段", "Stage", "text"), "days_in_stage": ("停留天数", "Days in stage", "days"),
-                          "limit_days": ("上限天数", "Limit (days)", "days"),
-                          "days_over": ("超期天数", "Days over", "days"), "meeting": ("已开分析会", "Meeting held", "text")})
+    df["meeting_since_stall"] = df["meeting_since_stall"].fillna(False).astype(bool)
+    return ctx.metric_table(df, "stalled", "project_id", "name", "stage", "days_in_stage", "limit_days", "days_over",
+                            "meeting_since_stall")
 
 
 def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None) -> list[tuple[str, str]]:
@@ -302,10 +296,10 @@ def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None)
                     f"Win rate {fmt_pct(x['win_rate'])} ({won}/{closed}) is below the other directors' median "
                     f"{fmt_pct(peers['win_rate'])}: ask for the reasons of the losses."))
     if not small and not math.isnan(peers["score_low"]) and x["score_low"] < peers["score_low"]:
-        out.append((f"保守得分 {fmt_pct(x['score_low'], 1)} 低于其他总监中位数 {fmt_pct(peers['score_low'], 1)}，排名 "
+        out.append((f"保守得分 {fmt_value(x['score_low'], 'score', ctx.lang)} 低于其他总监中位数 {fmt_value(peers['score_low'], 'score', ctx.lang)}，排名 "
                     f"{int(x['rank'])}/{len(r.board)}。",
-                    f"Conservative score {fmt_pct(x['score_low'], 1)} is below the other directors' median "
-                    f"{fmt_pct(peers['score_low'], 1)}; rank {int(x['rank'])} of {len(r.board)}."))
+                    f"Conservative score {fmt_value(x['score_low'], 'score', ctx.lang)} is below the other directors' median "
+                    f"{fmt_value(peers['score_low'], 'score', ctx.lang)}; rank {int(x['rank'])} of {len(r.board)}."))
     if targets is not None:
         mine = targets[targets["scope"] == r.name]
         if len(mine) and pd.notna(mine.iloc[0]["attainment"]) and mine.iloc[0]["attainment"] < 1:

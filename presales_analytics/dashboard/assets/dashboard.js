@@ -130,7 +130,7 @@
   function deltaAbs(a, b, unit) {
     var d = S.diff(a, b);
     if (bad(d)) return {text: L.vs_prev + " —", sign: null};
-    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + S.decimal1(d) + unit, sign: Math.sign(d)};
+    return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + S.fixed(d, 0, true) + unit, sign: Math.sign(d)};
   }
   function renderKPIs(part) {
     var c = figures("cur", part), p = figures("prev", part);
@@ -292,8 +292,8 @@
     table("leaderboard", [
       {key: "rank", label: L.col.rank, num: true},
       {key: "director", label: L.col.director},
-      {key: "score", label: L.col.score, num: true, fmt: function (v) { return bad(v) ? "—" : S.fixed(v, 2); }},
-      {key: "score_low", label: L.col.score_low, num: true, fmt: function (v) { return bad(v) ? "—" : S.fixed(v, 2); }},
+      {key: "score", label: L.col.score, num: true, fmt: S.score},
+      {key: "score_low", label: L.col.score_low, num: true, fmt: S.score},
       {key: "win_rate", label: L.col.win_rate, num: true,
        fmt: function (v, r) { return pct(v) + (bad(v) ? "" : " (" + pct(r.low, 0) + "–" + pct(r.high, 0) + ")"); }},
       {key: "closed", label: L.col.closed, num: true, fmt: function (v, r) { return num(r.won) + "/" + num(v); }},

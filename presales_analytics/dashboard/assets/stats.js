@@ -63,9 +63,17 @@ var PresalesStats = (function () {
   function decimal1(v) {           // at most one decimal: 12.5 -> "12.5", 12.04 -> "12"
     return missing(v) ? "—" : fixed(v, 1, true).replace(/\.0$/, "");
   }
-  function days(v, lang) { return missing(v) ? "—" : decimal1(v) + (lang === "zh" ? " 天" : " d"); }
+  // days in whole days with the unit, as metrics/spec.py's "days" kind prints (presentation.format.fmt_value)
+  function days(v, lang) { return missing(v) ? "—" : fixed(v, 0, true) + (lang === "zh" ? " 天" : " d"); }
+  // the 0–1 audit score on its 0–100 scale, one decimal ("score" kind)
+  function score(v) { return missing(v) ? "—" : fixed(v * 100, 1); }
+  // a difference of two rates in percentage points, signed ("pp" kind)
+  function pp(v, lang) {
+    return missing(v) ? "—" : (v > 0 ? "+" : "") + fixed(v * 100, 1) + (lang === "zh" ? "个百分点" : " pp");
+  }
 
   return {missing: missing, rate: rate, ratio: ratio, diff: diff, change: change, points: points, sum: sum,
           wilson: wilson, quantile: quantile, median: median,
-          fixed: fixed, amount: amount, pct: pct, count: count, decimal1: decimal1, days: days};
+          fixed: fixed, amount: amount, pct: pct, count: count, decimal1: decimal1, days: days,
+          score: score, pp: pp};
 })();
