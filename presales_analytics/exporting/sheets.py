@@ -31,6 +31,7 @@ from ..metrics.compliance import compliance
 from ..metrics.directors import directors
 from ..metrics.durations import stage_durations
 from ..metrics.funnel import funnel
+from ..metrics.headline import headline
 from ..metrics.pipeline import pipeline, pipeline_summary
 from ..metrics.stalled import stalled
 from ..metrics.targets import targets
@@ -170,6 +171,16 @@ def _levels(b: Build, function, levels: tuple[str, ...], **options) -> tuple[pd.
         parts.append(df)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return table, first
+
+
+@sheet("关键指标", "Headline", "headline", SPECS["headline"].definition_zh, SPECS["headline"].definition_en)
+def headline_sheet(b: Build, head: Sheet) -> Sheet:
+    """The headline figures of the scope (the audit report's summary table, the dashboard's tiles)."""
+    df = b.metric(headline)
+    head.frame = df
+    head.columns = spec_columns("headline", *[c.key for c in SPECS["headline"].columns])
+    head.denominator = df.attrs["denominator"]
+    return head
 
 
 @sheet("赢单率", "Win rate", "win-rate",

@@ -8,15 +8,14 @@ and the same period last year, in sentences ("赢单率 31%（12/39），较上�
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..errors import InputError, MissingColumnError
 from ..metrics import compute
 from ..metrics import columns as C
 from ..presentation.labels import header, table_columns
-from ..metrics.pipeline import pipeline_summary
 from ..periods import Period
-from ..presentation.format import fixed, fmt_amount, fmt_pct
+from ..presentation.format import fixed, fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext
 
 
@@ -43,28 +42,9 @@ class Kpis:
 
 
 def kpis(con, period: Period, *, as_of=None) -> Kpis:
-    """The headline figures of ``period`` (see :class:`Kpis`)."""
-    wr = compute(con, "win-rate", period, as_of=as_of).iloc[0]
-    pipe = pipeline_summary(con, period, as_of=as_of).iloc[0]
-    try:
-        comp = compute(con, "compliance", period, as_of=as_of, level="director")
-        due, passed = int(comp["checks_due"].sum()), int(comp["checks_passed"].sum())
-    except (MissingColumnError, InputError):
-        due = passed = 0
-    cycle = compute(con, "cycle-time", period, as_of=as_of)
-    won_cycle = cycle.loc[cycle["outcome"] == "won", "median_days"]
-    all_cycle = cycle.loc[cycle["outcome"] == "all", "median_days"]
-    target = float(pipe["target_amount"])
-    won_amount = float(wr["won_amount"] or 0.0)
-    return Kpis(
-        won=int(wr["won"]), closed=int(wr["closed"]), win_rate=float(wr["win_rate"]), won_amount=won_amount,
-        target_amount=target, attainment=won_amount / target if target and not math.isnan(target) else math.nan,
-        open_projects=int(pipe["open_projects"]), open_amount=float(pipe["open_amount"]),
-        weighted_amount=float(pipe["weighted_amount"]),
-        stalled=len(compute(con, "stalled", period, as_of=as_of)),
-        checks_due=due, checks_passed=passed, compliance_rate=passed / due if due else math.nan,
-        median_days_to_win=float(won_cycle.iloc[0]) if len(won_cycle) else math.nan,
-        median_cycle_days=float(all_cycle.iloc[0]) if len(all_cycle) else math.nan)
+    """The headline figures of ``period`` (see :class:`Kpis`), from the ``headline`` metric."""
+    row = compute(con, "headline", period, as_of=as_of).to_dict("records")[0]
+    return Kpis(**{f.name: row[f.name] for f in fields(Kpis)})
 
 
 _PREVIOUS = {"month": ("上月", "the previous month"), "quarter": ("上季度", "the previous quarter"),
@@ -157,12 +137,18 @@ def executive_summary(ctx: ReportContext):
     sentences = summary_sentences(figures["now"], figures["before"], figures["last_year"], p, ctx.lang)
     rows = []
     for field, column in KPI_COLUMNS.items():
-        rows.append({"field": field, "kpi": header(column, ctx.lang), "kind": column.kind,
+        rows.append({"field": field, "kpi": column.label(ctx.lang), "kind": column.kind,
                      **{k: getattr(f, field) for k, f in figures.items()}})
     table = pd.DataFrame(rows)
     html = "".join(str(ctx.text(s, s).data) for s in sentences)
     html += _kpi_table(ctx, table, periods)
     return HTML(html)
+
+
+def _headline_text(value, kind: str, lang: str) -> str:
+    """A headline figure as the dashboard's tile prints it: amounts in 万元, or 亿元 from 1亿 up; days with
+    their unit; the rest as its kind prints (presentation.format.fmt_value)."""
+    return fmt_amount(value, lang) if kind == "amount" else fmt_value(value, kind, lang, unit=True)
 
 
 def _kpi_table(ctx: ReportContext, table, periods: dict[str, Period]) -> str:
@@ -174,7 +160,7 @@ def _kpi_table(ctx: ReportContext, table, periods: dict[str, Period]) -> str:
         ctx.t("指标", "Figure"), periods["now"].label(ctx.lang), periods["before"].label(ctx.lang),
         periods["last_year"].label(ctx.lang)))
     body = "".join(f"<tr data-column='{h.escape(r['field'])}'><td>" + h.escape(r["kpi"]) + "</td>"
-                   + "".join(f"<td class='num'>{h.escape(fmt_cell(r[k], r['kind'], ctx.lang))}</td>"
+                   + "".join(f"<td class='num'>{h.escape(_headline_text(r[k], r['kind'], ctx.lang))}</td>"
                              for k in ("now", "before", "last_year")) + "</tr>"
                    for r in table.to_dict("records"))
     return f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
