@@ -10,23 +10,14 @@ out by hand from its rows and are asserted too, so the three outputs cannot agre
 from __future__ import annotations
 
 import html as h
-import os
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-import openpyxl
 import pytest
 
-import presales_analytics as pa
 from presales_analytics.exporting.workbook import FORMATS, UNIT, WAN
-from presales_analytics.metrics import SPECS, MetricContext, compute
+from presales_analytics.metrics import SPECS
 from presales_analytics.presentation.format import fmt_amount, fmt_value
 
-from conftest import write_csv
-from test_dashboard import HEADER, ROWS, TARGETS
 
 PERIOD = "2026-Q3"
 SCOPES = ["company", "region:华东", "director:张伟"]
@@ -44,46 +35,6 @@ HAND = {
     "director:张伟": {"won_amount": 150 * WAN, "win_rate": 2 / 2, "attainment": 150 / 150,
                     "median_cycle_days": 179.0},                     # (172 + 186) / 2
 }
-
-
-def _exe() -> str:
-    return shutil.which("presales", path=str(Path(sys.executable).parent))
-
-
-def _run(root: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
-    r = subprocess.run([_exe(), *args, "--db", "h.duckdb"], cwd=root, env=env, capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0, r.stderr
-    return r.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
-    """The library's figures, the audit report, the workbook (per scope) and the dashboard."""
-    root = tmp_path_factory.mktemp("headline")
-    con = pa.connect(root / "h.duckdb")
-    pa.load(con, [write_csv(root / "商机.csv", [HEADER, *ROWS]), write_csv(root / "目标.csv", TARGETS)])
-    con.close()
-    out = {"root": root, "audit": {}, "xlsx": {}}
-    con = pa.connect(root / "h.duckdb", read_only=True)
-    with MetricContext(con) as ctx:
-        every = ctx.across("company", "region", "director")
-        head = compute(every, "headline", PERIOD).set_index("scope")
-        board = compute(every, "directors", PERIOD)
-    con.close()
-    out["library"] = head
-    out["score"] = {s: float(board[(board["scope"] == s) & (board["director"] == "张伟")]["score"].iloc[0])
-                    for s in SCOPES}
-    for s in SCOPES:
-        slug = s.replace(":", "-")
-        _run(root, "report", "audit", "--period", PERIOD, "--scope", s, "--out", f"r-{slug}")
-        folder = root / f"r-{slug}" / PERIOD
-        out["audit"][s] = next(folder.glob("audit*.html")).read_text(encoding="utf-8")
-        out["xlsx"][s] = openpyxl.load_workbook(root / _run(root, "export", "xlsx", "--period", PERIOD, "--scope", s,
-                                                            "--out", f"w-{slug}.xlsx"))
-    out["dashboard"] = root / _run(root, "dashboard", "--period", PERIOD, "--out", "d.html")
-    return out
 
 
 def audit_kpi(html: str, field: str) -> str:

@@ -243,7 +243,8 @@ def target_attainment(ctx: ReportContext) -> None:
         t = metric_or_note(ctx, "targets", ctx.period, by=level, as_of=ctx.as_of)
         if t is None:
             return
-        _show(ctx.table(t, {"scope": (zh, en, "text"),
+        t = t.rename(columns={"scope": level})        # the holder, labelled as the breakdown it is
+        _show(ctx.table(t, {level: (zh, en, "text"),
                             **table_columns("targets", "target_amount", "won_amount", "attainment",
                                             "projected_attainment")}, metric="targets"))
 

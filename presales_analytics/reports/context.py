@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..config import Config, load_config
 from ..errors import InputError
+from ..metrics import SPECS
 from ..metrics.base import check_scope, report_period
 from ..metrics.context import MetricContext
 from ..periods import Period
@@ -70,8 +71,12 @@ class ReportContext:
         df = self.redacted(df)
         if limit:
             df = df.head(limit)
-        mark = (lambda c: f" data-metric='{html.escape(metric)}' data-column='{html.escape(c)}'") if metric \
-            else (lambda c: "")
+        spec = SPECS[metric] if metric else None
+
+        def mark(c: str) -> str:      # a column of the metric's spec (not a breakdown or display column)
+            if spec is None or not spec.has(c):
+                return ""
+            return f" data-metric='{html.escape(metric)}' data-column='{html.escape(c)}'"
         head = "".join(f"<th{mark(c)}>{html.escape(self.t(zh, en))}</th>" for c, (zh, en, _) in columns.items())
         rows = []
         for record in df.to_dict("records"):
