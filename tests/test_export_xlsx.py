@@ -40,7 +40,7 @@ ROWS = [
 TARGETS = [["目标范围", "期间", "目标金额（万元）"], ["公司", "2026-Q3", "400"], ["区域:华东", "2026-Q3", "300"],
            ["区域:华南", "2026", "400"], ["总监:张伟", "2026-Q3", "200"], ["总监:王芳", "2026-Q3", "50"]]
 
-SHEETS = ["说明", "赢单率", "阶段停留", "漏斗", "停滞项目", "项目总监考核", "渠道贡献", "目标达成", "商机储备", "商机覆盖",
+SHEETS = ["说明", "关键指标", "赢单率", "阶段停留", "漏斗", "停滞项目", "项目总监考核", "渠道贡献", "目标达成", "商机储备", "商机覆盖",
           "制度执行", "趋势"]
 RATE = ["赢单", "丢单", "放弃", "已结束（分母）", "赢单率", "区间下限", "区间上限", "赢单金额（万元）", "已结束金额（万元）",
         "金额赢单率", "小样本"]
@@ -52,34 +52,34 @@ COLUMNS = {
     "阶段停留": list(zip(["阶段", "已完成停留（分母）", "中位天数", "P75 天数", "P90 天数", "平均天数", "当前在此阶段", "回退次数"],
                      ["stage_zh", "projects", "median_days", "p75_days", "p90_days", "mean_days", "open_now",
                       "regressions"])),
-    "漏斗": list(zip(["阶段", "到达项目数", "直接进入", "下一阶段转化率", "累计转化率"],
+    "漏斗": list(zip(["阶段", "到达项目数（本期新建）", "直接进入", "下一阶段转化率", "累计转化率"],
                    ["stage_zh", "reached", "entered_directly", "next_conversion", "cumulative_conversion"])),
     "停滞项目": list(zip(["项目编号", "项目名称", "项目总监", "项目等级", "当前阶段", "进入日期", "停留天数", "上限天数", "上限来源",
                       "超期天数", "停滞起始日", "已开分析会"],
                      ["project_id", "name", "director", None, None, "entered_at", "days_in_stage", "limit_days", None,
                       "days_over", "stalled_since", "meeting_since_stall"])),
-    "项目总监考核": list(zip(["排名", "项目总监", "项目数", "在途", *RATE[:7], "赢单金额（万元）", "目标金额（万元）", "目标达成率",
-                        "成交周期中位天数", "停滞项目", "制度执行率", "得分", "得分（保守）", "小样本"],
+    "项目总监考核": list(zip(["排名", "项目总监", "项目数（本期活跃）", "在途", *RATE[:7], "赢单金额（万元）", "目标金额（万元）",
+                        "目标达成率", "结束周期中位天数", "停滞项目", "制度执行率", "审计考核得分", "保守得分", "小样本"],
                        ["rank", "director", "projects", "open", *RATE_KEYS[:7], "won_amount", "target_amount",
                         "attainment", "median_cycle_days", "stalled", "compliance_rate", "score", "score_low",
                         "small_sample"])),
     "渠道贡献": list(zip(["渠道商", "项目数（本期新建）", "赢单", "已结束（分母）", "赢单率", "区间下限", "区间上限", "赢单金额（万元）",
-                      "赢单金额占比", "在途金额（万元）", "在途金额占比", "成交周期中位天数", "较直销（同等级）", "小样本"],
+                      "赢单金额占比", "在途金额（万元）", "在途金额占比", "结束周期中位天数", "较直销（同等级）", "小样本"],
                      ["channel", "projects", "won", "closed", "win_rate", "win_rate_low", "win_rate_high", "won_amount",
                       "won_share", "open_pipeline_amount", "open_pipeline_share", "median_cycle_days",
                       "vs_direct_same_grade", "small_sample"])),
-    "目标达成": list(zip(["层级", "名称", "目标金额（万元）", "赢单金额（万元）", "达成率", "已过天数", "期间天数", "预计金额（万元）",
+    "目标达成": list(zip(["层级", "名称", "目标金额（万元）", "赢单金额（万元）", "目标达成率", "已过天数", "期间天数", "预计金额（万元）",
                       "预计达成率", "目标覆盖全期"],
                      [None, None, "target_amount", "won_amount", "attainment", "elapsed_days", "period_days",
                       "projected_amount", "projected_attainment", "target_covered"])),
     "商机储备": list(zip(["阶段", "项目等级", "项目数", "金额（万元）", "赢单概率", "加权金额（万元）"],
                      ["stage_zh", "grade_zh", "projects", "amount", "probability", "weighted_amount"])),
-    "商机覆盖": list(zip(["在途项目数", "在途金额（万元）", "加权金额（万元）", "目标金额（万元）", "已赢单金额（万元）", "剩余目标（万元）",
+    "商机覆盖": list(zip(["在途项目数", "在途金额（万元）", "加权金额（万元）", "目标金额（万元）", "赢单金额（万元）", "剩余目标（万元）",
                       "覆盖率", "推迟项目数"],
                      ["open_projects", "open_amount", "weighted_amount", "target_amount", "won_amount",
                       "remaining_target", "coverage", "slipped_projects"])),
     "制度执行": list(zip(["项目总监", "项目数", "档案齐全率", "周报覆盖率", "停滞后分析会", "总结报告及时率", "评价报告及时率", "等级不符",
-                      "应查项（分母）", "通过项", "执行率"],
+                      "应查项（分母）", "通过项", "制度执行率"],
                      ["director", "projects", "archive_rate", "weekly_coverage", "meeting_rate", "summary_rate",
                       "evaluation_rate", "grade_mismatches", "checks_due", "checks_passed", "compliance_rate"])),
     "趋势": list(zip(["季度", "季度名称", *RATE], [None, None, *RATE_KEYS])),
@@ -129,6 +129,10 @@ def lib(books):
     con.close()
 
 
+#: headers whose cells hold points: the 0-100 score, a rate difference in percentage points (library value × 100)
+POINTS = {"审计考核得分", "保守得分", "较直销（同等级）"}
+
+
 def same(got, want, kind: str = "") -> bool:
     """A cell read back against the library's value: amounts ÷ 10,000; NaN as an empty cell; booleans
     as 是/否; numbers to 15 significant digits (what a spreadsheet stores)."""
@@ -140,7 +144,7 @@ def same(got, want, kind: str = "") -> bool:
         return pd.Timestamp(got) == want
     if isinstance(want, str):
         return got == want
-    want = float(want) / WAN if "万元" in kind else float(want)
+    want = float(want) / WAN if "万元" in kind else float(want) * 100 if kind in POINTS else float(want)
     return math.isclose(float(got), want, rel_tol=1e-13, abs_tol=1e-15)
 
 
@@ -195,7 +199,7 @@ def test_targets_by_hand_and_as_the_library(zh, lib):
     # company 400 万元 -> 190 / 400 = 47.5%; 华东 300 -> 150 / 300 = 50%; 华南 has 400 for the year:
     # 100 a quarter -> 40 / 100 = 40%; 张伟 200 -> 150 / 200 = 75%; 王芳 50 -> 40 / 50 = 80%;
     # 李娜 has no target and won nothing in Q3: no row
-    assert {k: (r["目标金额（万元）"], r["赢单金额（万元）"], r["达成率"]) for k, r in rows.items()} == {
+    assert {k: (r["目标金额（万元）"], r["赢单金额（万元）"], r["目标达成率"]) for k, r in rows.items()} == {
         ("全公司", "全公司"): (400, 190, 0.475), ("区域", "华东"): (300, 150, 0.5), ("区域", "华南"): (100, 40, 0.4),
         ("项目总监", "张伟"): (200, 150, 0.75), ("项目总监", "王芳"): (50, 40, 0.8)}
     # the data runs to 2026-09-30: the whole quarter (92 days) has elapsed, projection = won
@@ -343,7 +347,7 @@ def test_a_formula_looking_name_is_stored_as_text_and_missing_inputs_are_stated(
 
 def test_english_sheet_and_column_names_same_numbers(books, zh):
     en = pd.read_excel(books["en"], sheet_name=None, engine="calamine")
-    assert list(en) == ["About", "Win rate", "Stage durations", "Funnel", "Stalled projects", "Director scorecard",
+    assert list(en) == ["About", "Headline", "Win rate", "Stage durations", "Funnel", "Stalled projects", "Director scorecard",
                         "Channels", "Targets", "Pipeline", "Pipeline coverage", "Compliance", "Trend"]
     wr = en["Win rate"]
     assert wr.columns.tolist()[:4] == ["Level", "Name", "Won", "Lost"] and "Won amount (RMB 10k)" in wr.columns
@@ -359,7 +363,7 @@ def test_scope_narrows_every_sheet(books, lib):
     assert wr.iloc[0][["名称", "赢单", "已结束（分母）", "赢单率"]].tolist() == ["全公司", 1, 2, 0.5]
     assert wr["名称"].tolist() == ["全公司", "华南", "王芳"]
     # the region's own target (400 a year, 100 this quarter) is the scope's company target: 40 / 100
-    assert south["目标达成"].iloc[0][["目标金额（万元）", "达成率"]].tolist() == [100, 0.4]
+    assert south["目标达成"].iloc[0][["目标金额（万元）", "目标达成率"]].tolist() == [100, 0.4]
     about = {r[0]: r[1] for r in openpyxl.load_workbook(books["south"])["说明"].iter_rows(values_only=True) if r[0]}
     assert about["范围"] == "区域：华南"
 

@@ -167,7 +167,7 @@ def test_projects_in_the_period_only(rendered):
     assert "湖州路内停车" not in html
     # P3's row: grade, stage, status, amount
     assert "<td>P3</td><td>嘉兴停车诱导</td><td>嘉兴市交通局</td><td>办事处重点</td><td>方案设计</td><td>进行中</td>" \
-           "<td class='num'>2,500.00万元</td>" in html
+           "<td class=\"num\">2,500.00万元</td>" in html
 
 
 def test_standing_against_peers(rendered):
@@ -185,8 +185,8 @@ def test_compliance_gaps_stalled_and_findings(rendered):
     assert "档案缺 10/11 份" in html and "周报 0/14 周" in html and "停滞后未开项目分析会" in html
     assert "等级不符：申报 办事处重点，金额对应 系统部级" in html
     # stalled: P3, 121 days in stage, limit 90, 31 over, no meeting
-    assert ("<td>P3</td><td>嘉兴停车诱导</td><td>方案设计</td><td class='num'>121</td><td class='num'>90</td>"
-            "<td class='num'>31</td><td>否</td>") in html
+    assert ("<td>P3</td><td>嘉兴停车诱导</td><td>方案设计</td><td class=\"num\">121</td><td class=\"num\">90</td>"
+            "<td class=\"num\">31</td><td>否</td>") in html
     findings = html.split("问题与建议")[1].split("指标定义")[0]
     for sentence in ("赢单率 50%（1/2） 低于其他总监中位数 67%",
                      "目标达成 50%（赢单 100.00万元 ÷ 目标 200.00万元），未完成目标。",

@@ -63,7 +63,7 @@ def test_documents_meetings_collection_and_similar(rendered):
     assert "应归档 18 份，已归档 18 份。" in html
     assert "<td>合同</td><td>赢单</td><td>2026-07-20</td>" in html
     assert "周报覆盖 19%（3/16 周）；总结报告按时提交；评价报告未按时提交。" in html
-    assert "<td>项目周报</td><td>3</td><td>2026-07-01</td><td>2026-07-15</td>" in html
+    assert "<td>项目周报</td><td class=\"num\">3</td><td>2026-07-01</td><td>2026-07-15</td>" in html
     assert "金额 100.00万元，已回款 80.00万元，回款率 80%（已回款 ÷ 金额）。" in html
     assert ("同类项目：2026年结束的其他办事处重点项目 3 个。赢单率 67%（2/3），95% 置信区间 21%–94%；中位周期 141 天，"
             "中位金额 200.00万元。本项目周期 136 天：2 个同类项目更长，1 个更短。金额 100.00万元：2 个更大，1 个更小。") in html

@@ -218,7 +218,7 @@ def standing(ctx: ReportContext, r: Review):
 def peer_table(ctx: ReportContext, r: Review):
     """The scorecard rows of every director (the reviewed one among them), for the comparison."""
     return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
-                            "compliance_rate", "score", "score_low", "small_sample")
+                            "compliance_rate", "score", "score_low")
 
 
 def _gaps(ctx: ReportContext, c: dict) -> list[str]:
