@@ -55,3 +55,26 @@ def test_a_failing_cell_names_the_cell_and_leaves_no_html(tmp_path):
     assert "ValueError" in str(info.value) and "数据不足" in str(info.value) and "cell" in str(info.value)
     assert not target.exists() and info.value.notebook.exists()
     assert not list(target.parent.glob("*.html*"))
+
+
+def test_nbformat_imports_without_the_rfc3987_grammar():
+    """Every report imports nbformat twice (the CLI's papermill, the kernel's plotly renderer); with
+    rfc3987-syntax installed, jsonschema compiles its lark grammar on each import (~2 s). The lock
+    leaves it out (README, Development): a re-lock that brings it back fails here."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import sys, nbformat, plotly.io as pio; pio.renderers; "
+                          "print(sorted(m for m in ('rfc3987_syntax', 'lark') if m in sys.modules))"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_executed_notebook_is_written_at_the_end_not_after_every_cell(tmp_path):
+    """papermill saves the executed notebook after every cell unless told not to; with plotly.js in
+    the notebook that is ~3 s a report. A cell after the chart looks for the executed notebook on
+    disk: it is not there yet (saved per cell, it would hold the chart's output by then)."""
+    executed = tmp_path / "out" / "late.ipynb"
+    src = notebook(tmp_path / "late.ipynb", [CHART, f"import os\nassert not os.path.exists({str(executed)!r})"])
+    out = render_notebook(src, tmp_path / "out" / "late.html")
+    assert out.notebook == executed and executed.stat().st_size > 1_000_000     # plotly.js inside

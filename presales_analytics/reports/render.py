@@ -48,6 +48,9 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=parameters or {}, kernel_name="python3",
                             cwd=str(cwd) if cwd else None, progress_bar=progress,
+                            # written once at the end (and on a failure), not after every cell: the
+                            # notebook holds plotly.js (~4.6 MB), and 50 saves cost ~3 s a report
+                            request_save_on_cell_execute=False,
                             # the kernel's own log is noise in a scheduled run's output: a start-up warning
                             # ("running over TCP without encryption", on loopback) and, now and then at
                             # shutdown, "KeyboardInterrupt caught in kernel"; a failing cell or a dead
