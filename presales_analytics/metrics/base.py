@@ -80,12 +80,19 @@ class Scope:
     visits_table: str = ""
     visits_sql: str = ""
 
-    def query(self, body: str, params: dict | None = None) -> pd.DataFrame:
-        """Run ``body`` (a SELECT that may use prj, evt and visits) and return a small DataFrame."""
+    def query(self, body: str, params: dict | None = None, *, large: bool = False) -> pd.DataFrame:
+        """Run ``body`` (a SELECT that may use prj, evt and visits) and return a small DataFrame; with
+        ``large`` (a list of one row per project) through :func:`~.frames.fetch_frame`, which brings
+        repetitive text into pandas several times faster, the same DataFrame."""
         if self.visits_table and re.search(r"\b(visits|evt)\b", body):
             self.ensure_visits()
         sql = f"{self.sql}\n{body}"
-        return self.ctx.cursor.execute(sql, used_params(sql, {**self.params, **(params or {})})).df()
+        params = used_params(sql, {**self.params, **(params or {})})
+        if large:
+            from .frames import fetch_frame
+
+            return fetch_frame(self.ctx.cursor, sql, params)
+        return self.ctx.cursor.execute(sql, params).df()
 
     def ensure_visits(self) -> None:
         cur = self.ctx.cursor
@@ -94,6 +101,25 @@ class Scope:
         if not exists:
             statement = f"CREATE TEMP TABLE {self.visits_table} AS {self.visits_sql}"
             cur.execute(statement, used_params(statement, self.params))
+
+    def table(self, name: str, body: str, params: dict, key: tuple) -> str:
+        """The name of a TEMP table on the context's private cursor holding ``body``'s rows (a SELECT
+        that may use prj, evt and visits), created the first time this ``name`` and ``key`` are asked
+        for in this context and this data version: per-project work that several metrics, or several
+        queries of one metric, share (the stays in each stage on a state date). ``key`` must name
+        everything the rows depend on besides the visits (the table's name includes the visits')."""
+        import hashlib
+
+        digest = hashlib.sha256(repr((name, key, self.visits_table)).encode()).hexdigest()[:16]
+        table = f"_presales_{name}_{digest}"
+
+        def create():
+            if self.visits_table and re.search(r"\b(visits|evt)\b", body):
+                self.ensure_visits()
+            statement = f"CREATE TEMP TABLE {table} AS {self.sql}\n{body}"
+            self.ctx.cursor.execute(statement, used_params(statement, {**self.params, **params}))
+            return table
+        return self.ctx.remember(("table", table), create)
 
     @property
     def multi(self) -> bool:
@@ -251,12 +277,13 @@ def scope(ctx: MetricContext, *, company: bool = False) -> Scope:
             SELECT e.project_id, e.stage, e.entered_at, {rank} AS _rank, {best} AS _best
             FROM stage_events e {evt_join}
             WHERE {evt_filter})"""
+    # the stage's position is computed once per event (it orders same-day events and tells a move back)
     visits = f"""SELECT project_id, stage, entered_at,
                    lead(entered_at) OVER w AS left_at,
                    row_number() OVER w AS seq,
-                   coalesce(list_position($stage_order, lag(stage) OVER w) > {order}, false) AS backward
-            FROM evt_ranked WHERE _rank = _best OR _rank = 9
-            WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, {order})"""
+                   coalesce(lag(_pos) OVER w > _pos, false) AS backward
+            FROM (SELECT *, {order} AS _pos FROM evt_ranked WHERE _rank = _best OR _rank = 9)
+            WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, _pos)"""
     cached = _visits_table_name(ctx, key=(d, tuple(stages)))
     sql = f"""{head},
         visits AS (SELECT * FROM {cached}),

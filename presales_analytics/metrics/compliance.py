@@ -22,6 +22,7 @@ All of it is computed in one DuckDB statement; only the result goes to pandas.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 
 import pandas as pd
@@ -47,6 +48,11 @@ ROLLUP_COLUMNS = ["projects", "archive_rate", "weekly_coverage", "meeting_rate",
                   "evaluation_rate", "grade_mismatches", "checks_due", "checks_passed", "compliance_rate"]
 
 LEVELS = ("project", "director")
+
+#: the breakdowns (``--by``) whose value is an output column of the per-project checks
+_DIM_OF = {"status": "status", "director": "director", "region": "region", "grade": "grade_declared"}
+#: the other breakdowns, carried along as ``_d_<name>``
+_CARRIED = ["department", "channel", "manager", "monitor", "industry", "customer", "stage"]
 
 
 def _threshold(value: object) -> float:
@@ -184,9 +190,6 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
     }
     implied = _grade_case(config, params)
     members_cte, scope_expr = membership(ctx, params)
-    joined = "res JOIN _members m ON m.project_id = res.project_id" if scope_expr != "'company'" else "res"
-    # the breakdown value travels as _dim (for status: the status at the state date, like the checks)
-    dim = "CAST(NULL AS VARCHAR)" if not by else "st" if by == "status" else f"CAST({ident(by)} AS VARCHAR)"
     body = f"""
     , ev AS (
         -- the rows of evt (best source per project, plus inferred) without its DISTINCT and row_number:
@@ -214,7 +217,7 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
                CASE WHEN status <> 'open' AND (close_any IS NULL OR close_any <= $sd) THEN status ELSE 'open' END AS st
         FROM known),
     pp AS (
-        SELECT *, {dim} AS _dim,
+        SELECT *,
                CASE WHEN st <> 'open' THEN st ELSE term_evt END AS term,
                CASE WHEN st <> 'open' THEN close_any END AS close_on,
                -- weekly reports are owed from the week of initiation to the week of close / state date
@@ -254,7 +257,9 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
     stl AS (
         SELECT unnest(CAST($st_ids AS VARCHAR[])) AS project_id, unnest(CAST($st_met AS BOOLEAN[])) AS met),
     r1 AS (
-        SELECT pp.project_id, pp.name, pp.director, pp.region, pp._dim, pp.st AS status,
+        SELECT pp.project_id, pp.name, pp.director, pp.region, pp.st AS status,
+               -- the other breakdowns (--by), as known at the state date
+               {", ".join(f"CAST(pp.{ident(c)} AS VARCHAR) AS _d_{c}" for c in _CARRIED)},
                coalesce(pp.term, $working[pp.wpos]) AS stage_reached,
                CAST(coalesce(len(pl.keys), 0) AS BIGINT) AS docs_due,
                CAST(CASE WHEN h.have IS NULL OR pl.keys IS NULL THEN 0
@@ -303,13 +308,20 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
                CAST(archive_ok::INT + grade_ok::INT + (weeks_due > 0 AND weekly_ok)::INT + (stalled AND meeting_ok)::INT
                     + (summary_due AND summary_ok)::INT + (evaluation_due AND evaluation_ok)::INT AS BIGINT)
                    AS checks_passed
-        FROM r2),
-    {members_cte}
-    """
+        FROM r2)
+    SELECT * FROM res"""
+    # every project's checks once per context and state date, in a TEMP table: the roll-ups (the
+    # scorecard's by director, the audit's) and the per-project list read it, whatever the scope
+    table = s.table("compliance", body, params, (hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest(),))
+    joined = f"{table} res JOIN _members m ON m.project_id = res.project_id" if scope_expr != "'company'" \
+        else f"{table} res"
+    # the breakdown (for status: the status at the state date, like the checks)
+    dim = "CAST(NULL AS VARCHAR)" if not by else _DIM_OF.get(by, f"_d_{by}")
+    body = f", {members_cte}"
     if by:
         col = ident(by)
         sql = body + f"""
-        SELECT {scope_expr} AS _scope, _dim AS {col},
+        SELECT {scope_expr} AS _scope, {dim} AS {col},
                CAST(count(*) AS BIGINT) AS projects,
                avg(archive_ok::INT) AS archive_rate,
                CAST(sum(weeks_reported) AS DOUBLE) / nullif(sum(weeks_due), 0) AS weekly_coverage,
@@ -320,7 +332,7 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
                CAST(sum(checks_due) AS BIGINT) AS checks_due,
                CAST(sum(checks_passed) AS BIGINT) AS checks_passed,
                CAST(sum(checks_passed) AS DOUBLE) / nullif(sum(checks_due), 0) AS compliance_rate
-        FROM {joined} GROUP BY ALL ORDER BY _scope, _dim NULLS LAST"""
+        FROM {joined} GROUP BY ALL ORDER BY _scope, {col} NULLS LAST"""
         columns = [by] + ROLLUP_COLUMNS
     else:
         sql = body + f"""
@@ -328,7 +340,7 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
                CAST(res.checks_passed AS DOUBLE) / res.checks_due AS compliance_rate
         FROM {joined} ORDER BY _scope, res.project_id"""
         columns = PROJECT_COLUMNS
-    df = s.query(sql, params)
+    df = s.query(sql, params, large=not by)
     assert list(df.columns) == ["_scope"] + columns
     if ctx.multi:
         order = {k: i for i, k in enumerate(scope_keys(ctx))}

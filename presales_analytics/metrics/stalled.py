@@ -93,6 +93,13 @@ _PER_PS = """
             GROUP BY v.project_id, v.stage)"""
 
 
+def stays_on(s, sd: date, working: list[str]) -> str:
+    """The TEMP table of ``_PER_PS`` on the state date ``sd`` (one row per project and working stage it
+    entered by then), computed once per context and shared by the stall limits and the stalled list."""
+    return s.table("stays", f", {_PER_PS}\nSELECT * FROM per_ps", {"sd": sd, "working": working},
+                   (sd, tuple(working)))
+
+
 def stage_limits(ctx: MetricContext, sd: date) -> dict[str, tuple]:
     """``stage -> (limit_days, source)`` for the working stages that have a limit on the state date
     ``sd``: ``[stall_days]`` ("config"), else the p75 of the finished stays of every project ("p75"),
@@ -103,9 +110,9 @@ def stage_limits(ctx: MetricContext, sd: date) -> dict[str, tuple]:
     working = config.working_stages
 
     def p75(company: MetricContext):
-        df = scope(company).query(f""", {_PER_PS}
-            SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM per_ps WHERE NOT still_in GROUP BY stage""",
-                                  {"sd": sd, "working": working})
+        s = scope(company)
+        df = s.query(f"""SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM {stays_on(s, sd, working)}
+                         WHERE NOT still_in GROUP BY stage""")
         return dict(zip(df["stage"], df["p75_days"]))
 
     measured = company_norm(ctx, "stall_p75", (sd, ctx.as_of, tuple(working)), p75)
@@ -131,7 +138,7 @@ def _stalled(ctx: MetricContext, p: Period, by: str | None) -> pd.DataFrame:
         , open_prj AS (
             SELECT _scope, project_id, name, director, grade, region, department{", " + ident(by) if extra else ""}
             FROM prj p WHERE {OPEN_ON_SD}),
-        {_PER_PS},
+        per_ps AS (SELECT * FROM {stays_on(s, sd, working)}),
         limits AS (
             SELECT unnest($limit_stages) AS stage, unnest($limit_days) AS limit_days,
                    unnest($limit_sources) AS limit_source),
@@ -153,7 +160,8 @@ def _stalled(ctx: MetricContext, p: Period, by: str | None) -> pd.DataFrame:
         FROM flagged f
         ORDER BY _scope, days_over DESC, project_id""",
                  {"sd": sd, "working": working, "limit_stages": list(limits),
-                  "limit_days": [v[0] for v in limits.values()], "limit_sources": [v[1] for v in limits.values()]})
+                  "limit_days": [v[0] for v in limits.values()], "limit_sources": [v[1] for v in limits.values()]},
+                 large=True)
     open_projects = int(df["open_projects"].iloc[0]) if len(df) and not ctx.multi else None
     df = df.drop(columns=["open_projects"])
     df["days_in_stage"] = df["days_in_stage"].astype("int64")
