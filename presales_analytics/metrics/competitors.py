@@ -1,0 +1,130 @@
+"""竞争对手 competitors: whom we meet, and how often we win against each.
+
+A project's ``competitor`` cell may name several rivals, separated the way exports do (、 , ; / and
+their full-width forms); :data:`COMPETITOR_LIST` turns it into a list of distinct trimmed names. A
+project counts once for every rival it names, and once in the total; a project naming none is its
+own row (``competitor`` empty), whose share of the projects is a data-quality figure.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import Config
+from ..periods import Period
+from . import columns as C
+from .base import context, finish, period_filter, period_of, require_column, scope, small_sample, state_date, \
+    with_win_rate
+from .durations import OPEN_ON_SD
+from .spec import Column, MetricSpec
+
+#: SQL: the distinct rival names of ``p.competitor`` (a list; empty when none is recorded)
+COMPETITOR_LIST = ("list_distinct(list_filter(list_transform(string_split_regex(coalesce(p.competitor, ''), "
+                   "'[、,，;；/／]'), lambda x: trim(x, ' 　')), lambda x: x <> ''))")
+
+#: SQL: one row per rival of ``p`` (``NULL`` for a project naming none): ``unnest`` this
+COMPETITOR_ROWS = f"unnest(CASE WHEN len({COMPETITOR_LIST}) = 0 THEN [NULL] ELSE {COMPETITOR_LIST} END)"
+
+#: won + lost: the denominator of a rate "against" someone or of bids
+DECIDED = Column("decided", "count", "已决（分母）", "Decided (denominator)", "赢单 + 丢单", "won + lost")
+#: the small-sample flag of a rate over decided projects
+DECIDED_SMALL = Column("small_sample", "bool", "小样本", "Small sample", "已决（赢单 + 丢单）少于小样本阈值（默认 10）",
+                       "fewer decided (won + lost) than the small-sample threshold (10)")
+
+COLUMNS = ["competitor", "met", "won", "lost", "abandoned", "decided", "win_rate", "win_rate_low",
+           "win_rate_high", "won_amount", "lost_amount", "open", "projects_total", "share_of_projects",
+           "small_sample"]
+
+
+def competitors(con, period: Period | str | None = None, *, as_of=None, config: Config | None = None
+                ) -> pd.DataFrame:
+    """Per competitor (竞争对手), the projects closed in the period that named it, and our record
+    against it. One row per rival name and one (``competitor`` empty) for the projects naming none;
+    rivals sorted by projects met (``met``, descending), then name; the empty row last.
+
+    Columns: ``competitor``; ``met`` (projects closed in the period naming it: won + lost +
+    abandoned); ``won``, ``lost``, ``abandoned``; ``decided`` = won + lost (the denominator: an abandoned
+    project was not decided against anyone); ``win_rate`` = won ÷ decided, with its Wilson interval;
+    ``won_amount`` and ``lost_amount`` (yuan: won, lost projects); ``open`` (projects open on the state
+    date naming it: met, not decided; not in the rate); ``projects_total`` (every project closed in the
+    period, each once: the share's denominator); ``share_of_projects`` = met ÷ projects_total (the
+    empty row's share: closed projects with no competitor recorded); ``small_sample`` (decided fewer
+    than the small-sample threshold). ``df.attrs["without_competitor_share"]`` is the empty row's share.
+
+    >>> import presales_analytics as pa
+    >>> competitors(pa.connect(":memory:")).shape[0]
+    0
+    """
+    ctx = context(con, as_of, config)
+    p = period_of(period)
+    require_column(ctx, "competitor", "competitors", why="(the rivals each project met)")
+    if p.grain != "all":
+        require_column(ctx, "closed_at", "competitors", why=f"to place projects in period {p}")
+    sd = state_date(ctx, p, ctx.as_of)
+    s = scope(ctx)
+    closed_in, params = period_filter("p.closed_at", p)
+    params["sd"] = sd
+    df = s.query(f"""
+        , met AS (
+            SELECT p._scope, p.status, p.amount,
+                   p.status <> 'open' AND {closed_in} AS closed_in,
+                   {OPEN_ON_SD} AS open_on_sd, {COMPETITOR_ROWS} AS competitor
+            FROM prj p),
+        totals AS (
+            SELECT _scope, count(*) FILTER (p.status <> 'open' AND {closed_in}) AS projects_total
+            FROM prj p GROUP BY _scope)
+        SELECT m._scope, m.competitor,
+               CAST(count(*) FILTER (closed_in) AS BIGINT) AS met,
+               CAST(count(*) FILTER (closed_in AND status = 'won') AS BIGINT) AS won,
+               CAST(count(*) FILTER (closed_in AND status = 'lost') AS BIGINT) AS lost,
+               CAST(count(*) FILTER (closed_in AND status = 'abandoned') AS BIGINT) AS abandoned,
+               CAST(count(*) FILTER (closed_in AND status IN ('won', 'lost')) AS BIGINT) AS decided,
+               CAST(coalesce(sum(amount) FILTER (closed_in AND status = 'won'), 0) AS DOUBLE) AS won_amount,
+               CAST(coalesce(sum(amount) FILTER (closed_in AND status = 'lost'), 0) AS DOUBLE) AS lost_amount,
+               CAST(count(*) FILTER (open_on_sd) AS BIGINT) AS open,
+               CAST(any_value(t.projects_total) AS BIGINT) AS projects_total
+        FROM met m JOIN totals t USING (_scope)
+        WHERE closed_in OR open_on_sd
+        GROUP BY m._scope, m.competitor""", params)
+    df = df.assign(_none=df["competitor"].isna()).sort_values(
+        ["_scope", "_none", "met", "competitor"], ascending=[True, True, False, True], kind="stable")
+    df = s.finish_scopes(df.drop(columns="_none"))
+    df["competitor"] = pd.Series(df["competitor"], dtype="str")      # an all-empty column is still text
+    with_win_rate(df, ctx, closed="decided")
+    df["share_of_projects"] = (df["met"] / df["projects_total"]).where(df["projects_total"] > 0)
+    df["small_sample"] = df["decided"] < small_sample(ctx)
+    df = df[(["scope"] if ctx.multi else []) + COLUMNS].reset_index(drop=True)
+    none = df[df["competitor"].isna()] if not ctx.multi else df.iloc[0:0]
+    df = finish(df, metric="competitors", period=p, as_of=ctx.as_of, by=None,
+                denominator=f"decided = won + lost, projects closed in {p} naming the competitor; share: of "
+                            f"every project closed in {p}", options={"state_date": sd.isoformat() if sd else None})
+    df.attrs["without_competitor_share"] = float(none["share_of_projects"].iloc[0]) if len(none) else 0.0
+    return df
+
+
+SPEC = MetricSpec(
+    name="competitors", function=competitors, zh="竞争对手", en="Competitors",
+    definition_zh="本期结束的项目按所列竞争对手（一个项目可列多个，以 、 , ; / 分隔）统计：遇到次数、赢单、丢单，"
+                  "对其赢单率 = 赢单 ÷ 已决（赢单 + 丢单），Wilson 95% 区间；未记录竞争对手的项目单列一行，其占比是数据质量指标。",
+    definition_en="projects closed in the period, per competitor they name (a project can name several, separated "
+                  "by 、 , ; /): met, won, lost; win rate against it = won ÷ decided (won + lost), Wilson 95% "
+                  "interval; projects naming none are their own row, whose share is a data-quality figure.",
+    denominator_zh="已决 = 赢单 + 丢单（本期结束且列有该对手的项目）；占比的分母为本期结束的全部项目（每个项目计一次）",
+    denominator_en="decided = won + lost, projects closed in the period naming the competitor; the share's "
+                   "denominator: every project closed in the period, each once",
+    columns=(Column("competitor", "text", "竞争对手", "Competitor", "空白表示未记录竞争对手",
+                    "empty: no competitor recorded"),
+             Column("met", "count", "遇到（本期结束）", "Met (closed)",
+                    "本期结束且列有该对手的项目：赢单 + 丢单 + 放弃", "projects closed in the period naming it: won + "
+                    "lost + abandoned"), C.WON, C.LOST, C.ABANDONED,
+             DECIDED,
+             C.WIN_RATE.renamed(zh="对其赢单率", en="Win rate against"), C.WIN_RATE_LOW, C.WIN_RATE_HIGH,
+             C.WON_AMOUNT, Column("lost_amount", "amount", "丢单金额", "Lost amount"),
+             C.OPEN,
+             Column("projects_total", "count", "本期结束项目（占比分母）", "Projects closed (share denominator)"),
+             Column("share_of_projects", "rate", "项目占比", "Share of projects", "遇到 ÷ 本期结束的全部项目",
+                    "met ÷ every project closed in the period"),
+             DECIDED_SMALL),
+    by=False, headline=("win_rate",))
+
+__all__ = ["competitors", "COMPETITOR_LIST", "COMPETITOR_ROWS", "COLUMNS", "DECIDED", "DECIDED_SMALL"]
