@@ -64,10 +64,12 @@ COLUMNS = {
                         "attainment", "median_cycle_days", "stalled", "compliance_rate", "score", "score_low",
                         "small_sample"])),
     "渠道贡献": list(zip(["渠道商", "项目数（本期新建）", "赢单", "已结束（分母）", "赢单率", "区间下限", "区间上限", "赢单金额（万元）",
-                      "赢单金额占比", "在途金额（万元）", "在途金额占比", "结束周期中位天数", "较直销（同等级）", "小样本"],
+                      "赢单金额占比", "在途金额（万元）", "在途金额占比", "结束周期中位天数", "较直销（同等级）", "差值区间下限",
+                      "差值区间上限", "比较依据项目数", "可比", "小样本"],
                      ["channel", "projects", "won", "closed", "win_rate", "win_rate_low", "win_rate_high", "won_amount",
                       "won_share", "open_pipeline_amount", "open_pipeline_share", "median_cycle_days",
-                      "vs_direct_same_grade", "small_sample"])),
+                      "vs_direct_same_grade", "vs_direct_low", "vs_direct_high", "vs_direct_projects",
+                      "vs_direct_comparable", "small_sample"])),
     "目标达成": list(zip(["层级", "名称", "目标金额（万元）", "赢单金额（万元）", "目标达成率", "已过天数", "期间天数", "预计金额（万元）",
                       "预计达成率", "目标覆盖全期"],
                      [None, None, "target_amount", "won_amount", "attainment", "elapsed_days", "period_days",
@@ -130,7 +132,7 @@ def lib(books):
 
 
 #: headers whose cells hold points: the 0-100 score, a rate difference in percentage points (library value × 100)
-POINTS = {"审计考核得分", "保守得分", "较直销（同等级）"}
+POINTS = {"审计考核得分", "保守得分", "较直销（同等级）", "差值区间下限", "差值区间上限"}
 
 
 def same(got, want, kind: str = "") -> bool:
@@ -275,7 +277,7 @@ def test_cells_are_typed_numbers_dates_and_empty_cells(books):
 
 def test_no_number_is_stored_as_text(zh):
     text = {"层级", "名称", "项目编号", "项目名称", "项目总监", "项目等级", "当前阶段", "上限来源", "已开分析会", "小样本", "渠道商",
-            "阶段", "季度", "季度名称", "目标覆盖全期"}
+            "阶段", "季度", "季度名称", "目标覆盖全期", "可比"}
     for name in COLUMNS:
         for header in zh[name].columns:
             kind = zh[name][header].dtype.kind

@@ -42,6 +42,9 @@ RENAMES: dict[str, tuple[str | list[str], str]] = {
     "目标达成/达成率": ("目标达成率", _ONE_NAME),
     "商机覆盖/已赢单金额（万元）": ("赢单金额（万元）", _ONE_NAME),
     "制度执行/执行率": ("制度执行率", _ONE_NAME),
+    "渠道贡献/较直销（同等级）": (["较直销（同等级）", "差值区间下限", "差值区间上限", "比较依据项目数", "可比"],
+                              "the comparison with direct sales now comes with its interval, the projects it rests "
+                              "on and whether any grade is shared (issue 12, item 7)"),
 }
 
 #: Sheets added on purpose: name -> reason (not compared; their row on 说明 neither). Their numbers are
@@ -59,11 +62,19 @@ SCALED: dict[tuple[str, str], float] = {("项目总监考核", "审计考核得�
 _OWN_TARGET = ("fix: in a director's own scope the director's target used to be taken for the scope's "
                "'company' target and vanish from the director's row, so the director scored differently "
                "in their own workbook than in the company's; the metric context keeps it (issue 9)")
+_MH = ("fix: 较直销（同等级） weighted each grade by the partner's projects alone, so a partner with 2 office-grade "
+       "projects and 12 channel-grade ones (a grade direct never closed) printed its 2 projects against direct's "
+       "28/80 as if certain (-35.0 for four partners); it is now the Mantel-Haenszel difference over the grades "
+       "both sides closed projects in, with interval and basis (issue 12, item 7; tests/test_metrics_channels.py "
+       "checks it against an independent computation); the denominator text on 说明 names the method")
 FIXES: dict[tuple[str, str, str], str] = {
     ("director:张伟", "项目总监考核", header): _OWN_TARGET
     for header in ("审计考核得分", "保守得分", "目标金额（万元）", "目标达成率")} | {
     ("director:张伟", "目标达成", header): _OWN_TARGET
-    for header in ("目标覆盖全期", "目标金额（万元）", "目标达成率", "预计达成率")}
+    for header in ("目标覆盖全期", "目标金额（万元）", "目标达成率", "预计达成率")} | {
+    (scope, sheet, header): _MH
+    for scope in ("company", "region:华东", "department:政府系统部", "director:张伟")
+    for sheet, header in (("渠道贡献", "较直销（同等级）"), ("说明", "渠道贡献 / D"))}
 
 SHOWN = 40          # differences printed on failure
 

@@ -72,12 +72,21 @@ def test_quarter_by_hand(fixture_con):
     assert (a["open_pipeline_share"], b["open_pipeline_share"]) == (300 / 860, 60 / 860)
     # cycle days of the closed: A 30 160 211 231 -> (160 + 211)/2; B 111; direct 76 92 101 172 -> (92 + 101)/2
     assert (a["median_cycle_days"], b["median_cycle_days"], direct["median_cycle_days"]) == (185.5, 111.0, 96.5)
-    # vs direct in the same grade. Direct: office 1/3 (P08 won; P09 P10 lost), channel 1/1 (P11);
-    # no department-grade project closed. A: office 1/2 (weight 2), channel 1/1 (weight 1), department
-    # (P07) left out -> (2 * (1/2 - 1/3) + 1 * (1 - 1)) / 3 = 1/9. B: office 0/1 -> 0 - 1/3.
-    assert math.isclose(a["vs_direct_same_grade"], 1 / 9)
+    # vs direct, stratified by grade (Mantel-Haenszel). Direct: office 1/3 (P08 won; P09 P10 lost),
+    # channel 1/1 (P11); no department-grade project closed. A: office 1/2, channel 1/1, department (P07)
+    # left out. Weights n1·n0/(n1+n0): office 2·3/5 = 1.2, channel 1·1/2 = 0.5 ->
+    # (1.2 · (1/2 − 1/3) + 0.5 · 0) / 1.7 = 0.2 / 1.7 = 2/17. B: office 0/1 -> 0 − 1/3.
+    assert math.isclose(a["vs_direct_same_grade"], 2 / 17)
     assert math.isclose(b["vs_direct_same_grade"], -1 / 3)
-    assert math.isnan(direct["vs_direct_same_grade"])
+    assert math.isnan(direct["vs_direct_same_grade"]) and not direct["vs_direct_comparable"]
+    # interval: Agresti-Coull adjusted p~ = (x + z²/2)/(n + z²), z² = 3.841459. Office: p~ 2.920729/5.841459 = 0.5
+    # (var 0.25/5.841459 = 0.042798) and 2.920729/6.841459 = 0.426913 (var 0.035761); channel: 1 of 1 on both
+    # sides, p~ 0.603273, var 0.049434 each. Σ w²·var = 1.44 · 0.078559 + 0.25 · 0.098869 = 0.137842;
+    # / 1.7² = 0.047696 -> SE 0.218394, half-width 1.959964 · 0.218394 = 0.428044
+    assert math.isclose(a["vs_direct_low"], 2 / 17 - 0.428044, abs_tol=1e-5)
+    assert math.isclose(a["vs_direct_high"], 2 / 17 + 0.428044, abs_tol=1e-5)
+    assert (a["vs_direct_projects"], b["vs_direct_projects"]) == (3 + 4, 1 + 3)
+    assert a["vs_direct_small"] and b["vs_direct_small"]
     assert df["small_sample"].tolist() == [True, True, True]      # closed < 10 everywhere
     assert df.attrs["options"]["state_date"] == "2026-09-30"
     assert "closed = won + lost + abandoned" in df.attrs["denominator"]
@@ -136,3 +145,55 @@ def test_a_channel_column_of_blanks_is_all_direct(con, tmp_path):
     assert df["channel"].tolist() == ["直销"]
     # everything closed in Q3: P01 P02 P03 P05 P07 P08 P09 P10 P11 -> won P01 P03 P07 P08 P11: 5 of 9
     assert (df["won"][0], df["closed"][0], df["won_share"][0]) == (5, 9, 1.0)
+
+
+# --- the stratified comparison against an independent computation: three shared grades ---------------
+
+GRADED = [["项目编号", "渠道商", "项目等级", "状态", "创建日期", "结束日期"]]
+_GRADED = {  # (channel, grade): outcomes of projects closed in 2026-Q3
+    ("", "公司级"): "WL", ("", "系统部级"): "WWL", ("", "办事处重点"): "LWLL",
+    ("X", "公司级"): "W", ("X", "系统部级"): "WL", ("X", "办事处重点"): "WWL",
+    ("Y", "渠道项目"): "WL",                       # a channel-grade-only partner: direct never closed one
+    ("Z", "办事处重点"): "L", ("Z", "渠道项目"): "W",  # one project in a shared grade
+}
+for (partner, grade), outcomes in _GRADED.items():
+    for i, o in enumerate(outcomes):
+        GRADED.append([f"{partner or 'D'}-{grade}-{i}", partner, grade, "赢单" if o == "W" else "丢单",
+                       "2026-05-01", "2026-08-01"])
+
+
+def independent_mh(partner: str, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """Mantel-Haenszel difference and its adjusted-Wald interval, written out from the rows above."""
+    strata = []
+    for grade in {g for (c, g) in _GRADED if c == partner}:
+        mine, direct = _GRADED.get((partner, grade), ""), _GRADED.get(("", grade), "")
+        if mine and direct:
+            strata.append((mine.count("W"), len(mine), direct.count("W"), len(direct)))
+    w = [n1 * n0 / (n1 + n0) for _, n1, _, n0 in strata]
+    rd = sum(wk * (a / n1 - c / n0) for wk, (a, n1, c, n0) in zip(w, strata)) / sum(w)
+    var = 0.0
+    for wk, (a, n1, c, n0) in zip(w, strata):
+        p1, p0 = (a + z * z / 2) / (n1 + z * z), (c + z * z / 2) / (n0 + z * z)
+        var += wk ** 2 * (p1 * (1 - p1) / (n1 + z * z) + p0 * (1 - p0) / (n0 + z * z))
+    se = math.sqrt(var) / sum(w)
+    return rd, max(rd - z * se, -1), min(rd + z * se, 1)
+
+
+def test_stratified_comparison_equals_an_independent_computation(con, tmp_path):
+    pa.load(con, [write_csv(tmp_path / "graded.csv", GRADED)])
+    rows = rows_by_channel(channels(con, "2026-Q3"))
+    x, y, zz = rows["X"], rows["Y"], rows["Z"]
+    # by hand for X: weights 2/3, 6/5, 12/7 (Σ 376/105); differences 1/2, −1/6, 5/12 -> 89/105 ÷ 376/105
+    assert math.isclose(x["vs_direct_same_grade"], 89 / 376)
+    rd, low, high = independent_mh("X")
+    assert (x["vs_direct_same_grade"], x["vs_direct_low"], x["vs_direct_high"]) == pytest.approx((rd, low, high))
+    assert x["vs_direct_projects"] == 6 + 9 and x["vs_direct_comparable"]
+    # the crude difference (4/6 − 4/9 = 0.222) is not what is reported: the grades are weighted
+    assert not math.isclose(x["vs_direct_same_grade"], 4 / 6 - 4 / 9)
+    # Y closed only channel-grade projects, a grade direct never closed: not comparable
+    assert not y["vs_direct_comparable"] and math.isnan(y["vs_direct_same_grade"]) and y["vs_direct_projects"] == 0
+    # Z rests on one project of its own (office): comparable, flagged, and its interval is wide (0 of 1 is
+    # not a certain 0%): more than 60 points across
+    assert zz["vs_direct_comparable"] and zz["vs_direct_small"] and zz["vs_direct_projects"] == 1 + 4
+    assert math.isclose(zz["vs_direct_same_grade"], 0 - 1 / 4)
+    assert zz["vs_direct_high"] - zz["vs_direct_low"] > 0.6

@@ -278,7 +278,8 @@ def channels_sheet(b: Build, head: Sheet) -> Sheet:
     head.frame = df.assign(channel_label=[b.t("直销", "Direct") if d else c for c, d in zip(df["channel"], df["direct"])])
     head.columns = spec_columns("channels", "channel", "projects", "won", "closed", "win_rate", "win_rate_low",
                                 "win_rate_high", "won_amount", "won_share", "open_pipeline_amount",
-                                "open_pipeline_share", "median_cycle_days", "vs_direct_same_grade", "small_sample",
+                                "open_pipeline_share", "median_cycle_days", "vs_direct_same_grade", "vs_direct_low",
+                                "vs_direct_high", "vs_direct_projects", "vs_direct_comparable", "small_sample",
                                 shown={"channel": "channel_label"})
     head.denominator = df.attrs["denominator"]
     return head

@@ -20,7 +20,8 @@ DIRECT = "直销"
 
 COLUMNS = ["channel", "direct", "projects", "won", "closed", "win_rate", "win_rate_low", "win_rate_high",
            "won_amount", "won_share", "open_pipeline_amount", "open_pipeline_share", "median_cycle_days",
-           "vs_direct_same_grade", "small_sample"]
+           "vs_direct_same_grade", "vs_direct_low", "vs_direct_high", "vs_direct_projects", "vs_direct_comparable",
+           "vs_direct_small", "small_sample"]
 
 
 def _flag(value: bool | str | None, name: str) -> bool | None:
@@ -67,11 +68,17 @@ def channels(con, period: Period | str | None = None, *, by: str | None = None,
       period's last day capped at the latest data date); ``open_pipeline_share``: of all open amount;
     - ``median_cycle_days``: median days created → closed over the projects counted in ``closed``
       that have both dates (NaN when none);
-    - ``vs_direct_same_grade``: the partner's win rate minus direct's win rate *in the same grade*
-      (项目等级; no grade counts as a grade of its own), averaged over the grades weighted by the
-      partner's closed projects in each grade. Grades where direct closed no project in the period
-      are left out (no comparison possible); NaN when no grade is left, and always NaN for direct.
-      A positive value: the partner wins more often than direct sales on comparable projects;
+    - ``vs_direct_same_grade``: the partner's win rate minus direct's, *stratified by grade* (项目等级;
+      no grade counts as a grade of its own): the Mantel–Haenszel weighted difference over the grades
+      where both the partner and direct closed projects in the period, weight n₁n₀/(n₁+n₀) per grade
+      (n₁ the partner's closed, n₀ direct's), a difference of rates (shown in percentage points).
+      ``vs_direct_low`` / ``vs_direct_high``: its interval (normal, at ``[metrics] confidence``, the
+      variance from Agresti–Coull adjusted proportions: :func:`mantel_haenszel_difference`);
+      ``vs_direct_projects``: the closed projects it rests on (both sides, shared grades);
+      ``vs_direct_comparable``: False when no grade has projects on both sides ("not comparable": the
+      figures are NaN), and for direct itself; ``vs_direct_small``: the partner has fewer closed
+      projects in the shared grades than the small-sample threshold. A positive value: the partner
+      wins more often than direct sales on projects of the same grade;
     - ``small_sample``: closed < ``[metrics] small_sample`` (10).
 
     ``by``: only ``None`` or ``"channel"`` (the rows already are the channels). Raises
@@ -134,7 +141,7 @@ def channels(con, period: Period | str | None = None, *, by: str | None = None,
     out = out[(["scope"] if ctx.multi else []) + COLUMNS]
     denominator = (f"closed = won + lost{'' if exclude else ' + abandoned'}, projects closed in {p}; "
                    f"won_share: of all won amount in {p}; open pipeline at {s_date}; "
-                   "vs_direct_same_grade: grades weighted by the partner's closed projects")
+                   "vs_direct_same_grade: Mantel-Haenszel over the grades both closed projects in")
     return finish(out, metric="channels", period=p, as_of=d, by=by, denominator=denominator,
                   options={"exclude_abandoned": exclude, "small_sample": small,
                            "state_date": s_date.isoformat() if s_date else None})
@@ -166,7 +173,12 @@ def _one_scope(df: pd.DataFrame, opened: pd.DataFrame | None, confidence: float,
     out["win_rate_low"], out["win_rate_high"] = wilson(out["won"], out["closed"], confidence)
     out["won_share"] = _share(out["won_amount"])
     out["open_pipeline_share"] = _share(out["open_pipeline_amount"])
-    out["vs_direct_same_grade"] = _vs_direct(out["channel"], per_grade)
+    compared = _vs_direct(out["channel"], per_grade, confidence)
+    for column in ("vs_direct_same_grade", "vs_direct_low", "vs_direct_high"):
+        out[column] = [c[column] for c in compared]
+    out["vs_direct_projects"] = pd.Series([c["projects"] for c in compared], dtype="int64").to_numpy()
+    out["vs_direct_comparable"] = [c["comparable"] for c in compared]
+    out["vs_direct_small"] = [c["comparable"] and c["partner_closed"] < small for c in compared]
     out["small_sample"] = out["closed"] < small
     out["channel"] = out["channel"].where(~out["direct"], DIRECT).astype("str")
     return out[COLUMNS]
@@ -177,35 +189,74 @@ def _share(amounts: pd.Series) -> pd.Series:
     return amounts / total if total > 0 else pd.Series(np.nan, index=amounts.index)
 
 
-def _vs_direct(channel: pd.Series, per_grade: pd.DataFrame) -> list[float]:
-    """Per row of ``channel``: the closed-weighted mean over grades of (partner − direct) win rate."""
+def mantel_haenszel_difference(strata: list[tuple[int, int, int, int]], confidence: float = 0.95) -> dict:
+    """The Mantel–Haenszel common difference of two proportions over ``strata`` of ``(a, n1, c, n0)``
+    (group 1: a successes of n1; group 0: c of n0; strata where either n is 0 are skipped), weight
+    n1·n0/(n1+n0) per stratum, with a normal interval whose variance, Σ w²·(p̃1q̃1/(n1+z²) +
+    p̃0q̃0/(n0+z²)) / (Σ w)², uses Agresti–Coull adjusted proportions p̃ = (x + z²/2)/(n + z²): unlike
+    the plain (or Sato) variance it does not collapse to nothing when a small group won all or none
+    (0 of 2 is not a certain 0%). ``{"estimate", "low", "high", "strata"}``, NaN when no stratum is left.
+
+    >>> r = mantel_haenszel_difference([(1, 2, 1, 3), (1, 1, 1, 1)])
+    >>> round(r["estimate"], 6), round(r["low"], 4), round(r["high"], 4)
+    (0.117647, -0.3104, 0.5457)
+    """
+    from .base import z_value
+
+    used = [(a, n1, c, n0) for a, n1, c, n0 in strata if n1 > 0 and n0 > 0]
+    if not used:
+        return {"estimate": np.nan, "low": np.nan, "high": np.nan, "strata": 0}
+    z = z_value(confidence)
+    z2 = z * z
+
+    def adjusted_variance(x: int, n: int) -> float:
+        p = (x + z2 / 2) / (n + z2)
+        return p * (1 - p) / (n + z2)
+
+    weights = [n1 * n0 / (n1 + n0) for _, n1, _, n0 in used]
+    total = sum(weights)
+    estimate = sum(w * (a / n1 - c / n0) for w, (a, n1, c, n0) in zip(weights, used)) / total
+    variance = sum(w * w * (adjusted_variance(a, n1) + adjusted_variance(c, n0))
+                   for w, (a, n1, c, n0) in zip(weights, used)) / (total * total)
+    half = z * variance ** 0.5
+    return {"estimate": estimate, "low": max(estimate - half, -1.0), "high": min(estimate + half, 1.0),
+            "strata": len(used)}
+
+
+def _vs_direct(channel: pd.Series, per_grade: pd.DataFrame, confidence: float) -> list[dict]:
+    """Per row of ``channel``: the grade-stratified comparison with direct (``channels``' docstring)."""
     key = per_grade["grade"].fillna("\x00")   # no grade: a grade of its own
     rows = per_grade.assign(_grade=key)
     direct = rows[rows["channel"].isna() & (rows["closed"] > 0)]
-    direct_rate = dict(zip(direct["_grade"], direct["won"] / direct["closed"]))
+    direct_counts = {g: (int(w), int(n)) for g, w, n in zip(direct["_grade"], direct["won"], direct["closed"])}
+    none = {"vs_direct_same_grade": np.nan, "vs_direct_low": np.nan, "vs_direct_high": np.nan, "projects": 0,
+            "comparable": False, "partner_closed": 0}
     out = []
     for c in channel:
         if c is None or (isinstance(c, float) and np.isnan(c)):
-            out.append(np.nan)
+            out.append(none)
             continue
-        mine = rows[(rows["channel"] == c) & (rows["closed"] > 0) & rows["_grade"].isin(list(direct_rate))]
-        weight = float(mine["closed"].sum())
-        if not weight:
-            out.append(np.nan)
+        mine = rows[(rows["channel"] == c) & (rows["closed"] > 0) & rows["_grade"].isin(list(direct_counts))]
+        strata = [(int(w), int(n), *direct_counts[g]) for g, w, n in zip(mine["_grade"], mine["won"], mine["closed"])]
+        if not strata:
+            out.append(none)
             continue
-        diff = mine["won"] / mine["closed"] - mine["_grade"].map(direct_rate)
-        out.append(float((diff * mine["closed"]).sum() / weight))
+        r = mantel_haenszel_difference(strata, confidence)
+        out.append({"vs_direct_same_grade": r["estimate"], "vs_direct_low": r["low"], "vs_direct_high": r["high"],
+                    "projects": sum(n1 + n0 for _, n1, _, n0 in strata), "comparable": True,
+                    "partner_closed": sum(n1 for _, n1, _, _ in strata)})
     return out
 
 
 SPEC = MetricSpec(
     name="channels", function=channels, zh="渠道贡献", en="Channel contribution",
     definition_zh="每个渠道商及直销：本期创建项目、本期结束项目的赢单率（Wilson 区间）、赢单金额及占比、状态日在手商机金额及占比、"
-                  "成交周期中位数，以及与直销同等级项目赢单率之差（按该渠道各等级的已结束项目加权）。",
+                  "成交周期中位数，以及按项目等级分层的较直销赢单率之差（Mantel–Haenszel，个百分点，附区间与依据项目数；无共同等级为不可比）。",
     definition_en="per channel partner and direct sales: projects created in the period, win rate of the projects "
                   "closed in it (Wilson interval), won amount and share, open pipeline at the state date and share, "
-                  "median cycle days, and the win-rate difference with direct sales in the same grade (grades "
-                  "weighted by the partner's closed projects).",
+                  "median cycle days, and the win-rate difference with direct sales stratified by grade "
+                  "(Mantel-Haenszel, in percentage points, with its interval and the projects it rests on; not "
+                  "comparable without a shared grade).",
     denominator_zh="赢单率：本期结束的项目；占比：全部渠道与直销之和", denominator_en=
     "win rate: projects closed in the period; shares: the total of partners and direct",
     columns=(C.CHANNEL, Column("direct", "bool", "直销", "Direct"), C.PROJECTS.renamed(zh="项目数（本期新建）",
@@ -215,9 +266,21 @@ SPEC = MetricSpec(
              Column("open_pipeline_share", "rate", "在途金额占比", "Share of open pipeline"),
              C.MEDIAN_CYCLE_DAYS,
              Column("vs_direct_same_grade", "pp", "较直销（同等级）", "vs direct (same grade)",
-                    "与直销同等级项目赢单率之差，按本渠道各等级已结束项目加权",
-                    "win-rate difference with direct sales in the same grade, weighted by the partner's closed "
-                    "projects per grade"),
+                    "与直销的赢单率之差，按项目等级分层（Mantel–Haenszel 加权，只用双方都有已结束项目的等级），单位：个百分点",
+                    "win-rate difference with direct sales stratified by grade (Mantel–Haenszel weights, over the "
+                    "grades where both closed projects), in percentage points"),
+             Column("vs_direct_low", "pp", "差值区间下限", "Difference: interval low",
+                    "较直销差值的 95% 区间下限（分层 Wald，Agresti–Coull 校正）", "lower bound of the difference's 95% interval (stratified Wald, Agresti–Coull adjusted)"),
+             Column("vs_direct_high", "pp", "差值区间上限", "Difference: interval high",
+                    "较直销差值的 95% 区间上限（分层 Wald，Agresti–Coull 校正）", "upper bound of the difference's 95% interval (stratified Wald, Agresti–Coull adjusted)"),
+             Column("vs_direct_projects", "count", "比较依据项目数", "Projects compared",
+                    "双方在共同等级中的已结束项目数", "closed projects of both sides in the shared grades"),
+             Column("vs_direct_comparable", "bool", "可比", "Comparable",
+                    "至少一个等级双方都有已结束项目；否则为“不可比”", "some grade has closed projects on both sides; "
+                    "else \"not comparable\""),
+             Column("vs_direct_small", "bool", "比较小样本", "Comparison: small sample",
+                    "本渠道在共同等级中的已结束项目少于小样本阈值", "the partner's closed projects in the shared grades "
+                    "are fewer than the small-sample threshold"),
              C.SMALL_SAMPLE),
     options=(Option("exclude_abandoned", None, "分母不含放弃（默认取配置）", "leave abandoned out of the denominator"),),
     by=False, headline=("won_share",))

@@ -255,7 +255,7 @@ def channel_contribution(ctx: ReportContext) -> None:
     ch = metric_or_note(ctx, "channels", ctx.period, as_of=ctx.as_of)
     if ch is not None:
         _show(ctx.metric_table(ch, "channels", "channel", "won", "closed", "win_rate", "won_share",
-                               "vs_direct_same_grade", "small_sample"))
+                               "vs_direct_same_grade", "vs_direct_projects", "vs_direct_comparable", "small_sample"))
 
 
 def compliance(ctx: ReportContext) -> None:
