@@ -21,14 +21,15 @@ import pandas as pd
 
 from ..errors import InputError
 from . import (bids, channels, collection, competitors, compliance, customers, directors, durations, funnel, headline,
-               losses, pipeline, stalled, targets, win_rate)
+               losses, members, pipeline, stalled, targets, win_rate)
 from .context import MetricContext
 from .spec import Column, MetricSpec, Option
 
 SPECS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     win_rate.SPEC, durations.STAGE_SPEC, durations.CYCLE_SPEC, funnel.SPEC, stalled.SPEC, directors.SPEC,
     channels.SPEC, targets.SPEC, pipeline.SPEC, compliance.SPEC, pipeline.SUMMARY_SPEC, pipeline.SLIPPAGE_SPEC,
-    headline.SPEC, bids.SPEC, competitors.SPEC, losses.SPEC, customers.SPEC, collection.SPEC)}
+    headline.SPEC, bids.SPEC, competitors.SPEC, losses.SPEC, customers.SPEC, collection.SPEC,
+    members.SPEC)}
 
 #: the registry under its earlier name
 METRICS = SPECS
