@@ -26,6 +26,12 @@ from ..config import Config
 from ..errors import MissingColumnError
 from ..metrics import SPECS
 from ..metrics.base import data_date
+from ..metrics.bids import bids
+from ..metrics.collection import collection
+from ..metrics.competitors import competitors
+from ..metrics.customers import customers
+from ..metrics.losses import losses
+from ..metrics.members import ROLE_LABELS, ROLES, members
 from ..metrics.channels import channels
 from ..metrics.compliance import compliance
 from ..metrics.directors import directors
@@ -371,6 +377,100 @@ def trend_sheet(b: Build, head: Sheet) -> Sheet:
     head.frame = pd.DataFrame(rows)
     head.columns = [Column("quarter", "季度", "Quarter"), Column("quarter_label", "季度名称", "Quarter (label)"),
                     *RATE_COLUMNS]
+    return head
+
+
+def _spec_sheet(zh: str, en: str, metric: str):
+    """A sheet titled and defined from ``metric``'s spec (the newer metrics: one definition, one home)."""
+    return sheet(zh, en, metric, SPECS[metric].definition_zh, SPECS[metric].definition_en)
+
+
+@_spec_sheet("投标", "Bids", "bids")
+def bids_sheet(b: Build, head: Sheet) -> Sheet:
+    head.frame, company = _levels(b, bids, ("company", "region", "director"))
+    head.columns = LEVEL_COLUMNS + spec_columns("bids", "bids", "won", "lost", "abandoned", "decided", "open",
+                                                "bid_win_rate", "bid_win_rate_low", "bid_win_rate_high", "bid_amount",
+                                                "won_amount", "lost_amount", "small_sample")
+    head.denominator = company.attrs["denominator"]
+    return head
+
+
+@_spec_sheet("竞争对手", "Competitors", "competitors")
+def competitors_sheet(b: Build, head: Sheet) -> Sheet:
+    df = b.metric(competitors)
+    head.frame = df.assign(competitor_label=[c if isinstance(c, str) else b.t("（未记录）", "(none recorded)")
+                                             for c in df["competitor"]])
+    head.columns = spec_columns("competitors", "competitor", "met", "won", "lost", "abandoned", "decided",
+                                "win_rate", "win_rate_low", "win_rate_high", "won_amount", "lost_amount", "open",
+                                "projects_total", "share_of_projects", "small_sample",
+                                shown={"competitor": "competitor_label"})
+    head.denominator = df.attrs["denominator"]
+    return head
+
+
+@_spec_sheet("丢单分析", "Losses", "losses")
+def losses_sheet(b: Build, head: Sheet) -> Sheet:
+    parts = []
+    for group, (zh, en) in (("reason", ("丢单原因", "Reason")), ("stage", ("丢失阶段", "Stage lost at"))):
+        try:
+            df = b.metric(losses, group=group)
+        except MissingColumnError:          # no reasons in the exports: the stages still tell
+            continue
+        labels = ([b.blank(v) for v in df["reason"]] if group == "reason"
+                  else [b.config.stage_label(v, b.lang) if isinstance(v, str) else b.blank(v) for v in df["stage"]])
+        parts.append(df.drop(columns=[group] + (["stage_zh"] if group == "stage" else []))
+                     .assign(level=b.t(zh, en), item=pd.Series(labels, index=df.index, dtype="str")))
+        head.denominator = df.attrs["denominator"]
+    head.frame = pd.concat(parts, ignore_index=True)
+    head.columns = [Column("level", "分组", "Grouped by"), Column("item", "原因或阶段", "Reason or stage"),
+                    *spec_columns("losses", "projects", "lost", "abandoned", "amount_lost", "share", "rank")]
+    return head
+
+
+@_spec_sheet("新老客户", "Customers", "customers")
+def customers_sheet(b: Build, head: Sheet) -> Sheet:
+    df = b.metric(customers)
+    names = {"new": ("新客户", "New"), "returning": ("老客户", "Returning"), "all": ("全部", "All")}
+    head.frame = df.assign(segment_label=[b.t(*names[k]) for k in df["segment"]])
+    head.columns = spec_columns("customers", "segment", "closed", "won", "win_rate", "win_rate_low", "win_rate_high",
+                                "won_amount", "customers", "customers_won", "prior_customers", "repeat_rate",
+                                "top10_share", "hhi", "small_sample", shown={"segment": "segment_label"})
+    head.denominator = df.attrs["denominator"]
+    return head
+
+
+@_spec_sheet("回款与满意度", "Collection", "collection")
+def collection_sheet(b: Build, head: Sheet) -> Sheet:
+    head.frame, company = _levels(b, collection, ("company", "region", "director"))
+    head.columns = LEVEL_COLUMNS + spec_columns("collection", "won", "won_amount", "collected_amount",
+                                                "collection_rate", "with_collection", "uncollected", "overdue",
+                                                "overdue_amount", "rated", "satisfaction_mean", "satisfaction_sd")
+    head.denominator = company.attrs["denominator"]
+    if company.attrs.get("missing"):
+        zh = {"collected_amount": "回款金额", "satisfaction": "客户满意度"}
+        missing = company.attrs["missing"]
+        head.note = ("导出数据没有以下列，相应指标为空：" + "、".join(zh[m] for m in missing),
+                     "The exports have no column for: " + ", ".join(missing) + "; those figures are empty")
+    return head
+
+
+@_spec_sheet("项目成员考核", "Members", "members")
+def members_sheet(b: Build, head: Sheet) -> Sheet:
+    parts = []
+    for role in ROLES:
+        try:
+            df = b.metric(members, role=role)
+        except MissingColumnError:           # the exports name no one in this role
+            continue
+        parts.append(df.assign(role_label=b.t(*ROLE_LABELS[role])))
+        head.denominator = df.attrs["denominator"]
+    if not parts:
+        raise MissingColumnError("members needs the column 'manager' or 'monitor' (项目经理 / 监控人), and no loaded "
+                                 "export has either", column="manager")
+    head.frame = pd.concat(parts, ignore_index=True)
+    head.columns = spec_columns("members", "role", "member", "projects", "open", "won", "lost", "abandoned", "closed",
+                                "win_rate", "win_rate_low", "win_rate_high", "won_amount", "stalled",
+                                "compliance_rate", "small_sample", shown={"role": "role_label"})
     return head
 
 

@@ -14,6 +14,7 @@ the specs).
 from __future__ import annotations
 
 from ..metrics import SPECS
+from ..metrics.columns import SHARED
 from ..metrics.spec import Column
 
 #: the unit a table header carries in Chinese for a kind (amounts print without their unit in cells)
@@ -21,8 +22,12 @@ _HEADER_UNIT = {"amount": "（万元）"}
 
 
 def metric_column(metric: str, key: str) -> Column:
-    """The spec column ``key`` of ``metric`` (a KeyError names the metric's columns)."""
-    return SPECS[metric].column(key)
+    """The spec column ``key`` of ``metric``, or for a ``--by`` breakdown column the metric does not
+    list (director, region …) the shared column of that name; a KeyError names the metric's columns."""
+    spec = SPECS[metric]
+    if not spec.has(key) and key in SHARED:
+        return SHARED[key]
+    return spec.column(key)
 
 
 def header(column: Column, lang: str = "zh") -> str:

@@ -258,6 +258,61 @@ def channel_contribution(ctx: ReportContext) -> None:
                                "vs_direct_same_grade", "vs_direct_projects", "vs_direct_comparable", "small_sample"))
 
 
+def win_loss(ctx: ReportContext, top: int = 10) -> None:
+    """赢丢单分析: bids and 中标率, competitors, loss reasons and stages, new and returning customers,
+    collection and satisfaction (each from its metric; a column no export had is said so)."""
+    from .context import metric_or_note
+
+    p, d = ctx.period, ctx.as_of
+    b = compute(ctx.metrics, "bids", p, as_of=d)
+    r = b.iloc[0]
+    rate = fmt_value(r["bid_win_rate"], "rate", ctx.lang)
+    _show(ctx.text(f"本期进入投标 {r['bids']} 个，已决 {r['decided']} 个（赢单 {r['won']}、丢单 {r['lost']}），"
+                   f"中标率 {rate}；另有 {r['open']} 个仍在进行、{r['abandoned']} 个放弃，不计入分母。",
+                   f"{r['bids']} bids entered in the period, {r['decided']} decided ({r['won']} won, {r['lost']} "
+                   f"lost): bid win rate {rate}; {r['open']} still open and {r['abandoned']} abandoned are not in "
+                   "the denominator."))
+    by_director = compute(ctx.metrics, "bids", p, as_of=d, by="director")
+    _show(ctx.metric_table(by_director, "bids", "director", "bids", "won", "lost", "decided", "open",
+                           "bid_win_rate", "bid_win_rate_low", "bid_win_rate_high", "small_sample"))
+    rivals = metric_or_note(ctx, "competitors", p, as_of=d)
+    if rivals is not None:
+        share = fmt_value(rivals.attrs.get("without_competitor_share"), "rate", ctx.lang)
+        _show(ctx.text(f"本期结束的项目中 {share} 未记录竞争对手（数据质量）；一个项目列有多个对手时分别计入。",
+                       f"{share} of the projects closed in the period record no competitor (data quality); a "
+                       "project naming several counts for each."))
+        rivals = rivals.assign(competitor=rivals["competitor"].fillna(ctx.t("（未记录）", "(none recorded)")))
+        _show(ctx.metric_table(rivals, "competitors", "competitor", "met", "won", "lost", "decided", "win_rate",
+                               "win_rate_low", "win_rate_high", "won_amount", "lost_amount", "share_of_projects",
+                               "small_sample", limit=top + 1))
+    reasons = metric_or_note(ctx, "losses", p, as_of=d)
+    if reasons is not None:
+        reasons = reasons.assign(reason=reasons["reason"].fillna(ctx.t("（未填写）", "(none given)")))
+        _show(ctx.metric_table(reasons, "losses", "reason", "projects", "lost", "abandoned", "amount_lost", "share",
+                               limit=top))
+    stages = compute(ctx.metrics, "losses", p, as_of=d, group="stage")
+    stages = stages.assign(stage_label=[ctx.config.stage_label(k, ctx.lang) if isinstance(k, str)
+                                        else ctx.t("（无阶段记录）", "(no stage recorded)") for k in stages["stage"]])
+    _show(ctx.metric_table(stages, "losses", "stage", "projects", "lost", "abandoned", "amount_lost", "share",
+                           shown={"stage": "stage_label"}))
+    segments = metric_or_note(ctx, "customers", p, as_of=d)
+    if segments is not None:
+        names = {"new": ("新客户", "New"), "returning": ("老客户", "Returning"), "all": ("全部", "All")}
+        segments = segments.assign(segment_label=[ctx.t(*names[k]) for k in segments["segment"]])
+        _show(ctx.metric_table(segments, "customers", "segment", "closed", "won", "win_rate", "won_amount",
+                               "customers", "customers_won", "prior_customers", "repeat_rate", "top10_share", "hhi",
+                               shown={"segment": "segment_label"}))
+    money = compute(ctx.metrics, "collection", p, as_of=d)
+    missing = money.attrs.get("missing", [])
+    if missing:
+        zh = {"collected_amount": "回款金额", "satisfaction": "客户满意度"}
+        _show(ctx.text("导出数据没有以下列，相应指标为空：" + "、".join(zh[m] for m in missing) + "。",
+                       "The exports have no column for: " + ", ".join(missing) + "; those figures are empty."))
+    _show(ctx.metric_table(money, "collection", "won", "won_amount", "collected_amount", "collection_rate",
+                           "uncollected", "overdue", "overdue_amount", "rated", "satisfaction_mean",
+                           "satisfaction_sd"))
+
+
 def compliance(ctx: ReportContext) -> None:
     comp = compute(ctx.metrics, "compliance", ctx.period, as_of=ctx.as_of, level="director")
     _show(ctx.metric_table(comp, "compliance", "director", "projects", "archive_rate", "weekly_coverage",

@@ -1,0 +1,100 @@
+"""The win/loss figures where people look: the audit report's 赢丢单分析 section and the workbook's sheets,
+on the hand-typed projects of test_metrics_winloss.py (expected values worked out there), and redaction."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import presales_analytics as pa
+
+from test_metrics_winloss import CD, CQ, HZ, NB, NJ, PROJECTS, load
+
+NAMES = [HZ, NB, CD, CQ, NJ] + [row[1] for row in PROJECTS]
+
+
+def _presales(args, cwd):
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    r = subprocess.run([exe, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("winloss")
+    con = pa.connect(root / "w.duckdb")
+    load(con, root)
+    con.close()
+    # O2 has been in 方案设计 since 04-10: stalled by 06-15 under a 30-day limit, so its name is listed
+    (root / "presales.toml").write_text("[stall_days]\nsolution = 30\n", encoding="utf-8")
+    for extra in ([], ["--redact"]):
+        _presales(["report", "audit", "--period", "2026-Q2", "--db", "w.duckdb", *extra], root)
+        _presales(["export", "xlsx", "--period", "2026-Q2", "--db", "w.duckdb", *extra], root)
+    q2 = root / "reports" / "2026-Q2"
+    return {"audit": (q2 / "audit.html").read_text(encoding="utf-8"),
+            "audit_redacted": (q2 / "audit-redacted.html").read_text(encoding="utf-8"),
+            "book": pd.read_excel(q2 / "workbook.xlsx", sheet_name=None, engine="calamine"),
+            "book_path": q2 / "workbook.xlsx",
+            "book_redacted_path": q2 / "workbook-redacted.xlsx", "redacted_ipynb": q2 / "audit-redacted.ipynb"}
+
+
+def _section(page: str) -> str:
+    start = page.index("赢丢单分析")
+    return page[start:page.index("制度执行 · Policy compliance", start)]
+
+
+def test_the_audit_report_shows_bids_rivals_losses_customers_and_collection(outputs):
+    part = _section(outputs["audit"])
+    assert "本期进入投标 5 个，已决 4 个（赢单 3、丢单 1），中标率 75.0%；另有 1 个仍在进行、0 个放弃" in part
+    text = re.sub(r"<[^>]+>", "|", part)
+    for metric in ("bids", "competitors", "losses", "customers", "collection"):
+        assert f'data-metric="{metric}"' in part, metric
+    assert "|智泊科技|" in text and "|（未记录）|" in text and "33.3% 未记录竞争对手" in text     # 2 of 6
+    assert "|价格|" in text and "|客户预算削减|" in text and "|谈判|" in text                    # reasons, stage lost at
+    assert "|新客户|" in text and "|老客户|" in text and "|100.0%|" in text                      # repeat rate 1/1
+    assert "|26.1%|" in text and "|3.50|" in text                                               # 60 ÷ 230; mean score
+
+
+def test_the_workbook_has_a_sheet_per_metric_with_the_figures(outputs):
+    book = outputs["book"]
+    bids = book["投标"].iloc[0]
+    assert (bids["层级"], bids["投标数"], bids["已决（分母）"], bids["中标率"]) == ("全公司", 5, 4, 0.75)
+    rivals = book["竞争对手"].set_index("竞争对手")
+    assert rivals.loc["智泊科技", "遇到（本期结束）"] == 3 and rivals.loc["（未记录）", "项目占比"] == pytest.approx(2 / 6)
+    customers = book["新老客户"].set_index("客户类型")
+    assert customers.loc["新客户", "赢单客户数"] == 1 and customers.loc["全部", "集中度 HHI"] == pytest.approx(28_900 / 52_900)
+    money = book["回款与满意度"].iloc[0]
+    assert money["回款率"] == pytest.approx(60 / 230) and money["赢单金额（万元）"] == pytest.approx(230 / 10_000)
+    losses = book["丢单分析"]
+    assert losses[losses["分组"] == "丢失阶段"]["原因或阶段"].tolist() == ["方案设计", "谈判", "投标"]
+
+
+def _cells(path) -> str:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_redacted_outputs_hold_no_customer_or_project_name(outputs):
+    # unredacted, the stalled project's name is there (so the search below can find what it looks for)
+    assert "南京停车平台" in outputs["audit"] and "南京停车平台" in _cells(outputs["book_path"])
+    book_text = _cells(outputs["book_redacted_path"])
+    notebook = outputs["redacted_ipynb"].read_text(encoding="utf-8")
+    for name in NAMES:
+        for form in {name, html.escape(name), json.dumps(name)[1:-1], "".join(f"&#{ord(ch)};" for ch in name)}:
+            assert form not in outputs["audit_redacted"], name
+            assert form not in notebook, name
+            assert form not in book_text, name
+    assert "智泊科技" in outputs["audit_redacted"]          # rivals are not customers: they stay
