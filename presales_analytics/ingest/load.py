@@ -226,7 +226,9 @@ def _options(mapping: Mapping, plan: HeaderPlan, as_of: str | None) -> dict:
     return {"mapping": mapping.digest, "encoding": mapping.encoding, "sheet": mapping.sheet,
             "amount_unit": mapping.amount_unit, "date_format": mapping.date_format,
             "date_order": mapping.date_order, "as_of": as_of, "table": plan.table,
-            "columns": sorted(plan.columns)}
+            "columns": sorted(plan.columns),
+            # only when not the default, so that the fingerprints of earlier loads stay the same
+            **({"decimal": mapping.decimal} if mapping.decimal != "." else {})}
 
 
 def _stage(con, index: int, path: Path, mapping: Mapping, table: str | None, config: Config,

@@ -140,50 +140,101 @@ def date_parser(*, date_format: str | None = None, order: str | None = None) -> 
     return Parser(value, lambda r, v: _refused(r, v, message))
 
 
-def _number_parts(c: str) -> str:
-    stripped = f"regexp_replace({c}, '[\\s,¥￥]|RMB|CNY|人民币', '', 'gi')"
-    return (f"regexp_extract({stripped}, "
-            "'^([+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?)(万元|万|亿元|亿|元|%)?$', ['num', 'unit'])")
+#: How a number may be written, by decimal mark: digits with an optional decimal part (an exponent
+#: only without thousands separators), or thousands separators in groups of three. Anything else
+#: ("12,5" with a decimal point, "1,2,3", "1,2345") is ambiguous and refused.
+_NUMBER_FORMS = {
+    ".": r"^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d*)?)$",
+    ",": r"^[+-]?(?:\d+(?:,\d*)?|\d{1,3}(?:\.\d{3})+(?:,\d*)?)$",
+}
+_UNITS = "万元|万|亿元|亿|元|%"
+_DECIMAL_HINT = {
+    ".": ("; a comma separates thousands in groups of three (1,234.56); for a decimal comma (1.234,56) "
+          "set decimal = \",\" under [source] in a mapping file"),
+    ",": ("; decimal = \",\" is set for this file: a point separates thousands in groups of three "
+          "(1.234,56)"),
+}
 
 
-def amount_parser(*, unit: str = "yuan") -> Parser:
+def _number_parts(c: str, decimal: str = ".") -> str:
+    """SQL of a struct: ``num``, the number as DuckDB reads it ('' when the text is no unambiguous
+    number), and ``unit``, a unit written after it ('' for none)."""
+    stripped = f"trim(regexp_replace({c}, '[¥￥]|RMB|CNY|人民币', '', 'gi'))"
+    parts = f"regexp_extract({stripped}, '^([+-]?[0-9.,]+(?:[eE][+-]?\\d+)?)\\s*({_UNITS})?$', ['num', 'unit'])"
+    form = sql_literal(_NUMBER_FORMS[decimal])
+    digits = (f"replace(x.num, ',', '')" if decimal == "." else
+              "replace(replace(x.num, '.', ''), ',', '.')")
+    return (f"(SELECT {{'num': CASE WHEN regexp_full_match(x.num, {form}) THEN {digits} ELSE '' END, "
+            f"'unit': x.unit}} FROM (SELECT {parts} AS x))")
+
+
+def _underflow(num: str, value: str) -> str:
+    """SQL: the text ``num`` has a non-zero digit before any exponent, but reads as zero."""
+    return f"({value} = 0 AND regexp_matches(regexp_replace({num}, '[eE].*$', ''), '[1-9]'))"
+
+
+def _parts(r: str, decimal: str) -> str:
+    return _number_parts(clean_text(r, fold_width=True), decimal)
+
+
+def amount_parser(*, unit: str = "yuan", decimal: str = ".") -> Parser:
     """Amounts to DECIMAL(18,2) yuan.
 
     ``1,234.56``, ``¥1,234`` (full-width too), ``RMB 1234``, ``12.5万``, ``1.2亿``, ``300元``; a bare
     number is in the column's ``unit`` (``"wan"`` multiplies by 10,000). A unit written in the value
-    wins over the column's. Blank is NULL (unknown), never 0. A plain number takes a fast path.
+    wins over the column's. Thousands separators must group three digits; with ``decimal=","``
+    the comma is the decimal mark and the point separates thousands (``1.234,56``). Blank is NULL
+    (unknown), never 0; a number too small for a DOUBLE (``1e-400``) or too large is refused, never
+    read as 0 or infinity. A plain number takes a fast path.
     """
     col_mult = "10000" if unit == "wan" else "1"
+    plain = "'[+-]?\\d+(\\.\\d+)?'" if decimal == "." else "'[+-]?\\d+'"
 
     def number(r: str) -> str:
-        c = clean_text(r, fold_width=True)
-        parts = _number_parts(c)
-        return (f"CASE WHEN regexp_full_match({r}, '[+-]?\\d+(\\.\\d+)?') THEN CAST({r} AS DOUBLE) * {col_mult} "
+        parts = _parts(r, decimal)
+        return (f"CASE WHEN regexp_full_match({r}, {plain}) THEN CAST({r} AS DOUBLE) * {col_mult} "
                 f"ELSE TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
                 f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
                 f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END END")
 
     def value(r: str) -> str:
         n = number(r)
-        return f"CASE WHEN abs({n}) < {AMOUNT_LIMIT} THEN CAST(round({n}, 2) AS DECIMAL(18,2)) END"
+        return (f"CASE WHEN abs({n}) < {AMOUNT_LIMIT} AND NOT {_underflow(r, n)} "
+                f"THEN CAST(round({n}, 2) AS DECIMAL(18,2)) END")
 
     def reason(r: str, v: str) -> str:
+        n = number(r)
         return _refused(r, v, lambda c: (
-            f"CASE WHEN {number(r)} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
-            f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END"))
+            f"CASE WHEN {_underflow(r, n)} THEN {_quoted(c)} || ' is too small to be read as a number "
+            "(it would become 0); write it as 0 or fix the export' "
+            f"WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
+            f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})"
+            f"{_DECIMAL_HINT[decimal]}' END"))
 
     return Parser(value, reason)
 
 
-def number_parser() -> Parser:
-    """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85)."""
+def number_parser(*, decimal: str = ".") -> Parser:
+    """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85); forms, underflow
+    and overflow as :func:`amount_parser`."""
+
+    def number(r: str) -> str:
+        parts = _parts(r, decimal)
+        return f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
 
     def value(r: str) -> str:
-        parts = _number_parts(clean_text(r, fold_width=True))
-        v = f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
-        return f"CASE WHEN isfinite({v}) THEN {v} END"
+        v = number(r)
+        return f"CASE WHEN isfinite({v}) AND NOT {_underflow(r, v)} THEN {v} END"
 
-    return Parser(value, lambda r, v: _refused(r, v, lambda c: f"{_quoted(c)} || ' is not a number'"))
+    def reason(r: str, v: str) -> str:
+        n = number(r)
+        return _refused(r, v, lambda c: (
+            f"CASE WHEN {_underflow(r, n)} THEN {_quoted(c)} || ' is too small to be read as a number "
+            "(it would become 0); write it as 0 or fix the export' "
+            f"WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be a number' "
+            f"ELSE {_quoted(c)} || ' is not a number' END"))
+
+    return Parser(value, reason)
 
 
 def lookup_parser(map_table: str) -> Parser:
