@@ -154,7 +154,7 @@ def test_row_rules_reject_and_warn(con, tmp_path):
         ["I", "丢单", "", "10", "", "2026-01-01", "2026-02-01"],        # 10 fine: stage gives status
     ])
     report = load(con, [f])
-    assert (report.rows_loaded, report.rows_rejected) == (4, 5)
+    assert (report.rows_loaded, report.rows_flagged, report.rows_rejected) == (1, 3, 5)
     assert table_rows(con, 'SELECT "row", "column", reason FROM rejects ORDER BY "row"') == [
         (2, "金额 [amount]", "negative amount: -5.00 yuan"),
         (3, "状态 [status]", "status '丢单' contradicts stage '赢单'"),

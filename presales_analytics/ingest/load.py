@@ -55,9 +55,11 @@ class FileReport:
     encoding: str | None = None
     sheet: str | None = None
     rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    warnings: int = 0
+    rows_loaded: int = 0            # stored, with no data-quality finding
+    rows_flagged: int = 0           # stored, with a finding in data_quality
+    rows_rejected: int = 0          # in rejects
+    rows_collapsed: int = 0         # identical to another row of the file or a stored one: kept once
+    warnings: int = 0               # findings (a row can have several)
     skipped: bool = False           # already loaded with the same options: nothing changed
     load_id: int | None = None
     sha256: str = ""
@@ -79,6 +81,14 @@ class LoadReport:
     @property
     def rows_loaded(self) -> int:
         return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_flagged(self) -> int:
+        return sum(f.rows_flagged for f in self.files)
+
+    @property
+    def rows_collapsed(self) -> int:
+        return sum(f.rows_collapsed for f in self.files)
 
     @property
     def exit_code(self) -> int:
@@ -181,6 +191,7 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
             if may_repeat and (done or fp in seen):
                 source = source.count_rows(con, f"_raw_{index}")
                 report.rows_read, report.encoding = source.rows, source.encoding
+                report.rows_collapsed = report.rows_read   # every row is stored already
                 report.skipped = True
                 report.load_id = done[0] if done else None
                 report.notes.append("already loaded with the same options: nothing changed"
@@ -279,7 +290,6 @@ def _load_one(con, index: int, plan: HeaderPlan, source: RawSource, report: File
 
     # rejects: one row per refused value or broken rule; rows_rejected counts rows
     report.rows_rejected = checked.bad
-    report.rows_loaded = report.rows_read - report.rows_rejected
     if checked.bad:  # (the checked table says how many: no scan when there are none)
         con.execute(f"""INSERT INTO rejects (load_id, file, "row", "column", value, reason)
                         SELECT $load_id, $file, _row, p.column, p.value, p.reason
@@ -314,19 +324,46 @@ def _load_one(con, index: int, plan: HeaderPlan, source: RawSource, report: File
     if plan.table in ("projects", "stage_events") and checked.entered:  # only wide columns' events
         warnings += write.warn_events_before_created(con, load_id=load_id, file=file)
     report.warnings = warnings
+    _count(con, report, plan, checked, load_id)
     fp = fingerprint()
-    con.execute("""INSERT INTO load_log VALUES ($id, $file, $name, $sha, $fp, $table, $format, $encoding,
-                   $read, $loaded, $rejected, $warnings, CAST($as_of AS DATE), $options, now(), $version)""",
+    con.execute("""INSERT INTO load_log (load_id, file, file_name, sha256, fingerprint, table_name, file_format,
+                   encoding, rows_read, rows_loaded, rows_rejected, warnings, as_of, options, loaded_at,
+                   toolkit_version, rows_flagged, rows_collapsed)
+                   VALUES ($id, $file, $name, $sha, $fp, $table, $format, $encoding, $read, $loaded, $rejected,
+                   $warnings, CAST($as_of AS DATE), $options, now(), $version, $flagged, $collapsed)""",
                 {"id": load_id, "file": file, "name": Path(file).name, "sha": report.sha256, "fp": fp,
                  "table": plan.table, "format": report.file_format, "encoding": report.encoding,
                  "read": report.rows_read, "loaded": report.rows_loaded, "rejected": report.rows_rejected,
-                 "warnings": warnings, "as_of": as_of if plan.table == "projects" else None,
+                 "flagged": report.rows_flagged, "collapsed": report.rows_collapsed, "warnings": warnings, "as_of": as_of if plan.table == "projects" else None,
                  "options": json.dumps(options, ensure_ascii=False), "version": __version__})
     con.execute(f"DROP VIEW {good}")
     con.execute(f"DROP TABLE {table}")
     if source.table:
         con.execute(f"DROP TABLE IF EXISTS {ident(source.table)}")
     return fp
+
+
+def _count(con, report: FileReport, plan: HeaderPlan, checked, load_id: int) -> None:
+    """Split the rows that passed every check into loaded, flagged and collapsed, from what was
+    stored: a row of events, activities or documents identical to another row of the file or to one
+    stored before is kept once (collapsed). Projects and targets collapse nothing (a repeated key
+    is rejected, naming the row loaded instead)."""
+    good = report.rows_read - report.rows_rejected
+    stored = good
+    if plan.table == "stage_events" and "stage" in plan.columns:
+        stored = con.execute("SELECT count(*) FROM stage_events WHERE load_id = $id AND source = 'history'",
+                             {"id": load_id}).fetchall()[0][0]
+    elif plan.table in ("activities", "documents"):
+        stored = con.execute(f"SELECT count(*) FROM {plan.table} WHERE load_id = $id", {"id": load_id}).fetchall()[0][0]
+    report.rows_collapsed = good - stored
+    report.rows_flagged = min(checked.warned, stored)   # (a collapsed row counts as collapsed only)
+    report.rows_loaded = stored - report.rows_flagged
+    if report.rows_collapsed or report.rows_flagged:
+        parts = [f"{report.rows_loaded:,} loaded"]
+        parts += [f"{report.rows_flagged:,} flagged (loaded, findings in data_quality)"] if report.rows_flagged else []
+        parts += [f"{report.rows_rejected:,} rejected"] if report.rows_rejected else []
+        parts += [f"{report.rows_collapsed:,} identical collapsed (kept once)"] if report.rows_collapsed else []
+        report.notes.append(f"{report.rows_read:,} read: " + ", ".join(parts))
 
 
 def _drop_temp(con) -> None:
