@@ -35,10 +35,10 @@ def test_bad_lines_after_blank_lines_keep_their_file_row(con, tmp_path):
                    "P3,投标,7\n"              # 5
                    "P4,立项,十二万\n"         # 6 bad amount
                    "\n\n"                     # 7, 8
-                   "P5,赢单,-3\n")            # 9 negative amount
+                   "P5,赢单,X3\n")            # 9 bad amount
     report = load(con, [f])
     assert (report.files[0].rows_read, report.rows_loaded, report.rows_rejected) == (5, 2, 3)
-    assert rejects(con) == [(3, "阶段 [stage]", "暂停"), (6, "金额 [amount]", "十二万"), (9, "金额 [amount]", "-3")]
+    assert rejects(con) == [(3, "阶段 [stage]", "暂停"), (6, "金额 [amount]", "十二万"), (9, "金额 [amount]", "X3")]
     assert [r.row for r in report.files[0].first_rejects] == [3, 6, 9]
     assert table_rows(con, "SELECT project_id, amount FROM projects ORDER BY 1") == [("P1", 100), ("P3", 7)]
 

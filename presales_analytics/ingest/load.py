@@ -79,6 +79,10 @@ class LoadReport:
         return sum(f.rows_rejected for f in self.files)
 
     @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
     def rows_loaded(self) -> int:
         return sum(f.rows_loaded for f in self.files)
 

@@ -517,12 +517,12 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
             l4 += ["px.rowid AS _covers",
                    "px.status <> 'open' AND px.closed_at IS NOT NULL AND l3.stage = px.status AS _closes"]
     active = [r for r in rules(plan.table, config) if not r.needs or any(c in plan.columns for c in r.needs)]
-    l5 = [f"{r.reason} AS {ident(('rej_' if r.severity == 'reject' else 'warn_') + r.name)}" for r in active]
+    l5 = [f"{r.reason} AS {ident(r.result)}" for r in active]
 
     # every reason a row can be rejected for: (reason column, label SQL, raw text column)
     problems = [(f"err_{column}", param(label_of(column) if column in kinds else header), f"_r_{column}")
                 for column, header, _, _ in reads]
-    problems += [(f"rej_{r.name}", param(label_of(r.column)), f"_r_{r.column}")
+    problems += [(r.result, param(label_of(r.column)), f"_r_{r.column}")
                  for r in active if r.severity == "reject"]
     bad0 = " OR ".join(f"{ident(c)} IS NOT NULL" for c, _, _ in problems) or "false"
 
@@ -541,9 +541,9 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
                              for c, label, raw_col in problems)
     warn_rules = [r for r in active if r.severity == "warn"]
     warn_items = [f"{{'rule': {param(r.name)}, 'column': {param(label_of(r.column))}, "
-                  f"'value': CAST({ident(r.column)} AS VARCHAR), 'message': {ident('warn_' + r.name)}}}"
+                  f"'value': CAST({ident(r.column)} AS VARCHAR), 'message': {ident(r.result)}}}"
                   for r in warn_rules]
-    warn_flags = [f"{ident('warn_' + r.name)} IS NOT NULL" for r in warn_rules]
+    warn_flags = [f"{ident(r.result)} IS NOT NULL" for r in warn_rules]
     for column, message in cell_warnings:
         warn_items.append(f"{{'rule': {param('merged_cell')}, 'column': {param(label_of(column))}, "
                           f"'value': {ident('_r_' + column)}, 'message': {message}}}")
