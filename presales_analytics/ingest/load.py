@@ -25,6 +25,7 @@ from .columns import TABLES
 from .mapping import HeaderPlan, Mapping, plan_headers, read_mapping
 from .parse import HAS_WARNINGS, PROBLEMS, WARNINGS, build_checked
 from .readers import RawSource, open_raw
+from .shown import shown
 from ..sql import ident
 from . import write
 
@@ -165,6 +166,17 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
     if not paths:
         raise InputError("no files given")
 
+    try:
+        return _load(con, paths, base, table, snapshot_date, load_date, config, dry_run, progress)
+    except InputError as e:  # its text may quote the export: escaped for the terminal (e.value stays raw)
+        if shown(str(e)) == str(e):
+            raise
+        raise InputError(shown(e.reason), file=shown(e.file), row=e.row, column=shown(e.column),
+                         value=e.value) from None
+
+
+def _load(con, paths: list[Path], base: Mapping, table: str | None, snapshot_date: str | None, load_date,
+          config: Config, dry_run: bool, progress: Progress | None) -> LoadReport:
     reports: list[FileReport] = []
     con.execute("BEGIN TRANSACTION")
     try:
@@ -213,6 +225,10 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    for report in reports:  # what is printed of the export's text is escaped; rejects keep it raw
+        report.notes = [shown(n) for n in report.notes]
+        report.first_rejects = [RejectRow(r.row, shown(r.column), shown(r.value), shown(r.reason))
+                                for r in report.first_rejects]
     return LoadReport(reports, written=not dry_run)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..config import Config, value_key
 from ..errors import InputError
+from .shown import shown
 from .columns import ALIASES, REQUIRED, SIGNATURES, TABLES, alias_table, entered_stage_text, split_unit
 
 _SOURCE_KEYS = {"encoding", "sheet", "amount_unit", "date_format", "date_order", "decimal"}
@@ -145,7 +146,7 @@ def plan_headers(headers: list[str], mapping: Mapping, config: Config, *, file: 
             continue
         if header not in present:
             raise InputError(f"the mapping file maps {canonical} to header {header!r}, which this file "
-                             f"does not have; its headers are: {', '.join(headers)}", file=file)
+                             f"does not have; its headers are: {shown(', '.join(headers))}", file=file)
         plan.columns[canonical] = header
     explicit = set(plan.columns.values())
     stage_aliases = config.aliases("stage")
@@ -188,6 +189,6 @@ def plan_headers(headers: list[str], mapping: Mapping, config: Config, *, file: 
     if missing:
         how = "guessed from its headers; pass --table to choose" if plan.table_guessed else "as asked"
         raise InputError(f"no column for {', '.join(missing)} (required for table {plan.table}, {how}). "
-                         f"Headers found: {', '.join(headers)}. Name the columns in a mapping file [columns], "
+                         f"Headers found: {shown(', '.join(headers))}. Name the columns in a mapping file [columns], "
                          "see docs/data-format.md", file=file)
     return plan

@@ -154,6 +154,8 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, ta
     if not p.is_file():
         raise InputError("is not a file; give the path of an export file", file=name)
     fmt = _format_of(p, file_format)
+    if fmt == "csv":
+        _refuse_binary(p, name)
     with _insertion_order_preserved(con):
         if fmt == "csv":
             return _read_csv(con, p, name, table, encoding, progress)
@@ -365,6 +367,7 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, ta
     options = {"encoding": encoding, "sheet": sheet, "file_format": file_format}
     scan = None
     if p.is_file() and _format_of(p, file_format) == "csv" and p.stat().st_size > 0:
+        _refuse_binary(p, name)
         scan = _open_csv(p, name, encoding)
     if scan is None:
         raw = read_raw(con, path, table=table, progress=progress, **options)
@@ -434,9 +437,26 @@ def _format_of(p: Path, file_format: str) -> str:
     if fmt is None:
         raise InputError(
             f"cannot tell the format from the extension {p.suffix or '(none)'!r}; accepted: "
-            + " ".join(FORMATS_BY_SUFFIX) + " (or say the format with --format / file_format)",
+            + " ".join(FORMATS_BY_SUFFIX) + "; rename the file with the extension of its format",
             file=str(p))
     return fmt
+
+
+#: The first bytes of files that are not text, and what they are: such a file named .csv is told so
+#: (not to set an encoding).
+_MAGIC = ((b"PK\x03\x04", "an Excel workbook (xlsx) (or another zip archive)", "rename it to .xlsx"),
+          (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)",
+           "open it in Excel and save it as .xlsx (or as CSV UTF-8)"),
+          (b"PAR1", "a Parquet file", "rename it to .parquet"))
+
+
+def _refuse_binary(p: Path, name: str) -> None:
+    with open(p, "rb") as f:
+        head = f.read(8)
+    for magic, what, fix in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"is {what}, not a CSV text file, although its name ends in {p.suffix}: {fix}",
+                             file=name)
 
 
 class _insertion_order_preserved:
@@ -859,6 +879,9 @@ def _raise_rejected(line: int, kind: str, message: str, text: str | None, *, nam
     text = (text or "").strip()[:200] or None
     if kind == "INVALID ENCODING" or "unicode" in (message or "").lower():
         raise _NotUtf8(line)
+    too_long = _too_long(line, message, name, text)
+    if too_long:
+        raise too_long
     f = _FIELDS_RE.search(message or "")
     if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS") and f:
         raise InputError(
@@ -872,6 +895,22 @@ def _raise_rejected(line: int, kind: str, message: str, text: str | None, *, nam
                      file=name, row=line, value=text)
 
 
+_LINE_SIZE_RE = re.compile(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)")
+
+
+def _too_long(line: int | None, message: str | None, name: str, text: str | None) -> InputError | None:
+    """Our message for a line longer than DuckDB reads (2 MB), or None if ``message`` is another."""
+    m = _LINE_SIZE_RE.search(message or "")
+    if not m:
+        return None
+    limit, size = (int(g) for g in m.groups())
+    where = f"line {line}" if line is not None else "a line"
+    return InputError(f"{where} is {size / (1 << 20):.1f} MB long, more than the {limit / 1e6:.0f} MB a line may "
+                      "have: no export value is that long. Look for a double quote that is not closed (which "
+                      "makes the rest of the file one value), or a file that is not an export; fix that line",
+                      file=name, row=line, value=(text or "")[:200] or None)
+
+
 def _raise_csv_error(msg: str, name: str, delim: str) -> None:
     """Turn an error DuckDB raised while reading a CSV into an :class:`InputError` (or a retry)."""
     m = _LINE_RE.search(msg)
@@ -880,6 +919,9 @@ def _raise_csv_error(msg: str, name: str, delim: str) -> None:
         raise _NotUtf8(line, raised_by_duckdb=True)
     if "state machine reached an invalid state" in msg:
         raise _MixedNewlines()
+    too_long = _too_long(line, msg, name, None)
+    if too_long:
+        raise too_long
     raise InputError(f"cannot be read as CSV: {_first_line(msg)}", file=name, row=line)
 
 
