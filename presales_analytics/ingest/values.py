@@ -164,8 +164,8 @@ def _number_parts(c: str, decimal: str = ".") -> str:
     form = sql_literal(_NUMBER_FORMS[decimal])
     digits = (f"replace(x.num, ',', '')" if decimal == "." else
               "replace(replace(x.num, '.', ''), ',', '.')")
-    return (f"(SELECT {{'num': CASE WHEN regexp_full_match(x.num, {form}) THEN {digits} ELSE '' END, "
-            f"'unit': x.unit}} FROM (SELECT {parts} AS x))")
+    return _let(parts, lambda x: f"{{'num': CASE WHEN regexp_full_match({x}.num, {form}) "
+                                 f"THEN {digits.replace('x.num', x + '.num')} ELSE '' END, 'unit': {x}.unit}}")
 
 
 def _underflow(num: str, value: str) -> str:
@@ -173,8 +173,59 @@ def _underflow(num: str, value: str) -> str:
     return f"({value} = 0 AND regexp_matches(regexp_replace({num}, '[eE].*$', ''), '[1-9]'))"
 
 
-def _parts(r: str, decimal: str) -> str:
-    return _number_parts(clean_text(r, fold_width=True), decimal)
+def _no_underflow(num: str, value: str) -> str:
+    """SQL: NOT :func:`_underflow`, written so that DuckDB looks at the text only for zeros (an OR
+    stops at its first true operand; an AND did not, which cost 2x on a million plain amounts)."""
+    return f"({value} <> 0 OR NOT regexp_matches(regexp_replace({num}, '[eE].*$', ''), '[1-9]'))"
+
+
+def _let(value: str, body: Callable[[str], str]) -> str:
+    """SQL of ``body(x)`` with ``x`` bound to ``value`` once (a one-element list_transform: DuckDB
+    would otherwise compute ``value`` once per mention, and plan it as many times)."""
+    return f"list_transform([{value}], lambda x: {body('x')})[1]"
+
+
+_UNIT_FACTORS = "WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 WHEN '元' THEN 1"
+
+
+def _slow_number(r: str, decimal: str, factor: Callable[[str], str]) -> str:
+    """SQL DOUBLE of the text ``r`` read through :func:`_number_parts`: the number times
+    ``factor(unit)``; NULL when it is no number."""
+    parts = _number_parts(clean_text(r, fold_width=True), decimal)
+
+    def times_unit(p: str) -> str:
+        return f"TRY_CAST(NULLIF({p}.num, '') AS DOUBLE) * {factor(p + '.unit')}"
+
+    return _let(parts, times_unit)
+
+
+def _number_sql(r: str, decimal: str, fast: tuple[str, str], factor: Callable[[str], str]) -> str:
+    """SQL DOUBLE of the text ``r``: plain digits (``fast[0]``) take the fast path (times ``fast[1]``)."""
+    return (f"CASE WHEN regexp_full_match({r}, {fast[0]}) THEN CAST({r} AS DOUBLE) * {fast[1]} "
+            f"ELSE {_slow_number(r, decimal, factor)} END")
+
+
+def _number_reader(decimal: str, fast: tuple[str, str], factor: Callable[[str], str], ok: Callable[[str], str],
+                   typed: Callable[[str], str], refused: Callable[[str, str], str]) -> Parser:
+    """A parser of numbers. ``ok(n)`` says a read DOUBLE ``n`` is in range, ``typed(n)`` is its stored
+    value; ``refused(c, n)`` the message SQL for the cleaned text ``c`` whose number (or NULL) is ``n``.
+    A number too small to be told from 0 (``1e-400``) is never read as 0."""
+
+    def checked(r: str, v: str) -> str:
+        return f"CASE WHEN {ok(v)} AND {_no_underflow(r, v)} THEN {typed(v)} END"
+
+    def value(r: str) -> str:
+        # the fast path (most values) without binding: a list per row costs more than a cast twice
+        return (f"CASE WHEN regexp_full_match({r}, {fast[0]}) THEN {checked(r, f'(CAST({r} AS DOUBLE) * {fast[1]})')} "
+                f"ELSE {_let(_slow_number(r, decimal, factor), lambda v: checked(r, v))} END")
+
+    def reason(r: str, v: str) -> str:
+        n = _number_sql(r, decimal, fast, factor)
+        return _refused(r, v, lambda c: _let(n, lambda x: (
+            f"CASE WHEN {_underflow(r, x)} THEN {_quoted(c)} || ' is too small to be read as a number "
+            f"(it would become 0); write it as 0 or fix the export' ELSE {refused(c, x)} END")))
+
+    return Parser(value, reason)
 
 
 def amount_parser(*, unit: str = "yuan", decimal: str = ".") -> Parser:
@@ -189,52 +240,23 @@ def amount_parser(*, unit: str = "yuan", decimal: str = ".") -> Parser:
     """
     col_mult = "10000" if unit == "wan" else "1"
     plain = "'[+-]?\\d+(\\.\\d+)?'" if decimal == "." else "'[+-]?\\d+'"
-
-    def number(r: str) -> str:
-        parts = _parts(r, decimal)
-        return (f"CASE WHEN regexp_full_match({r}, {plain}) THEN CAST({r} AS DOUBLE) * {col_mult} "
-                f"ELSE TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
-                f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
-                f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END END")
-
-    def value(r: str) -> str:
-        n = number(r)
-        return (f"CASE WHEN abs({n}) < {AMOUNT_LIMIT} AND NOT {_underflow(r, n)} "
-                f"THEN CAST(round({n}, 2) AS DECIMAL(18,2)) END")
-
-    def reason(r: str, v: str) -> str:
-        n = number(r)
-        return _refused(r, v, lambda c: (
-            f"CASE WHEN {_underflow(r, n)} THEN {_quoted(c)} || ' is too small to be read as a number "
-            "(it would become 0); write it as 0 or fix the export' "
-            f"WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
-            f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})"
-            f"{_DECIMAL_HINT[decimal]}' END"))
-
-    return Parser(value, reason)
+    return _number_reader(
+        decimal, (plain, col_mult), lambda u: f"CASE {u} {_UNIT_FACTORS} WHEN '' THEN {col_mult} END",
+        lambda n: f"abs({n}) < {AMOUNT_LIMIT}", lambda n: f"CAST(round({n}, 2) AS DECIMAL(18,2))",
+        lambda c, n: (f"CASE WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
+                      f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})"
+                      f"{_DECIMAL_HINT[decimal]}' END"))
 
 
 def number_parser(*, decimal: str = ".") -> Parser:
     """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85); forms, underflow
     and overflow as :func:`amount_parser`."""
-
-    def number(r: str) -> str:
-        parts = _parts(r, decimal)
-        return f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
-
-    def value(r: str) -> str:
-        v = number(r)
-        return f"CASE WHEN isfinite({v}) AND NOT {_underflow(r, v)} THEN {v} END"
-
-    def reason(r: str, v: str) -> str:
-        n = number(r)
-        return _refused(r, v, lambda c: (
-            f"CASE WHEN {_underflow(r, n)} THEN {_quoted(c)} || ' is too small to be read as a number "
-            "(it would become 0); write it as 0 or fix the export' "
-            f"WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be a number' "
-            f"ELSE {_quoted(c)} || ' is not a number' END"))
-
-    return Parser(value, reason)
+    plain = "'[+-]?\\d+(\\.\\d+)?'" if decimal == "." else "'[+-]?\\d+'"
+    return _number_reader(
+        decimal, (plain, "1"), lambda u: f"CASE WHEN {u} IN ('', '%') THEN 1 END",
+        lambda n: f"isfinite({n})", lambda n: n,
+        lambda c, n: (f"CASE WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be a number' "
+                      f"ELSE {_quoted(c)} || ' is not a number' END"))
 
 
 def lookup_parser(map_table: str) -> Parser:
