@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -18,18 +17,9 @@ from presales_analytics.ingest.load import load
 from presales_analytics.ingest.values import amount_parser, number_parser
 
 from conftest import table_rows, write_csv
+from test_values import mem, one  # noqa: F401  (the fixture and helper that read one text)
 
 
-@pytest.fixture(scope="module")
-def mem():
-    con = duckdb.connect()
-    yield con
-    con.close()
-
-
-def one(con, parser, text):
-    return con.execute(f"SELECT v, {parser.reason('t', 'v')} FROM (SELECT t, {parser.value('t')} AS v FROM "
-                       f"(SELECT CAST($t AS VARCHAR) AS t))", {"t": text}).fetchone()
 
 
 # ---------------------------------------------------------------- amounts: only unambiguous forms

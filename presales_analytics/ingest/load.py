@@ -70,30 +70,25 @@ class FileReport:
     first_rejects: list[RejectRow] = field(default_factory=list)
 
 
+def _total(count: str) -> property:
+    """A LoadReport property: the sum of ``count`` over its files."""
+    return property(lambda self: sum(getattr(f, count) for f in self.files),
+                    doc=f"{count} summed over the files")
+
+
 @dataclass
 class LoadReport:
+    """What a load did, file by file; the ``rows_*`` totals add up as each file's do
+    (read = loaded + flagged + rejected + collapsed)."""
+
     files: list[FileReport]
     written: bool                   # False for validate (dry run)
 
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_flagged(self) -> int:
-        return sum(f.rows_flagged for f in self.files)
-
-    @property
-    def rows_collapsed(self) -> int:
-        return sum(f.rows_collapsed for f in self.files)
+    rows_read = _total("rows_read")
+    rows_loaded = _total("rows_loaded")
+    rows_flagged = _total("rows_flagged")
+    rows_rejected = _total("rows_rejected")
+    rows_collapsed = _total("rows_collapsed")
 
     @property
     def exit_code(self) -> int:
