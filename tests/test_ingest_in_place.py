@@ -35,10 +35,10 @@ def test_bad_lines_after_blank_lines_keep_their_file_row(con, tmp_path):
                    "P3,投标,7\n"              # 5
                    "P4,立项,十二万\n"         # 6 bad amount
                    "\n\n"                     # 7, 8
-                   "P5,赢单,-3\n")            # 9 negative amount
+                   "P5,赢单,X3\n")            # 9 bad amount
     report = load(con, [f])
     assert (report.files[0].rows_read, report.rows_loaded, report.rows_rejected) == (5, 2, 3)
-    assert rejects(con) == [(3, "阶段 [stage]", "暂停"), (6, "金额 [amount]", "十二万"), (9, "金额 [amount]", "-3")]
+    assert rejects(con) == [(3, "阶段 [stage]", "暂停"), (6, "金额 [amount]", "十二万"), (9, "金额 [amount]", "X3")]
     assert [r.row for r in report.files[0].first_rejects] == [3, 6, 9]
     assert table_rows(con, "SELECT project_id, amount FROM projects ORDER BY 1") == [("P1", 100), ("P3", 7)]
 
@@ -67,7 +67,7 @@ def test_warnings_get_their_row_and_validate_writes_nothing(con, tmp_path):
         ["C", "投标", "进行中", "2026-01-01", "2026-02-01"],  # 4: open with a closed date
     ])
     report = validate(con, [f])
-    assert (report.rows_loaded, report.rows_rejected, report.files[0].warnings) == (3, 0, 2)
+    assert (report.rows_loaded, report.rows_flagged, report.rows_rejected, report.files[0].warnings) == (1, 2, 0, 2)
     assert table_rows(con, "SELECT count(*) FROM data_quality") == [(0,)]
     load(con, [f])
     assert table_rows(con, 'SELECT "row", project_id, rule FROM data_quality ORDER BY "row"') == [
@@ -134,7 +134,7 @@ def test_repeated_events_in_one_file_are_stored_once(con, tmp_path):
                                             ["P1", "赢单", "2026-04-30"], ["P2", "线索", "2026-02-01"],
                                             ["P3", "线索", "2026-03-01"], ["P3", "丢单", "2026-05-01"]])
     report = load(con, [write_csv(tmp_path / "p.csv", PROJECTS), events])
-    assert [f.rows_loaded for f in report.files] == [3, 7]
+    assert [(f.rows_loaded, f.rows_collapsed) for f in report.files] == [(3, 0), (6, 1)]  # one repeat kept once
     assert table_rows(con, "SELECT project_id, stage, entered_at, source FROM stage_events "
                            "ORDER BY project_id, entered_at, stage") == [
         ("P1", "lead", date(2026, 1, 5), "history"), ("P1", "bidding", date(2026, 3, 1), "history"),
@@ -226,8 +226,8 @@ def test_events_for_projects_of_two_loads(con, tmp_path):
                                             ["P1", "线索", "2026-01-05"], ["P1", "赢单", "2026-04-30"],
                                             ["P2", "线索", "2026-02-01"], ["P3", "线索", "2026-03-01"]])
     report = load(con, [events, p3])
-    assert [(f.table, f.rows_loaded, f.rows_rejected) for f in report.files] == [
-        ("projects", 1, 0), ("stage_events", 5, 0)]
+    assert [(f.table, f.rows_loaded, f.rows_rejected, f.rows_collapsed) for f in report.files] == [
+        ("projects", 1, 0, 0), ("stage_events", 4, 0, 1)]      # P3's lead twice: kept once
     assert table_rows(con, "SELECT project_id, stage, entered_at, source FROM stage_events "
                            "ORDER BY project_id, entered_at") == [
         ("P1", "lead", date(2026, 1, 5), "history"), ("P1", "won", date(2026, 4, 30), "history"),

@@ -143,9 +143,9 @@ def test_duplicate_ids_last_row_wins_and_earlier_rows_are_rejected(con, tmp_path
 def test_row_rules_reject_and_warn(con, tmp_path):
     f = write_csv(tmp_path / "r.csv", [
         ["项目编号", "阶段", "状态", "金额", "回款金额", "创建日期", "结束日期"],
-        ["A", "投标", "进行中", "-5", "", "2026-01-01", ""],            # 2 negative amount: reject
+        ["A", "投标", "进行中", "-5", "", "2026-01-01", ""],            # 2 negative amount: warn (kept)
         ["B", "赢单", "丢单", "10", "", "2026-01-01", "2026-02-01"],    # 3 contradiction: reject
-        ["C", "谈判", "赢单", "10", "", "2026-03-01", "2026-02-01"],    # 4 closed before created: reject
+        ["C", "谈判", "赢单", "10", "", "2026-03-01", "2026-02-01"],    # 4 closed before created: warn (kept)
         ["", "投标", "", "10", "", "", ""],                            # 5 blank id: reject
         ["E", "", "", "10", "", "", ""],                               # 6 no stage, no status: reject
         ["F", "谈判", "赢单", "10", "", "2026-01-01", ""],              # 7 won without closed date: warn
@@ -154,16 +154,15 @@ def test_row_rules_reject_and_warn(con, tmp_path):
         ["I", "丢单", "", "10", "", "2026-01-01", "2026-02-01"],        # 10 fine: stage gives status
     ])
     report = load(con, [f])
-    assert (report.rows_loaded, report.rows_rejected) == (4, 5)
+    assert (report.rows_loaded, report.rows_flagged, report.rows_rejected) == (1, 5, 3)
     assert table_rows(con, 'SELECT "row", "column", reason FROM rejects ORDER BY "row"') == [
-        (2, "金额 [amount]", "negative amount: -5.00 yuan"),
         (3, "状态 [status]", "status '丢单' contradicts stage '赢单'"),
-        (4, "结束日期 [closed_at]", "closed 2026-02-01 before it was created 2026-03-01"),
         (5, "项目编号 [project_id]", "blank project id: every row needs one"),
         (6, "阶段 [stage]", "no stage and no status: give one of them"),
     ]
     assert table_rows(con, 'SELECT "row", project_id, rule FROM data_quality ORDER BY "row"') == [
-        (7, "F", "closed_without_date"), (8, "G", "open_with_close_date"), (9, "H", "collected_exceeds_amount")]
+        (2, "A", "negative_amount"), (4, "C", "closed_before_created"), (7, "F", "closed_without_date"),
+        (8, "G", "open_with_close_date"), (9, "H", "collected_exceeds_amount")]
     assert table_rows(con, "SELECT project_id, stage, status FROM projects WHERE project_id = 'I'") == [
         ("I", None, "lost")]
 

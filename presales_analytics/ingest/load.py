@@ -25,6 +25,7 @@ from .columns import TABLES
 from .mapping import HeaderPlan, Mapping, plan_headers, read_mapping
 from .parse import HAS_WARNINGS, PROBLEMS, WARNINGS, build_checked
 from .readers import RawSource, open_raw
+from .shown import shown
 from ..sql import ident
 from . import write
 
@@ -55,9 +56,11 @@ class FileReport:
     encoding: str | None = None
     sheet: str | None = None
     rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    warnings: int = 0
+    rows_loaded: int = 0            # stored, with no data-quality finding
+    rows_flagged: int = 0           # stored, with a finding in data_quality
+    rows_rejected: int = 0          # in rejects
+    rows_collapsed: int = 0         # identical to another row of the file or a stored one: kept once
+    warnings: int = 0               # findings (a row can have several)
     skipped: bool = False           # already loaded with the same options: nothing changed
     load_id: int | None = None
     sha256: str = ""
@@ -67,18 +70,25 @@ class FileReport:
     first_rejects: list[RejectRow] = field(default_factory=list)
 
 
+def _total(count: str) -> property:
+    """A LoadReport property: the sum of ``count`` over its files."""
+    return property(lambda self: sum(getattr(f, count) for f in self.files),
+                    doc=f"{count} summed over the files")
+
+
 @dataclass
 class LoadReport:
+    """What a load did, file by file; the ``rows_*`` totals add up as each file's do
+    (read = loaded + flagged + rejected + collapsed)."""
+
     files: list[FileReport]
     written: bool                   # False for validate (dry run)
 
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
+    rows_read = _total("rows_read")
+    rows_loaded = _total("rows_loaded")
+    rows_flagged = _total("rows_flagged")
+    rows_rejected = _total("rows_rejected")
+    rows_collapsed = _total("rows_collapsed")
 
     @property
     def exit_code(self) -> int:
@@ -151,6 +161,17 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
     if not paths:
         raise InputError("no files given")
 
+    try:
+        return _load(con, paths, base, table, snapshot_date, load_date, config, dry_run, progress)
+    except InputError as e:  # its text may quote the export: escaped for the terminal (e.value stays raw)
+        if shown(str(e)) == str(e):
+            raise
+        raise InputError(shown(e.reason), file=shown(e.file), row=e.row, column=shown(e.column),
+                         value=e.value) from None
+
+
+def _load(con, paths: list[Path], base: Mapping, table: str | None, snapshot_date: str | None, load_date,
+          config: Config, dry_run: bool, progress: Progress | None) -> LoadReport:
     reports: list[FileReport] = []
     con.execute("BEGIN TRANSACTION")
     try:
@@ -181,6 +202,7 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
             if may_repeat and (done or fp in seen):
                 source = source.count_rows(con, f"_raw_{index}")
                 report.rows_read, report.encoding = source.rows, source.encoding
+                report.rows_collapsed = report.rows_read   # every row is stored already
                 report.skipped = True
                 report.load_id = done[0] if done else None
                 report.notes.append("already loaded with the same options: nothing changed"
@@ -198,6 +220,10 @@ def load(con: duckdb.DuckDBPyConnection, files: Iterable[str | Path], *,
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    for report in reports:  # what is printed of the export's text is escaped; rejects keep it raw
+        report.notes = [shown(n) for n in report.notes]
+        report.first_rejects = [RejectRow(r.row, shown(r.column), shown(r.value), shown(r.reason))
+                                for r in report.first_rejects]
     return LoadReport(reports, written=not dry_run)
 
 
@@ -226,7 +252,9 @@ def _options(mapping: Mapping, plan: HeaderPlan, as_of: str | None) -> dict:
     return {"mapping": mapping.digest, "encoding": mapping.encoding, "sheet": mapping.sheet,
             "amount_unit": mapping.amount_unit, "date_format": mapping.date_format,
             "date_order": mapping.date_order, "as_of": as_of, "table": plan.table,
-            "columns": sorted(plan.columns)}
+            "columns": sorted(plan.columns),
+            # only when not the default, so that the fingerprints of earlier loads stay the same
+            **({"decimal": mapping.decimal} if mapping.decimal != "." else {})}
 
 
 def _stage(con, index: int, path: Path, mapping: Mapping, table: str | None, config: Config,
@@ -277,7 +305,6 @@ def _load_one(con, index: int, plan: HeaderPlan, source: RawSource, report: File
 
     # rejects: one row per refused value or broken rule; rows_rejected counts rows
     report.rows_rejected = checked.bad
-    report.rows_loaded = report.rows_read - report.rows_rejected
     if checked.bad:  # (the checked table says how many: no scan when there are none)
         con.execute(f"""INSERT INTO rejects (load_id, file, "row", "column", value, reason)
                         SELECT $load_id, $file, _row, p.column, p.value, p.reason
@@ -312,19 +339,46 @@ def _load_one(con, index: int, plan: HeaderPlan, source: RawSource, report: File
     if plan.table in ("projects", "stage_events") and checked.entered:  # only wide columns' events
         warnings += write.warn_events_before_created(con, load_id=load_id, file=file)
     report.warnings = warnings
+    _count(con, report, plan, checked, load_id)
     fp = fingerprint()
-    con.execute("""INSERT INTO load_log VALUES ($id, $file, $name, $sha, $fp, $table, $format, $encoding,
-                   $read, $loaded, $rejected, $warnings, CAST($as_of AS DATE), $options, now(), $version)""",
+    con.execute("""INSERT INTO load_log (load_id, file, file_name, sha256, fingerprint, table_name, file_format,
+                   encoding, rows_read, rows_loaded, rows_rejected, warnings, as_of, options, loaded_at,
+                   toolkit_version, rows_flagged, rows_collapsed)
+                   VALUES ($id, $file, $name, $sha, $fp, $table, $format, $encoding, $read, $loaded, $rejected,
+                   $warnings, CAST($as_of AS DATE), $options, now(), $version, $flagged, $collapsed)""",
                 {"id": load_id, "file": file, "name": Path(file).name, "sha": report.sha256, "fp": fp,
                  "table": plan.table, "format": report.file_format, "encoding": report.encoding,
                  "read": report.rows_read, "loaded": report.rows_loaded, "rejected": report.rows_rejected,
-                 "warnings": warnings, "as_of": as_of if plan.table == "projects" else None,
+                 "flagged": report.rows_flagged, "collapsed": report.rows_collapsed, "warnings": warnings, "as_of": as_of if plan.table == "projects" else None,
                  "options": json.dumps(options, ensure_ascii=False), "version": __version__})
     con.execute(f"DROP VIEW {good}")
     con.execute(f"DROP TABLE {table}")
     if source.table:
         con.execute(f"DROP TABLE IF EXISTS {ident(source.table)}")
     return fp
+
+
+def _count(con, report: FileReport, plan: HeaderPlan, checked, load_id: int) -> None:
+    """Split the rows that passed every check into loaded, flagged and collapsed, from what was
+    stored: a row of events, activities or documents identical to another row of the file or to one
+    stored before is kept once (collapsed). Projects and targets collapse nothing (a repeated key
+    is rejected, naming the row loaded instead)."""
+    good = report.rows_read - report.rows_rejected
+    stored = good
+    if plan.table == "stage_events" and "stage" in plan.columns:
+        stored = con.execute("SELECT count(*) FROM stage_events WHERE load_id = $id AND source = 'history'",
+                             {"id": load_id}).fetchall()[0][0]
+    elif plan.table in ("activities", "documents"):
+        stored = con.execute(f"SELECT count(*) FROM {plan.table} WHERE load_id = $id", {"id": load_id}).fetchall()[0][0]
+    report.rows_collapsed = good - stored
+    report.rows_flagged = min(checked.warned, stored)   # (a collapsed row counts as collapsed only)
+    report.rows_loaded = stored - report.rows_flagged
+    if report.rows_collapsed or report.rows_flagged:
+        parts = [f"{report.rows_loaded:,} loaded"]
+        parts += [f"{report.rows_flagged:,} flagged (loaded, findings in data_quality)"] if report.rows_flagged else []
+        parts += [f"{report.rows_rejected:,} rejected"] if report.rows_rejected else []
+        parts += [f"{report.rows_collapsed:,} identical collapsed (kept once)"] if report.rows_collapsed else []
+        report.notes.append(f"{report.rows_read:,} read: " + ", ".join(parts))
 
 
 def _drop_temp(con) -> None:

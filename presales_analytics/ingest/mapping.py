@@ -7,6 +7,7 @@ encoding = "auto"        # or utf-8, gb18030, utf-16 ...
 sheet = "商机"            # xlsx only
 amount_unit = "yuan"     # or "wan" (万元)
 date_format = "auto"     # or a strftime pattern such as "%d/%m/%Y"
+decimal = "."            # or "," for amounts written 1.234,56
 [columns]                # canonical name = header in the export
 project_id = "opportunity_id"
 [values.stage]           # value in the export = canonical value
@@ -23,9 +24,10 @@ from pathlib import Path
 
 from ..config import Config, value_key
 from ..errors import InputError
+from .shown import shown
 from .columns import ALIASES, REQUIRED, SIGNATURES, TABLES, alias_table, entered_stage_text, split_unit
 
-_SOURCE_KEYS = {"encoding", "sheet", "amount_unit", "date_format", "date_order"}
+_SOURCE_KEYS = {"encoding", "sheet", "amount_unit", "date_format", "date_order", "decimal"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Mapping:
     amount_unit: str | None = None          # None: from the header, else yuan
     date_format: str | None = None          # a strftime pattern, or None for auto
     date_order: str | None = None           # "dmy" / "mdy" for year-last dates, or None
+    decimal: str = "."                      # the decimal mark of numbers: "." (1,234.56) or "," (1.234,56)
     columns: dict[str, str] = field(default_factory=dict)             # canonical -> header
     values: dict[str, dict[str, str]] = field(default_factory=dict)   # canonical -> {export: canonical}
     path: str | None = None
@@ -83,6 +86,9 @@ def read_mapping(path: str | Path | None) -> Mapping:
     order = source.get("date_order")
     if order not in (None, "auto", "dmy", "mdy"):
         raise InputError(f"date_order {order!r} must be \"dmy\", \"mdy\" or \"auto\"", file=str(path))
+    decimal = source.get("decimal", ".")
+    if decimal not in (".", ","):
+        raise InputError(f"decimal {decimal!r} must be \".\" (1,234.56) or \",\" (1.234,56)", file=str(path))
     columns = {str(k): str(v) for k, v in doc.get("columns", {}).items()}
     known = set().union(*(TABLES[t] for t in ([table] if table else TABLES)))
     wrong = sorted(set(columns) - known - {"entered_at"})
@@ -93,7 +99,7 @@ def read_mapping(path: str | Path | None) -> Mapping:
     values = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in doc.get("values", {}).items()}
     return Mapping(table=table, encoding=source.get("encoding", "auto"), sheet=source.get("sheet"),
                    amount_unit=unit, date_format=date_format,
-                   date_order=None if order in (None, "auto") else order, columns=columns,
+                   date_order=None if order in (None, "auto") else order, decimal=decimal, columns=columns,
                    values=values, path=str(path), digest=hashlib.sha256(data).hexdigest())
 
 
@@ -140,7 +146,7 @@ def plan_headers(headers: list[str], mapping: Mapping, config: Config, *, file: 
             continue
         if header not in present:
             raise InputError(f"the mapping file maps {canonical} to header {header!r}, which this file "
-                             f"does not have; its headers are: {', '.join(headers)}", file=file)
+                             f"does not have; its headers are: {shown(', '.join(headers))}", file=file)
         plan.columns[canonical] = header
     explicit = set(plan.columns.values())
     stage_aliases = config.aliases("stage")
@@ -183,6 +189,6 @@ def plan_headers(headers: list[str], mapping: Mapping, config: Config, *, file: 
     if missing:
         how = "guessed from its headers; pass --table to choose" if plan.table_guessed else "as asked"
         raise InputError(f"no column for {', '.join(missing)} (required for table {plan.table}, {how}). "
-                         f"Headers found: {', '.join(headers)}. Name the columns in a mapping file [columns], "
+                         f"Headers found: {shown(', '.join(headers))}. Name the columns in a mapping file [columns], "
                          "see docs/data-format.md", file=file)
     return plan

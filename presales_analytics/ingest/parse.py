@@ -398,9 +398,9 @@ def _parser(kind: str, canonical: str, plan: HeaderPlan, mapping: Mapping, order
     if kind in ("date", "close_date"):
         return date_parser(date_format=mapping.date_format, order=order)
     if kind == "amount":
-        return amount_parser(unit=plan.units.get(canonical, "yuan"))
+        return amount_parser(unit=plan.units.get(canonical, "yuan"), decimal=mapping.decimal)
     if kind == "number":
-        return number_parser()
+        return number_parser(decimal=mapping.decimal)
     return text_parser()
 
 
@@ -460,18 +460,32 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
         result.entered.append((column, header, stage))
     joins = " ".join(f"LEFT JOIN {t} ON {t}.raw = r.{ident(h)}" for _, h, _, t in reads if t)
 
-    # layer 1: raw text (and lookups); 2: typed values; 3: reasons, absent columns as typed NULLs
+    # layer 1: raw text (and lookups); 2: typed values; 3: reasons, absent columns as typed NULLs.
+    # A spreadsheet cell that cannot be read (an error value, a formula with no saved value) has its
+    # reason from the reader, which wins over the parser's; a merged cell filled from its range's
+    # first cell carries a warning (see readers.RawTable).
     l1 = ["r._row AS _row"]
     l2, l3 = [], []
+    cell_warnings: list[tuple[str, str]] = []       # (column, SQL of the warning message)
     for column, header, parser, table in reads:
         r = ident("_r_" + column)
         l1.append(f"r.{ident(header)} AS {r}")
+        cell_error = source.cell_errors.get(header)
+        if cell_error:
+            l1.append(f"r.{ident(cell_error)} AS {ident('_cell_error_' + column)}")
+
+        def reason(sql: str, column: str = column, cell_error: str | None = cell_error) -> str:
+            return f"coalesce({ident('_cell_error_' + column)}, {sql})" if cell_error else sql
+
+        if source.cell_notes.get(header):
+            l1.append(f"r.{ident(source.cell_notes[header])} AS {ident('_cell_note_' + column)}")
+            cell_warnings.append((column, ident("_cell_note_" + column)))
         if table:
             l1.append(f"{parser.value('r.' + ident(header))} AS {ident(column)}, "
-                      f"{parser.reason(r, '')} AS {ident('err_' + column)}")
+                      f"{reason(parser.reason(r, ''))} AS {ident('err_' + column)}")
         else:
             l2.append(f"{parser.value(r)} AS {ident(column)}")
-            l3.append(f"{parser.reason(r, ident(column))} AS {ident('err_' + column)}")
+            l3.append(f"{reason(parser.reason(r, ident(column)))} AS {ident('err_' + column)}")
     if misses:
         l1.append(f"({' OR '.join(misses)}) AS _miss")
     read_headers = {h for _, h, _, _ in reads}
@@ -503,12 +517,12 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
             l4 += ["px.rowid AS _covers",
                    "px.status <> 'open' AND px.closed_at IS NOT NULL AND l3.stage = px.status AS _closes"]
     active = [r for r in rules(plan.table, config) if not r.needs or any(c in plan.columns for c in r.needs)]
-    l5 = [f"{r.reason} AS {ident(('rej_' if r.severity == 'reject' else 'warn_') + r.name)}" for r in active]
+    l5 = [f"{r.reason} AS {ident(r.result)}" for r in active]
 
     # every reason a row can be rejected for: (reason column, label SQL, raw text column)
     problems = [(f"err_{column}", param(label_of(column) if column in kinds else header), f"_r_{column}")
                 for column, header, _, _ in reads]
-    problems += [(f"rej_{r.name}", param(label_of(r.column)), f"_r_{r.column}")
+    problems += [(r.result, param(label_of(r.column)), f"_r_{r.column}")
                  for r in active if r.severity == "reject"]
     bad0 = " OR ".join(f"{ident(c)} IS NOT NULL" for c, _, _ in problems) or "false"
 
@@ -526,11 +540,15 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
     problem_list = ", ".join(f"{{'column': {label}, 'value': {ident(raw_col)}, 'reason': {ident(c)}}}"
                              for c, label, raw_col in problems)
     warn_rules = [r for r in active if r.severity == "warn"]
-    warn_list = ", ".join(
-        f"{{'rule': {param(r.name)}, 'column': {param(label_of(r.column))}, "
-        f"'value': CAST({ident(r.column)} AS VARCHAR), 'message': {ident('warn_' + r.name)}}}"
-        for r in warn_rules)
-    any_warning = " OR ".join(f"{ident('warn_' + r.name)} IS NOT NULL" for r in warn_rules)
+    warn_items = [f"{{'rule': {param(r.name)}, 'column': {param(label_of(r.column))}, "
+                  f"'value': CAST({ident(r.column)} AS VARCHAR), 'message': {ident(r.result)}}}"
+                  for r in warn_rules]
+    warn_flags = [f"{ident(r.result)} IS NOT NULL" for r in warn_rules]
+    for column, message in cell_warnings:
+        warn_items.append(f"{{'rule': {param('merged_cell')}, 'column': {param(label_of(column))}, "
+                          f"'value': {ident('_r_' + column)}, 'message': {message}}}")
+        warn_flags.append(f"{message} IS NOT NULL")
+    warn_list, any_warning = ", ".join(warn_items), " OR ".join(warn_flags)
     # columns the export lacks are NULL: not stored (a reader adds them, see Checked.absent)
     result.absent = {c: sql_type(kinds[c]) for c in kinds if c not in plan.columns}
     # a read without row numbers stores no _row (_place_rows adds it when some rows need theirs)
@@ -548,7 +566,7 @@ def _run(con, source: RawSource, plan: HeaderPlan, mapping: Mapping, config: Con
     bad = "_bad0 OR rej_duplicate IS NOT NULL"
     issues = [f"'problems': CASE WHEN {bad} THEN list_filter([{problem_list}], lambda p: p.reason IS NOT NULL) END"]
     exceptional = [bad]
-    if warn_rules:
+    if warn_items:
         issues.append(f"'warnings': CASE WHEN {any_warning} THEN "
                       f"list_filter([{warn_list}], lambda w: w.message IS NOT NULL) END")
         exceptional.append(any_warning)

@@ -107,6 +107,10 @@ class RawTable:
     ``"json"``. ``encoding``: for CSV the encoding the file was decoded with (``"utf-8"``,
     ``"utf-8-sig"`` (UTF-8 with BOM), ``"gb18030"``, ``"utf-16"``, or another Python codec
     name), else ``None``. ``sheet``: for XLSX the sheet read, else ``None``.
+    ``cell_errors`` / ``cell_notes`` (XLSX only): header -> the staging column (not listed in
+    ``columns``) holding, per row, why that cell cannot be read (an error value, a formula with no
+    saved value; the cell's text is then the error or the formula) / a warning about it (a merged
+    cell filled from its range's first cell), NULL elsewhere.
     """
 
     table: str
@@ -115,6 +119,8 @@ class RawTable:
     file_format: str
     encoding: str | None
     sheet: str | None
+    cell_errors: dict[str, str] = field(default_factory=dict)
+    cell_notes: dict[str, str] = field(default_factory=dict)
 
 
 def read_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, table: str,
@@ -148,6 +154,8 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, ta
     if not p.is_file():
         raise InputError("is not a file; give the path of an export file", file=name)
     fmt = _format_of(p, file_format)
+    if fmt == "csv":
+        _refuse_binary(p, name)
     with _insertion_order_preserved(con):
         if fmt == "csv":
             return _read_csv(con, p, name, table, encoding, progress)
@@ -179,6 +187,8 @@ class RawSource:
     scan: CsvScan | None = None
     path: str = ""
     options: dict = field(default_factory=dict)   # read_raw's options for this file
+    cell_errors: dict[str, str] = field(default_factory=dict)   # as RawTable's (XLSX)
+    cell_notes: dict[str, str] = field(default_factory=dict)
 
     def relation(self, numbered: bool = True) -> tuple[str, dict]:
         """SQL of a from-item with one text column per header and ``_row``, and its named
@@ -194,7 +204,7 @@ class RawSource:
         needs a re-read as GB18030 comes here; ``read_raw`` makes every decision again)."""
         raw = read_raw(con, self.path, table=table, **self.options)
         return RawSource(raw.columns, raw.file_format, raw.encoding, raw.sheet, raw.table, raw.rows,
-                         None, self.path, self.options)
+                         None, self.path, self.options, raw.cell_errors, raw.cell_notes)
 
     def count_rows(self, con: duckdb.DuckDBPyConnection, table: str) -> RawSource:
         """Read the file in full to count its rows (every column is read, so a bad line or bad
@@ -357,11 +367,12 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, ta
     options = {"encoding": encoding, "sheet": sheet, "file_format": file_format}
     scan = None
     if p.is_file() and _format_of(p, file_format) == "csv" and p.stat().st_size > 0:
+        _refuse_binary(p, name)
         scan = _open_csv(p, name, encoding)
     if scan is None:
         raw = read_raw(con, path, table=table, progress=progress, **options)
         return RawSource(raw.columns, raw.file_format, raw.encoding, raw.sheet, raw.table, raw.rows, None, name,
-                         options)
+                         options, raw.cell_errors, raw.cell_notes)
     if progress:
         progress(0, p.stat().st_size)
     return RawSource(scan.dialect.columns, "csv", scan.encoding, None, None, None, scan, name, options)
@@ -426,9 +437,26 @@ def _format_of(p: Path, file_format: str) -> str:
     if fmt is None:
         raise InputError(
             f"cannot tell the format from the extension {p.suffix or '(none)'!r}; accepted: "
-            + " ".join(FORMATS_BY_SUFFIX) + " (or say the format with --format / file_format)",
+            + " ".join(FORMATS_BY_SUFFIX) + "; rename the file with the extension of its format",
             file=str(p))
     return fmt
+
+
+#: The first bytes of files that are not text, and what they are: such a file named .csv is told so
+#: (not to set an encoding).
+_MAGIC = ((b"PK\x03\x04", "an Excel workbook (xlsx) (or another zip archive)", "rename it to .xlsx"),
+          (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)",
+           "open it in Excel and save it as .xlsx (or as CSV UTF-8)"),
+          (b"PAR1", "a Parquet file", "rename it to .parquet"))
+
+
+def _refuse_binary(p: Path, name: str) -> None:
+    with open(p, "rb") as f:
+        head = f.read(8)
+    for magic, what, fix in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"is {what}, not a CSV text file, although its name ends in {p.suffix}: {fix}",
+                             file=name)
 
 
 class _insertion_order_preserved:
@@ -851,6 +879,9 @@ def _raise_rejected(line: int, kind: str, message: str, text: str | None, *, nam
     text = (text or "").strip()[:200] or None
     if kind == "INVALID ENCODING" or "unicode" in (message or "").lower():
         raise _NotUtf8(line)
+    too_long = _too_long(line, message, name, text)
+    if too_long:
+        raise too_long
     f = _FIELDS_RE.search(message or "")
     if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS") and f:
         raise InputError(
@@ -864,6 +895,22 @@ def _raise_rejected(line: int, kind: str, message: str, text: str | None, *, nam
                      file=name, row=line, value=text)
 
 
+_LINE_SIZE_RE = re.compile(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)")
+
+
+def _too_long(line: int | None, message: str | None, name: str, text: str | None) -> InputError | None:
+    """Our message for a line longer than DuckDB reads (2 MB), or None if ``message`` is another."""
+    m = _LINE_SIZE_RE.search(message or "")
+    if not m:
+        return None
+    limit, size = (int(g) for g in m.groups())
+    where = f"line {line}" if line is not None else "a line"
+    return InputError(f"{where} is {size / (1 << 20):.1f} MB long, more than the {limit / 1e6:.0f} MB a line may "
+                      "have: no export value is that long. Look for a double quote that is not closed (which "
+                      "makes the rest of the file one value), or a file that is not an export; fix that line",
+                      file=name, row=line, value=(text or "")[:200] or None)
+
+
 def _raise_csv_error(msg: str, name: str, delim: str) -> None:
     """Turn an error DuckDB raised while reading a CSV into an :class:`InputError` (or a retry)."""
     m = _LINE_RE.search(msg)
@@ -872,6 +919,9 @@ def _raise_csv_error(msg: str, name: str, delim: str) -> None:
         raise _NotUtf8(line, raised_by_duckdb=True)
     if "state machine reached an invalid state" in msg:
         raise _MixedNewlines()
+    too_long = _too_long(line, msg, name, None)
+    if too_long:
+        raise too_long
     raise InputError(f"cannot be read as CSV: {_first_line(msg)}", file=name, row=line)
 
 
@@ -988,7 +1038,9 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, p: Path, name: str, table: str,
         if chosen not in names:
             raise InputError(f"has no sheet {sheet!r}; its sheets are: "
                              + ", ".join(repr(n) for n in names), file=name)
-        cells = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        ws = wb.get_sheet_by_name(chosen)
+        cells = ws.to_python(skip_empty_area=False)
+        merged = list(ws.merged_cell_ranges or [])
     finally:
         wb.close()
 
@@ -996,10 +1048,19 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, p: Path, name: str, table: str,
     nonempty = [i for i, r in enumerate(rows) if any(c is not None for c in r)]
     if not nonempty:
         raise InputError(f"sheet {chosen!r} is empty (no header row)", file=name)
+    header_i = nonempty[0]
+    # cells calamine reads as empty although they are not: errors, formulas without a saved value
+    unreadable = {(i, j): what for (i, j), what in _unreadable_cells(p, chosen).items() if i > header_i}
+    for (i, j), (text, _) in unreadable.items():
+        while len(rows) <= i:
+            rows.append([])
+        rows[i] += [None] * (j + 1 - len(rows[i]))
+        rows[i][j] = text
+    notes = _fill_merged(rows, merged, header_i, chosen)
+    nonempty = [i for i, r in enumerate(rows) if any(c is not None for c in r)]
     width = max(len(r) for r in rows)
     used = [j for j in range(width) if any(j < len(r) and r[j] is not None for r in rows[nonempty[0]:])]
     first_col, last_col = used[0], used[-1]
-    header_i = nonempty[0]
 
     def cut(r: list[str | None]) -> list[str | None]:
         r = r[first_col:last_col + 1]
@@ -1010,16 +1071,140 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, p: Path, name: str, table: str,
     frame = pd.DataFrame({f"c{j}": pd.array([r[j] for _, r in data], dtype="str")
                           for j in range(len(cols))})
     frame["_row"] = pd.array([n for n, _ in data], dtype="int64")
+    extra, cell_errors, cell_notes = [], {}, {}
+    taken = {c.casefold() for c in cols}
+    for kind, found, target in (("error", {k: v[1] for k, v in unreadable.items()}, cell_errors),
+                                ("note", notes, cell_notes)):
+        for j in sorted({j - first_col for _, j in found if first_col <= j <= last_col}):
+            by_row = {i + 1: m for (i, jj), m in found.items() if jj - first_col == j}
+            column = f"_cell_{kind}_{j}"
+            while column.casefold() in taken:
+                column = "_" + column
+            taken.add(column.casefold())
+            frame[column] = pd.array([by_row.get(n) for n, _ in data], dtype="str")
+            extra.append(f"CAST({_ident(column)} AS VARCHAR) AS {_ident(column)}")
+            target[cols[j]] = column
     view = "_presales_xlsx_" + uuid.uuid4().hex
     con.register(view, frame)
     try:
-        select = ", ".join(f"CAST(c{j} AS VARCHAR) AS {_ident(c)}" for j, c in enumerate(cols))
+        select = ", ".join([f"CAST(c{j} AS VARCHAR) AS {_ident(c)}" for j, c in enumerate(cols)] + extra)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_ident(table)} AS SELECT {select}, "
                     f"CAST(_row AS BIGINT) AS _row FROM {_ident(view)} ORDER BY _row")
     finally:
         con.unregister(view)
     n = int(con.execute(f"SELECT count(*) FROM {_temp(table)}").fetchall()[0][0])
-    return RawTable(table, cols, n, "xlsx", None, chosen)
+    return RawTable(table, cols, n, "xlsx", None, chosen, cell_errors, cell_notes)
+
+
+def cell_ref(i: int, j: int) -> str:
+    """The A1-style reference of the cell at 0-based row ``i`` and column ``j``."""
+    letters = ""
+    j += 1
+    while j:
+        j, rest = divmod(j - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{i + 1}"
+
+
+_REF_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _ref_cell(ref: str) -> tuple[int, int]:
+    """0-based (row, column) of an A1-style reference."""
+    letters, digits = _REF_RE.match(ref).groups()
+    j = 0
+    for ch in letters:
+        j = j * 26 + ord(ch) - 64
+    return int(digits) - 1, j - 1
+
+
+def _fill_merged(rows: list[list[str | None]], merged, header_i: int, sheet: str) -> dict[tuple[int, int], str]:
+    """Give every cell of a merged range below the header its first (top-left) cell's value, as a
+    person reading the sheet sees it; the warning of each cell filled, by (row, column)."""
+    notes = {}
+    for (r0, c0), (r1, c1) in merged:
+        if r0 <= header_i or r0 >= len(rows) or c0 >= len(rows[r0]) or rows[r0][c0] is None:
+            continue
+        anchor = rows[r0][c0]
+        span = f"{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"
+        for i in range(r0, r1 + 1):
+            while len(rows) <= i:
+                rows.append([])
+            for j in range(c0, c1 + 1):
+                if (i, j) == (r0, c0):
+                    continue
+                rows[i] += [None] * (j + 1 - len(rows[i]))
+                rows[i][j] = anchor
+                notes[(i, j)] = (f"{sheet}!{cell_ref(i, j)} is part of the merged range {span}: "
+                                 "read as its first cell's value")
+    return notes
+
+
+_FORMULA_OR_ERROR = re.compile(rb'<(?:\w+:)?f[ >/]|\st="e"')
+
+
+def _unreadable_cells(p: Path, sheet: str) -> dict[tuple[int, int], tuple[str, str]]:
+    """Cells of ``sheet`` holding an error value (``#DIV/0!``) or a formula with no saved value,
+    which calamine reads as empty: (row, column) -> (the text to show, why it cannot be read).
+    The sheet's XML is scanned for formulas and errors first, and parsed only when it has some."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(p) as z:
+            member = _sheet_member(z, sheet)
+            if member is None:
+                return {}
+            with z.open(member) as f:
+                tail, hit = b"", False
+                while block := f.read(1 << 20):
+                    if _FORMULA_OR_ERROR.search(tail + block):
+                        hit = True
+                        break
+                    tail = block[-16:]
+            if not hit:
+                return {}
+            found = {}
+            with z.open(member) as f:
+                for _, el in ET.iterparse(f):
+                    if not el.tag.endswith("}c") and el.tag != "c":
+                        continue
+                    ref, kind = el.get("r"), el.get("t")
+                    formula = value = None
+                    for child in el:
+                        tag = child.tag.rsplit("}", 1)[-1]
+                        if tag == "f":
+                            formula = child.text or ""
+                        elif tag == "v":
+                            value = child.text
+                    el.clear()
+                    if ref is None:
+                        continue
+                    if kind == "e":
+                        text = value or "#ERROR"
+                        found[_ref_cell(ref)] = (text, f"{sheet}!{ref} holds the error {text}: the value "
+                                                       "is unknown; fix it in the workbook and export again")
+                    elif formula is not None and value is None and kind != "str":
+                        found[_ref_cell(ref)] = (f"={formula}", f"{sheet}!{ref} holds a formula with no saved "
+                                                 "value (the file was written by a program that does not "
+                                                 "calculate); open it in Excel or LibreOffice and save it again")
+            return found
+    except (zipfile.BadZipFile, ET.ParseError, KeyError, OSError):
+        return {}
+
+
+def _sheet_member(z, sheet: str) -> str | None:
+    """The zip member holding the XML of the sheet named ``sheet``."""
+    from xml.etree import ElementTree as ET
+
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    book = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = next((el.get(rel) for el in book.iter() if el.tag.endswith("}sheet") and el.get("name") == sheet), None)
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = next((el.get("Target") for el in rels.iter() if el.get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
 
 
 # --------------------------------------------------------------------------- Parquet / JSON
@@ -1043,6 +1228,30 @@ def _as_text(col: str, typ: str) -> str:
     return f"NULLIF({expr}, '')"
 
 
+def _refuse_cut_array(p: Path, name: str) -> None:
+    """Refuse a JSON array without its closing ``]`` (DuckDB reads the complete records of an array
+    cut after a comma as if they were the whole file): the export was cut short."""
+    size = p.stat().st_size
+    with open(p, "rb") as f:
+        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not head.startswith(b"["):
+            return
+        f.seek(max(0, size - 4096))
+        tail = f.read()
+    end = tail.rstrip(b" \t\r\n")
+    if end.endswith(b"]"):
+        return
+    last = size - (len(tail) - len(end))       # bytes up to and with the last non-blank one
+    line, left = 1, last
+    with open(p, "rb") as f:
+        while left > 0:
+            block = f.read(min(left, 1 << 20))
+            line, left = line + block.count(b"\n"), left - len(block)
+    after = {b",": "after a comma", b"}": "after a record"}.get(end[-1:], "inside a record") if end else "empty"
+    raise InputError(f"is cut short: the JSON array has no closing ] (the file ends at line {line}, byte {last}, "
+                     f"{after}); the export is incomplete: export it again", file=name)
+
+
 def _read_typed(con: duckdb.DuckDBPyConnection, p: Path, name: str, table: str, fmt: str) -> RawTable:
     """Parquet, or JSON (an array of records, or JSON Lines), every column cast to text."""
     if fmt == "parquet":
@@ -1050,6 +1259,8 @@ def _read_typed(con: duckdb.DuckDBPyConnection, p: Path, name: str, table: str, 
     else:
         source, params = "read_json(?, format = 'auto', records = true, sample_size = -1)", [str(p)]
     what = "Parquet" if fmt == "parquet" else "JSON (an array of objects, or one object per line)"
+    if fmt == "json":
+        _refuse_cut_array(p, name)
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}", params).fetchall()
     except duckdb.Error as e:

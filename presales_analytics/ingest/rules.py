@@ -6,15 +6,21 @@
 | blank project id / stage / date / kind | all | reject | the row cannot be placed |
 | no stage and no status | projects | reject | the project's state is unknown |
 | status contradicts a terminal stage | projects | reject | which one is true is unknown |
-| negative amount or collected amount | projects, targets | reject | not a sales amount |
-| closed before created | projects | reject | one of the dates is wrong |
 | duplicate project id (target scope+period) in one file | projects, targets | reject all but the last row | the last row of an export is its latest |
 | project id not in `projects` | stage_events, activities, documents | reject | load the projects export first (or in the same command) |
+| negative target | targets | reject | not a target |
+| negative amount or collected amount | projects | warning | kept: a credit note or a typo, the row is otherwise usable |
+| closed before created | projects | warning | kept: CRMs have deals entered after the fact; its win and amount count |
+| a date outside 1990-2100 | all | warning | kept: likely a placeholder (0001-01-01, 9999-12-31) |
+| satisfaction outside 0-100 | projects | warning | kept: no scale (1-5 scores, 0-100 percentages) has it |
 | won/lost/abandoned without a closed date | projects | warning | kept; period metrics cannot place it |
 | closed date on an open project | projects | warning | kept; the date is ignored by period metrics |
 | collected more than the amount | projects | warning | kept |
 | initiated before created | projects | warning | kept |
 | stage entered before the project was created | stage_events (any shape) | warning | kept |
+
+Only rows that no metric can use are rejected; a suspicious value that some metric can use is
+loaded, and the row is flagged (``data_quality``: rule, column, value, message).
 
 A warning is only raised for a column the export has: an export without a closed-date column
 produces no "without a closed date" warnings.
@@ -45,6 +51,12 @@ class Rule:
     severity: str      # "reject" or "warn"
     needs: tuple[str, ...] = ()   # columns the export must have for the rule to apply
 
+    @property
+    def result(self) -> str:
+        """The checked statement's column of this rule's finding (one rule name can cover several
+        columns, e.g. date_out_of_range)."""
+        return f"{'rej' if self.severity == 'reject' else 'warn'}_{self.name}_{self.column}"
+
 
 def _in(values: list[str]) -> str:
     return "(" + ", ".join(sql_literal(v) for v in values) + ")"
@@ -71,6 +83,23 @@ def _blank(column: str, what: str) -> Rule:
                 "reject", (column,))
 
 
+#: Dates outside these years (inclusive) are flagged: likely placeholders such as 0001-01-01.
+DATE_YEARS = (1990, 2100)
+#: Satisfaction outside this range is on no scale (1-5 scores and 0-100 percentages are inside).
+SATISFACTION_SCALE = (0, 100)
+
+
+def _date_ranges(columns: list[str]) -> list[Rule]:
+    """One warning rule per date column: a date outside :data:`DATE_YEARS`. A rule needs its column:
+    the closed date also comes from Salesforce's Close Date (``close_date``)."""
+    lo, hi = DATE_YEARS
+    return [Rule("date_out_of_range", c,
+                 f"CASE WHEN {c} < DATE '{lo}-01-01' OR {c} > DATE '{hi}-12-31' THEN '{c} ' || {c} || "
+                 f"' is outside {lo}-{hi}: is it a placeholder? kept' END", "warn",
+                 (c, "close_date") if c in ("closed_at", "expected_close_at") else (c,))
+            for c in columns]
+
+
 #: Tables whose rows belong to a project: their checked rows see the project as ``_project_id``
 #: (NULL when unknown) and ``_project_created`` (see :mod:`.parse`).
 CHILD_TABLES = ("stage_events", "activities", "documents")
@@ -94,13 +123,19 @@ def rules(table: str, config: Config) -> list[Rule]:
                  f"CASE WHEN stage IN {terminal} AND status IS NOT NULL AND status <> stage THEN "
                  "'status ''' || trim(_r_status) || ''' contradicts stage ''' || trim(_r_stage) || '''' END", "reject"),
             Rule("negative_amount", "amount",
-                 "CASE WHEN amount < 0 THEN 'negative amount: ' || amount || ' yuan' END", "reject"),
+                 "CASE WHEN amount < 0 THEN 'negative amount: ' || amount || ' yuan; kept' END", "warn"),
             Rule("negative_collected", "collected_amount",
-                 "CASE WHEN collected_amount < 0 THEN 'negative collected amount: ' || collected_amount || ' yuan' END",
-                 "reject"),
+                 "CASE WHEN collected_amount < 0 THEN 'negative collected amount: ' || collected_amount "
+                 "|| ' yuan; kept' END", "warn"),
             Rule("closed_before_created", "closed_at",
                  "CASE WHEN closed_final < created_at THEN 'closed ' || closed_final || ' before it was created ' "
-                 "|| created_at END", "reject"),
+                 "|| created_at || ': one of the dates is wrong; kept' END", "warn"),
+            Rule("satisfaction_out_of_scale", "satisfaction",
+                 f"CASE WHEN satisfaction < {SATISFACTION_SCALE[0]} OR satisfaction > {SATISFACTION_SCALE[1]} THEN "
+                 "'satisfaction ' || satisfaction || ' is outside its scale "
+                 f"({SATISFACTION_SCALE[0]}-{SATISFACTION_SCALE[1]}, or 1-5 for a score); kept' END", "warn",
+                 ("satisfaction",)),
+            *_date_ranges(["created_at", "initiated_at", "expected_close_at", "closed_at"]),
             Rule("closed_without_date", "closed_at",
                  f"CASE WHEN status_final IN {terminal} AND closed_final IS NULL THEN "
                  "'status ' || status_final || ' but no closed date: period metrics cannot place this project' END",
@@ -119,15 +154,17 @@ def rules(table: str, config: Config) -> list[Rule]:
     if table == "stage_events":
         return [
             _blank("project_id", "project id"), _blank("stage", "stage"), _blank("entered_at", "date"),
-            _UNKNOWN_PROJECT,
+            _UNKNOWN_PROJECT, *_date_ranges(["entered_at"]),
             Rule("event_before_created", "entered_at",
                  "CASE WHEN entered_at < _project_created THEN 'entered ' || stage || ' on ' || entered_at "
                  "|| ', before the project was created ' || _project_created END", "warn", ("entered_at",)),
         ]
     if table == "activities":
-        return [_blank("project_id", "project id"), _blank("kind", "activity kind"), _UNKNOWN_PROJECT]
+        return [_blank("project_id", "project id"), _blank("kind", "activity kind"), _UNKNOWN_PROJECT,
+                *_date_ranges(["date"])]
     if table == "documents":
-        return [_blank("project_id", "project id"), _blank("doc_type", "document type"), _UNKNOWN_PROJECT]
+        return [_blank("project_id", "project id"), _blank("doc_type", "document type"), _UNKNOWN_PROJECT,
+                *_date_ranges(["date"])]
     if table == "targets":
         return [_blank("scope", "scope"), _blank("period", "period"), _blank("amount", "target amount"),
                 Rule("negative_target", "amount",

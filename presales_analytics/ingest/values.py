@@ -140,50 +140,123 @@ def date_parser(*, date_format: str | None = None, order: str | None = None) -> 
     return Parser(value, lambda r, v: _refused(r, v, message))
 
 
-def _number_parts(c: str) -> str:
-    stripped = f"regexp_replace({c}, '[\\s,¥￥]|RMB|CNY|人民币', '', 'gi')"
-    return (f"regexp_extract({stripped}, "
-            "'^([+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?)(万元|万|亿元|亿|元|%)?$', ['num', 'unit'])")
+#: How a number may be written, by decimal mark: digits with an optional decimal part (an exponent
+#: only without thousands separators), or thousands separators in groups of three. Anything else
+#: ("12,5" with a decimal point, "1,2,3", "1,2345") is ambiguous and refused.
+_NUMBER_FORMS = {
+    ".": r"^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d*)?)$",
+    ",": r"^[+-]?(?:\d+(?:,\d*)?|\d{1,3}(?:\.\d{3})+(?:,\d*)?)$",
+}
+_UNITS = "万元|万|亿元|亿|元|%"
+_DECIMAL_HINT = {
+    ".": ("; a comma separates thousands in groups of three (1,234.56); for a decimal comma (1.234,56) "
+          "set decimal = \",\" under [source] in a mapping file"),
+    ",": ("; decimal = \",\" is set for this file: a point separates thousands in groups of three "
+          "(1.234,56)"),
+}
 
 
-def amount_parser(*, unit: str = "yuan") -> Parser:
-    """Amounts to DECIMAL(18,2) yuan.
+def _number_parts(c: str, decimal: str = ".") -> str:
+    """SQL of a struct: ``num``, the number as DuckDB reads it ('' when the text is no unambiguous
+    number), and ``unit``, a unit written after it ('' for none)."""
+    stripped = f"trim(regexp_replace({c}, '[¥￥]|RMB|CNY|人民币', '', 'gi'))"
+    parts = f"regexp_extract({stripped}, '^([+-]?[0-9.,]+(?:[eE][+-]?\\d+)?)\\s*({_UNITS})?$', ['num', 'unit'])"
+    form = sql_literal(_NUMBER_FORMS[decimal])
+    digits = (f"replace(x.num, ',', '')" if decimal == "." else
+              "replace(replace(x.num, '.', ''), ',', '.')")
+    return _let(parts, lambda x: f"{{'num': CASE WHEN regexp_full_match({x}.num, {form}) "
+                                 f"THEN {digits.replace('x.num', x + '.num')} ELSE '' END, 'unit': {x}.unit}}")
 
-    ``1,234.56``, ``¥1,234`` (full-width too), ``RMB 1234``, ``12.5万``, ``1.2亿``, ``300元``; a bare
-    number is in the column's ``unit`` (``"wan"`` multiplies by 10,000). A unit written in the value
-    wins over the column's. Blank is NULL (unknown), never 0. A plain number takes a fast path.
-    """
-    col_mult = "10000" if unit == "wan" else "1"
 
-    def number(r: str) -> str:
-        c = clean_text(r, fold_width=True)
-        parts = _number_parts(c)
-        return (f"CASE WHEN regexp_full_match({r}, '[+-]?\\d+(\\.\\d+)?') THEN CAST({r} AS DOUBLE) * {col_mult} "
-                f"ELSE TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) * CASE ({parts}).unit "
-                f"WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 "
-                f"WHEN '元' THEN 1 WHEN '' THEN {col_mult} END END")
+def _underflow(num: str, value: str) -> str:
+    """SQL: the text ``num`` has a non-zero digit before any exponent, but reads as zero."""
+    return f"({value} = 0 AND regexp_matches(regexp_replace({num}, '[eE].*$', ''), '[1-9]'))"
+
+
+def _no_underflow(num: str, value: str) -> str:
+    """SQL: NOT :func:`_underflow`, written so that DuckDB looks at the text only for zeros (an OR
+    stops at its first true operand; an AND did not, which cost 2x on a million plain amounts)."""
+    return f"({value} <> 0 OR NOT regexp_matches(regexp_replace({num}, '[eE].*$', ''), '[1-9]'))"
+
+
+def _let(value: str, body: Callable[[str], str]) -> str:
+    """SQL of ``body(x)`` with ``x`` bound to ``value`` once (a one-element list_transform: DuckDB
+    would otherwise compute ``value`` once per mention, and plan it as many times)."""
+    return f"list_transform([{value}], lambda x: {body('x')})[1]"
+
+
+_UNIT_FACTORS = "WHEN '万元' THEN 10000 WHEN '万' THEN 10000 WHEN '亿元' THEN 100000000 WHEN '亿' THEN 100000000 WHEN '元' THEN 1"
+
+
+def _slow_number(r: str, decimal: str, factor: Callable[[str], str]) -> str:
+    """SQL DOUBLE of the text ``r`` read through :func:`_number_parts`: the number times
+    ``factor(unit)``; NULL when it is no number."""
+    parts = _number_parts(clean_text(r, fold_width=True), decimal)
+
+    def times_unit(p: str) -> str:
+        return f"TRY_CAST(NULLIF({p}.num, '') AS DOUBLE) * {factor(p + '.unit')}"
+
+    return _let(parts, times_unit)
+
+
+def _number_sql(r: str, decimal: str, fast: tuple[str, str], factor: Callable[[str], str]) -> str:
+    """SQL DOUBLE of the text ``r``: plain digits (``fast[0]``) take the fast path (times ``fast[1]``)."""
+    return (f"CASE WHEN regexp_full_match({r}, {fast[0]}) THEN CAST({r} AS DOUBLE) * {fast[1]} "
+            f"ELSE {_slow_number(r, decimal, factor)} END")
+
+
+def _number_reader(decimal: str, fast: tuple[str, str], factor: Callable[[str], str], ok: Callable[[str], str],
+                   typed: Callable[[str], str], refused: Callable[[str, str], str]) -> Parser:
+    """A parser of numbers. ``ok(n)`` says a read DOUBLE ``n`` is in range, ``typed(n)`` is its stored
+    value; ``refused(c, n)`` the message SQL for the cleaned text ``c`` whose number (or NULL) is ``n``.
+    A number too small to be told from 0 (``1e-400``) is never read as 0."""
+
+    def checked(r: str, v: str) -> str:
+        return f"CASE WHEN {ok(v)} AND {_no_underflow(r, v)} THEN {typed(v)} END"
 
     def value(r: str) -> str:
-        n = number(r)
-        return f"CASE WHEN abs({n}) < {AMOUNT_LIMIT} THEN CAST(round({n}, 2) AS DECIMAL(18,2)) END"
+        # the fast path (most values) without binding: a list per row costs more than a cast twice
+        return (f"CASE WHEN regexp_full_match({r}, {fast[0]}) THEN {checked(r, f'(CAST({r} AS DOUBLE) * {fast[1]})')} "
+                f"ELSE {_let(_slow_number(r, decimal, factor), lambda v: checked(r, v))} END")
 
     def reason(r: str, v: str) -> str:
-        return _refused(r, v, lambda c: (
-            f"CASE WHEN {number(r)} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
-            f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})' END"))
+        n = _number_sql(r, decimal, fast, factor)
+        return _refused(r, v, lambda c: _let(n, lambda x: (
+            f"CASE WHEN {_underflow(r, x)} THEN {_quoted(c)} || ' is too small to be read as a number "
+            f"(it would become 0); write it as 0 or fix the export' ELSE {refused(c, x)} END")))
 
     return Parser(value, reason)
 
 
-def number_parser() -> Parser:
-    """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85)."""
+def amount_parser(*, unit: str = "yuan", decimal: str = ".") -> Parser:
+    """Amounts to DECIMAL(18,2) yuan.
 
-    def value(r: str) -> str:
-        parts = _number_parts(clean_text(r, fold_width=True))
-        v = f"CASE WHEN ({parts}).unit IN ('', '%') THEN TRY_CAST(NULLIF(({parts}).num, '') AS DOUBLE) END"
-        return f"CASE WHEN isfinite({v}) THEN {v} END"
+    ``1,234.56``, ``¥1,234`` (full-width too), ``RMB 1234``, ``12.5万``, ``1.2亿``, ``300元``; a bare
+    number is in the column's ``unit`` (``"wan"`` multiplies by 10,000). A unit written in the value
+    wins over the column's. Thousands separators must group three digits; with ``decimal=","``
+    the comma is the decimal mark and the point separates thousands (``1.234,56``). Blank is NULL
+    (unknown), never 0; a number too small for a DOUBLE (``1e-400``) or too large is refused, never
+    read as 0 or infinity. A plain number takes a fast path.
+    """
+    col_mult = "10000" if unit == "wan" else "1"
+    plain = "'[+-]?\\d+(\\.\\d+)?'" if decimal == "." else "'[+-]?\\d+'"
+    return _number_reader(
+        decimal, (plain, col_mult), lambda u: f"CASE {u} {_UNIT_FACTORS} WHEN '' THEN {col_mult} END",
+        lambda n: f"abs({n}) < {AMOUNT_LIMIT}", lambda n: f"CAST(round({n}, 2) AS DECIMAL(18,2))",
+        lambda c, n: (f"CASE WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be an amount in yuan' "
+                      f"ELSE {_quoted(c)} || ' is not an amount (expected e.g. {AMOUNT_EXAMPLES})"
+                      f"{_DECIMAL_HINT[decimal]}' END"))
 
-    return Parser(value, lambda r, v: _refused(r, v, lambda c: f"{_quoted(c)} || ' is not a number'"))
+
+def number_parser(*, decimal: str = ".") -> Parser:
+    """Plain numbers (satisfaction scores): ``4``, ``4.5``, ``85%`` (read as 85); forms, underflow
+    and overflow as :func:`amount_parser`."""
+    plain = "'[+-]?\\d+(\\.\\d+)?'" if decimal == "." else "'[+-]?\\d+'"
+    return _number_reader(
+        decimal, (plain, "1"), lambda u: f"CASE WHEN {u} IN ('', '%') THEN 1 END",
+        lambda n: f"isfinite({n})", lambda n: n,
+        lambda c, n: (f"CASE WHEN {n} IS NOT NULL THEN {_quoted(c)} || ' is too large to be a number' "
+                      f"ELSE {_quoted(c)} || ' is not a number' END"))
 
 
 def lookup_parser(map_table: str) -> Parser:
