@@ -322,8 +322,8 @@ def compliance(ctx: ReportContext) -> None:
 
 def data_quality(ctx: ReportContext) -> None:
     """What the loads read, rejected and warned about, and the findings by rule."""
-    loads = ctx.con.execute("""SELECT file_name, rows_read, rows_rejected, warnings FROM load_log
-                               ORDER BY load_id""").df()
+    loads = ctx.con.execute("""SELECT file_name, rows_read, rows_loaded, rows_flagged, rows_collapsed, rows_rejected,
+                                      warnings FROM load_log ORDER BY load_id""").df()
     # a redacted report shows no cell values from the exports here: a quoted value in a message is
     # replaced by '…' (the value quoted could be a name)
     quoted = "regexp_replace({}, $quote_re, $quote_by, 'g')" if ctx.redact else "{}"
@@ -334,6 +334,9 @@ def data_quality(ctx: ReportContext) -> None:
                                          {quoted.format('reason')} AS reason
                                   FROM rejects ORDER BY load_id, "row" LIMIT 50""", params).df()
     _show(ctx.table(loads, {"file_name": ("文件", "File", "text"), "rows_read": ("读取行数", "Rows read", "int"),
+                            "rows_loaded": ("载入行数", "Loaded", "int"),
+                            "rows_flagged": ("载入并标记", "Loaded, flagged", "int"),
+                            "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
                             "rows_rejected": ("拒绝行数", "Rejected", "int"),
                             "warnings": ("数据质量提示", "Warnings", "int")}))
     if len(rules):
@@ -380,6 +383,8 @@ def provenance(ctx: ReportContext) -> None:
 
     _show(ctx.table(ctx.provenance(), {"file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
                                        "rows_loaded": ("载入行数", "Rows loaded", "int"),
+                                       "rows_flagged": ("载入并标记", "Loaded, flagged", "int"),
+                                       "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
                                        "rows_rejected": ("拒绝行数", "Rows rejected", "int"),
                                        "loaded_at": ("载入时间", "Loaded at", "text")}),
           ctx.text(f"数据库 {ctx.database}；最新数据日期 {data_date(ctx.con)}；工具版本 {__version__}；"

@@ -105,7 +105,8 @@ class ReportContext:
                 "redact": str(self.redact).lower(), "as_of": self.as_of or "—", "database": self.database}
 
     def provenance(self) -> pd.DataFrame:
-        return self.con.execute("""SELECT file_name, table_name, sha256, rows_loaded, rows_rejected,
+        return self.con.execute("""SELECT file_name, table_name, sha256, rows_loaded, rows_flagged, rows_collapsed,
+                                          rows_rejected,
                                           CAST(loaded_at AS VARCHAR) AS loaded_at FROM load_log ORDER BY load_id""").df()
 
 

@@ -386,6 +386,8 @@ def provenance(ctx: ReportContext, parameters: dict):
 
     table = ctx.table(ctx.provenance(), {"file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
                                          "rows_loaded": ("载入行数", "Rows loaded", "int"),
+                                         "rows_flagged": ("载入并标记", "Loaded, flagged", "int"),
+                                         "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
                                          "rows_rejected": ("拒绝行数", "Rows rejected", "int")})
     about = ctx.t(f"数据库 {ctx.database}；工具版本 {presales_analytics.__version__}；生成时间 {ctx.rendered_at}",
                   f"Database {ctx.database}; toolkit {presales_analytics.__version__}; rendered {ctx.rendered_at}")
