@@ -90,3 +90,32 @@ def test_a_hubspot_export_loads_every_deal_and_flags_the_one_closed_before_creat
                            "WHERE director IN ('Cy Wu', 'Di Ma') GROUP BY 1 ORDER BY 1") == [
         ("Cy Wu", 2, 0), ("Di Ma", 2, 0)]
     assert table_rows(con, "SELECT count(*) FROM rejects") == [(0,)]
+
+
+def test_the_flagged_deal_counts_as_a_win_but_has_no_cycle_and_the_dashboard_renders(con, db_path, tmp_path):
+    """Issue 10's HubSpot case, after the load: 9003 (closed 05-31, created 06-20) is a win of 2024, but
+    a negative cycle is no cycle: cycle-time leaves it out and says so; the year's dashboard renders
+    although two owners have only open deals."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from presales_analytics.metrics import compute
+
+    load(con, [write_csv(tmp_path / "hubspot-deals.csv", HUBSPOT)])
+    wr = compute(con, "win-rate", "2024").iloc[0]
+    assert (wr["won"], wr["closed"]) == (3, 5)                     # 9001 9003 9005 won; 9002 9010 lost
+    ct = compute(con, "cycle-time", "2024").set_index("outcome")
+    # won cycles: 9001 01-10 -> 03-01 51 days, 9005 04-01 -> 08-01 122 days; 9003 left out
+    assert ct.loc["won", "projects"] == 2 and ct.loc["won", "median_days"] == (51 + 122) / 2
+    assert ct.attrs["closed_before_created"] == 1
+    con.close()
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
+    r = subprocess.run([exe, "dashboard", "--period", "2024", "--db", str(db_path)], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    page = next((tmp_path / "reports").rglob("dashboard*.html")).read_text(encoding="utf-8")
+    assert "Cy Wu" in page and "Di Ma" in page

@@ -116,7 +116,8 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
             "SELECT " + ", ".join(f"list(DISTINCT {d} ORDER BY {d}) FILTER ({d} IS NOT NULL) AS {d}" for d in DIMS)
             + " FROM prj").iloc[0]
         for d in DIMS:                                   # sorted value lists for the filters
-            for v in (values[d] if values[d] is not None else []):
+            listed = values[d]                           # NULL (no value at all: no region in a CRM export)
+            for v in (listed if not (listed is None or pd.api.types.is_scalar(listed) and pd.isna(listed)) else []):
                 idx[d](v)
         cells = _Cells(idx)
         quarters = trend_quarters(period)
@@ -210,12 +211,12 @@ def _cube(ctx: MetricContext, buckets: list[tuple[str, Period]], cells: _Cells) 
 
 
 def _cycle(ctx: MetricContext, p: Period, cells: _Cells) -> list[list[int]]:
-    """Rows ``[cell, days]``: projects closed in ``p`` (any outcome) with a created date, days from
-    created to closed."""
+    """Rows ``[cell, days]``: projects closed in ``p`` (any outcome) with a created date on or before the
+    close (as cycle-time counts them), days from created to closed."""
     df = base_scope(ctx).query("""
         SELECT region, department, grade, director,
                CAST(date_diff('day', created_at, closed_at) AS BIGINT) AS days
-        FROM prj WHERE status <> 'open' AND closed_at >= $s AND closed_at < $e AND created_at IS NOT NULL
+        FROM prj WHERE status <> 'open' AND closed_at >= $s AND closed_at < $e AND created_at <= closed_at
         ORDER BY ALL""", {"s": p.start, "e": p.end})
     return [[cells(*r[:4]), int(r[4])] for r in df.itertuples(index=False)]
 

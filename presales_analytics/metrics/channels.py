@@ -123,7 +123,8 @@ def channels(con, period: Period | str | None = None, *, by: str | None = None,
                CAST(count(*) FILTER ({won}) AS BIGINT) AS won,
                CAST(count(*) FILTER ({closed}) AS BIGINT) AS closed,
                CAST(coalesce(sum(amount) FILTER ({won}), 0) AS DOUBLE) AS won_amount,
-               CAST(median(closed_at - created_at) FILTER ({closed}) AS DOUBLE) AS median_cycle_days,
+               CAST(median(closed_at - created_at) FILTER ({closed} AND closed_at >= created_at) AS DOUBLE)
+                   AS median_cycle_days,
                {open_cols}
         FROM prj GROUP BY GROUPING SETS ((_scope, channel), (_scope, channel, grade))""", params)
     opened = None

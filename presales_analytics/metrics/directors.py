@@ -66,7 +66,8 @@ def directors(con, period=None, *, by: str | None = None, as_of=None,
         SELECT _scope, director,
                CAST(count(*) FILTER ({active}) AS BIGINT) AS projects,
                CAST(count(*) FILTER (status = 'open' AND (created_at IS NULL OR created_at <= $when)) AS BIGINT) AS open,
-               median(date_diff('day', created_at, closed_at)) FILTER (status <> 'open' AND {closed_filter})
+               median(date_diff('day', created_at, closed_at)) FILTER (status <> 'open' AND {closed_filter}
+                                                                       AND closed_at >= created_at)
                    AS median_cycle_days
         FROM prj WHERE director IS NOT NULL GROUP BY _scope, director""", {**active_params, **closed_params})
     base = s.finish_scopes(base)
@@ -74,7 +75,7 @@ def directors(con, period=None, *, by: str | None = None, as_of=None,
     # the company's median, in every scope (the norm a director is held to)
     company_cycle = company_norm(ctx, "median_cycle", (str(p), d), lambda company: scope(company).query(
         f"""SELECT median(date_diff('day', created_at, closed_at)) AS m FROM prj
-            WHERE status <> 'open' AND {closed_filter}""", closed_params)["m"].iloc[0])
+            WHERE status <> 'open' AND {closed_filter} AND closed_at >= created_at""", closed_params)["m"].iloc[0])
 
     rates = win_rate(ctx, p, by="director")
     df = base.merge(rates.drop(columns=["open"]), on=keys, how="outer")

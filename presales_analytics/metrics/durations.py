@@ -206,7 +206,9 @@ def cycle_time(con, period: Period | str | None = None, *, by: str | None = None
     Columns: ``outcome``; ``projects`` — the denominator: projects closed in the period with that
     outcome and a created date; ``median_days``, ``p75_days``, ``mean_days`` over them, in days
     (``quantile_cont``: linear interpolation). Closed projects without a created date are left out and
-    counted in ``df.attrs["without_created"]``.
+    counted in ``df.attrs["without_created"]``; those closed before they were created (a deal entered
+    after the fact: loaded and flagged in ``data_quality``) have no cycle, are left out and counted in
+    ``df.attrs["closed_before_created"]``.
 
     Needs the columns ``created_at`` and ``closed_at``.
     """
@@ -222,15 +224,17 @@ def cycle_time(con, period: Period | str | None = None, *, by: str | None = None
     keys = "_scope" + (f", {ident(by)}" if by else "")
     df = s.query(f"""
         SELECT _scope, {dim} CASE WHEN grouping(status) = 1 THEN 'all' ELSE status END AS outcome,
-               CAST(count(created_at) AS BIGINT) AS projects,
-               quantile_cont(closed_at - created_at, [0.5, 0.75]) AS q,
-               CAST(avg(closed_at - created_at) AS DOUBLE) AS mean_days,
-               CAST(count(*) - count(created_at) AS BIGINT) AS without_created
+               CAST(count(*) FILTER (closed_at >= created_at) AS BIGINT) AS projects,
+               quantile_cont(closed_at - created_at, [0.5, 0.75]) FILTER (closed_at >= created_at) AS q,
+               CAST(avg(closed_at - created_at) FILTER (closed_at >= created_at) AS DOUBLE) AS mean_days,
+               CAST(count(*) - count(created_at) AS BIGINT) AS without_created,
+               CAST(count(*) FILTER (closed_at < created_at) AS BIGINT) AS closed_before_created
         FROM prj WHERE status <> 'open' AND closed_at IS NOT NULL AND {where}
         GROUP BY GROUPING SETS (({keys}, status), ({keys}))""", params)
     without = int(df.loc[df["outcome"] == "all", "without_created"].sum()) if len(df) else 0
+    backwards = int(df.loc[df["outcome"] == "all", "closed_before_created"].sum()) if len(df) else 0
     q = df["q"].tolist()
-    df = df.drop(columns=["q", "without_created"]).assign(
+    df = df.drop(columns=["q", "without_created", "closed_before_created"]).assign(
         median_days=quantile_part(q, 0), p75_days=quantile_part(q, 1))
     df = order_rows(df, by, "outcome", [*config.terminal_stages, "all"], s.keys())
     df["projects"] = df["projects"].fillna(0).astype("int64")
@@ -239,9 +243,10 @@ def cycle_time(con, period: Period | str | None = None, *, by: str | None = None
     df = s.finish_scopes(df)
     df = df[(["scope"] if ctx.multi else []) + ([by] if by else []) + CYCLE_COLUMNS]
     df = finish(df, metric="cycle-time", period=p, as_of=d, by=by,
-                denominator=f"projects closed in {p} with that outcome and a created date",
+                denominator=f"projects closed in {p} with that outcome and a created date on or before the close",
                 options={"quantile": "quantile_cont (linear interpolation)"})
     df.attrs["without_created"] = without
+    df.attrs["closed_before_created"] = backwards
     return df
 
 
