@@ -98,3 +98,36 @@ def test_redacted_outputs_hold_no_customer_or_project_name(outputs):
             assert form not in notebook, name
             assert form not in book_text, name
     assert "智泊科技" in outputs["audit_redacted"]          # rivals are not customers: they stay
+
+
+def test_the_dashboard_panel_follows_the_filters(tmp_path, browser):
+    from browser import open_offline
+
+    con = pa.connect(tmp_path / "w.duckdb")
+    load(con, tmp_path)
+    con.close()
+    _presales(["dashboard", "--period", "2026-Q2", "--db", "w.duckdb"], tmp_path)
+    o = open_offline(browser, tmp_path / "reports" / "2026-Q2" / "dashboard.html", viewport=(1440, 1000))
+    page = o.page
+    page.wait_for_selector("body[data-ready='1']")
+
+    def panel(table: str) -> dict:
+        rows = page.eval_on_selector_all(f"#t-{table} tbody tr",
+                                         "trs => trs.map(r => [...r.children].map(td => td.textContent))")
+        return {r[0]: r[1:] for r in rows}
+
+    heads = page.eval_on_selector_all("#t-rivals thead th", "ths => ths.map(t => t.textContent)")
+    assert heads[:2] == ["竞争对手", "遇到（本期结束）"]
+    figures = panel("winloss")
+    # the company: 5 bids, 3 won of 4 decided (Wilson 30%-95%), 1 open; 回款 60 of 230 (yuan)
+    assert figures["投标数"][0] == "5" and figures["中标率"][0] == "75.0% (30%–95%)"
+    assert figures["中标率"][1] == "3 赢 / 4 已决；1 个在途"
+    assert figures["回款率"][0] == "26.1%" and figures["老客户复购率"][0] == "100.0%"
+    assert panel("rivals")["智泊科技"][:2] == ["3", "66.7% (2/3)"] and "（未记录）" in panel("rivals")
+    page.select_option("#f-region", label="西南")
+    page.wait_for_timeout(300)
+    figures = panel("winloss")
+    # 西南: one bid (W3, won); its rivals: A1 安停智能 (abandoned) and L2, W3 with none
+    assert figures["投标数"][0] == "1" and figures["中标率"][0].startswith("100.0%")
+    assert set(panel("rivals")) == {"安停智能", "（未记录）"}
+    assert not o.problems, o.problems

@@ -281,7 +281,7 @@ def _scope_parts(ctx: MetricContext, p: Period, prev: Period, cells: _Cells, sho
     parts: dict[str, dict] = {k: {} for k in keys}
     steps = [("stalled", "cur"), ("stalled", "prev"), ("pipeline", "cur"), ("pipeline", "prev"),
              ("targets", "cur"), ("targets", "prev"), ("directors", "cur"), ("stage-durations", "cur"),
-             ("funnel", "cur")]
+             ("funnel", "cur"), ("win-loss", "cur")]
     periods = {"cur": p, "prev": prev}
     for i, (name, key) in enumerate(steps):
         if progress:
@@ -320,12 +320,60 @@ def _scope_parts(ctx: MetricContext, p: Period, prev: Period, cells: _Cells, sho
                 parts[k]["directors"] = [[r["director"], r["rank"], _num(r["score"]), _num(r["score_low"]),
                                           _num(r["attainment"]), _num(r["compliance_rate"]), int(r["stalled"])]
                                          for r in d.to_dict("records")]
+        elif name == "win-loss":
+            for k, value in _win_loss(ctx, per, keys).items():
+                parts[k].update(value)
         else:
             columns = ["projects", "median_days", "p75_days"] if name == "stage-durations" else ["reached"]
             part_key = "durations" if name == "stage-durations" else "funnel"
             for k, value in _by_grade(ctx, name, per, columns, keys).items():
                 parts[k][part_key] = value
     return parts
+
+
+#: rivals and loss reasons the win/loss panel lists per scope (the most met / the most frequent)
+WIN_LOSS_ROWS = 10
+
+
+def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
+    """Per scope, the win/loss panel's figures, each metric computed once for every scope: ``bids``
+    ``[bids, won, lost, decided, open, bid_win_rate, low, high]``; ``customers`` ``[new customers won,
+    repeat_rate, prior customers, top10_share]``; ``collection`` ``[won_amount, collected, rate, overdue,
+    overdue_amount, rated, satisfaction_mean]`` (None where the exports lack the column); ``rivals`` rows
+    ``[competitor or None, met, won, decided, win_rate, low, high, share]``; ``reasons`` rows ``[reason or
+    None, projects, amount_lost, share]``. A metric whose column no export has gives None."""
+    out: dict[str, dict] = {k: {"bids": None, "customers": None, "collection": None, "rivals": None, "reasons": None}
+                            for k in keys}
+
+    def each(name: str, **options):
+        try:
+            return _split(compute(ctx, name, p, **options), keys, ctx.multi)
+        except MissingColumnError:
+            return {}
+    for k, df in each("bids").items():
+        r = df.iloc[0]
+        out[k]["bids"] = [int(r["bids"]), int(r["won"]), int(r["lost"]), int(r["decided"]), int(r["open"]),
+                          _num(r["bid_win_rate"]), _num(r["bid_win_rate_low"]), _num(r["bid_win_rate_high"])]
+    for k, df in each("customers").items():
+        new, every = df[df["segment"] == "new"].iloc[0], df[df["segment"] == "all"].iloc[0]
+        out[k]["customers"] = [int(new["customers_won"]), _num(every["repeat_rate"]),
+                               int(every["prior_customers"]) if not pd.isna(every["prior_customers"]) else 0,
+                               _num(every["top10_share"])]
+    for k, df in each("collection").items():
+        r, missing = df.iloc[0], df.attrs.get("missing", [])
+        out[k]["collection"] = [_num(r["won_amount"]), _num(r["collected_amount"]), _num(r["collection_rate"]),
+                                None if "collected_amount" in missing else int(r["overdue"]),
+                                _num(r["overdue_amount"]), int(r["rated"]), _num(r["satisfaction_mean"])]
+    for k, df in each("competitors").items():
+        out[k]["rivals"] = [[c if isinstance(c, str) else None, int(m), int(w), int(dd), _num(rt), _num(lo), _num(hi),
+                             _num(sh)] for c, m, w, dd, rt, lo, hi, sh in zip(
+            df["competitor"], df["met"], df["won"], df["decided"], df["win_rate"], df["win_rate_low"],
+            df["win_rate_high"], df["share_of_projects"])][:WIN_LOSS_ROWS + 1]
+    for k, df in each("losses").items():
+        out[k]["reasons"] = [[c if isinstance(c, str) else None, int(n), _num(a), _num(sh)]
+                             for c, n, a, sh in zip(df["reason"], df["projects"], df["amount_lost"], df["share"])
+                             ][:WIN_LOSS_ROWS]
+    return out
 
 
 def _by_grade(ctx: MetricContext, name: str, p: Period, columns: list[str], keys: list[str]) -> dict:

@@ -37,6 +37,17 @@ SPEC_COLUMNS = {
     "stage": metric_column("stalled", "stage"), "entered_at": metric_column("stalled", "entered_at"),
     "days_in_stage": metric_column("stalled", "days_in_stage"), "limit_days": metric_column("stalled", "limit_days"),
     "days_over": metric_column("stalled", "days_over"), "meeting": metric_column("stalled", "meeting_since_stall"),
+    # the win/loss panel (赢丢单): its figures and the rivals' and reasons' tables
+    "bids": metric_column("bids", "bids"), "bid_win_rate": metric_column("bids", "bid_win_rate"),
+    "bids_open": metric_column("bids", "open"), "customers_won": metric_column("customers", "customers_won"),
+    "repeat_rate": metric_column("customers", "repeat_rate"), "top10_share": metric_column("customers", "top10_share"),
+    "collection_rate": metric_column("collection", "collection_rate"),
+    "overdue": metric_column("collection", "overdue"), "satisfaction_mean": metric_column("collection", "satisfaction_mean"),
+    "competitor": metric_column("competitors", "competitor"), "met": metric_column("competitors", "met"),
+    "rival_win_rate": metric_column("competitors", "win_rate"),
+    "share_of_projects": metric_column("competitors", "share_of_projects"),
+    "reason": metric_column("losses", "reason"), "lost_projects": metric_column("losses", "projects"),
+    "amount_lost": metric_column("losses", "amount_lost"), "loss_share": metric_column("losses", "share"),
 }
 
 _TEXT = {
@@ -46,6 +57,8 @@ _TEXT = {
     **{f"k_{tile}": (column.zh, column.en) for tile, column in TILES.items()},
     "t_leaderboard": ("项目总监排行", "Director leaderboard"), "t_stalled": ("停滞项目清单", "Stalled projects"),
     "t_compliance": ("制度执行缺项（按项目总监）", "Compliance gaps by director"), "definitions": ("口径与分母", "Definitions and denominators"),
+    "t_winloss": ("赢丢单分析（本期）", "Why we win and lose (this period)"), "t_rivals": ("竞争对手", "Competitors"),
+    "t_reasons": ("丢单原因", "Loss reasons"),
 }
 _WORDS = {
     "all": ("全部", "All"), "vs_prev": ("较上期", "vs previous"), "pp": ("个百分点", "pp"),
@@ -64,6 +77,13 @@ _WORDS = {
     "several": ("同时选择多个维度时，按最具体的一个计算，清单再按其余条件筛选。",
                 "With several filters, the most specific one sets the scope; lists are then narrowed by the others."),
     "company": ("全公司", "company"),
+    "none_recorded": ("（未记录）", "(none recorded)"), "not_available": ("导出数据无此列", "not in the exports"),
+    "figure": ("指标", "Figure"), "value": ("数值", "Value"), "basis_col": ("依据", "Basis"),
+    "wl_bids": ("{won} 赢 / {decided} 已决；{open} 个在途", "{won} won of {decided} decided; {open} open"),
+    "wl_repeat": ("{prior} 个期前赢单客户", "of {prior} customers won before"),
+    "wl_collection": ("{collected} / {won}", "{collected} of {won}"),
+    "wl_rated": ("{n} 个评分", "{n} scores"),
+    "wl_new": ("新客户（本期前未赢过单）：新客户拓展", "new customers (no win before the period)"),
 }
 _COLUMNS = {
     # the page's own composite columns (several figures in one cell), not a metric column

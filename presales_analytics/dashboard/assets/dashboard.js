@@ -340,6 +340,44 @@
     }).sort(function (a, b) { return b.gaps - a.gaps; }));
   }
 
+  // the win/loss panel: the scope's figures as the library computed them (nothing summed here)
+  function renderWinLoss(part) {
+    var na = L.not_available, rows = [], b = part.bids, c = part.customers, m = part.collection;
+    function fill(text, values) {
+      return Object.keys(values).reduce(function (t, k) { return t.replace("{" + k + "}", values[k]); }, text);
+    }
+    if (b) {
+      rows.push({figure: L.col.bids, value: num(b[0]), basis: ""});
+      rows.push({figure: L.col.bid_win_rate, value: pct(b[5]) + (bad(b[5]) ? "" : " (" + pct(b[6], 0) + "–" + pct(b[7], 0) + ")"),
+                 basis: fill(L.wl_bids, {won: num(b[1]), decided: num(b[3]), open: num(b[4])})});
+    }
+    rows.push({figure: L.col.customers_won, value: c ? num(c[0]) : na, basis: c ? L.wl_new : ""});
+    rows.push({figure: L.col.repeat_rate, value: c ? pct(c[1]) : na, basis: c ? fill(L.wl_repeat, {prior: num(c[2])}) : ""});
+    rows.push({figure: L.col.top10_share, value: c ? pct(c[3]) : na, basis: ""});
+    rows.push({figure: L.col.collection_rate, value: m && m[3] !== null ? pct(m[2]) : na,
+               basis: m && m[3] !== null ? fill(L.wl_collection, {collected: amt(m[1]), won: amt(m[0])}) : ""});
+    rows.push({figure: L.col.overdue, value: m && m[3] !== null ? num(m[3]) : na, basis: m && m[3] ? amt(m[4]) : ""});
+    rows.push({figure: L.col.satisfaction_mean, value: m && m[5] > 0 ? S.fixed(m[6], 2) : na,
+               basis: m ? fill(L.wl_rated, {n: num(m[5])}) : ""});
+    table("winloss", [{key: "figure", label: L.figure}, {key: "value", label: L.value, num: true},
+                      {key: "basis", label: L.basis_col}], rows);
+    table("rivals", [
+      {key: "competitor", label: L.col.competitor, fmt: function (v) { return v === null ? L.none_recorded : v; }},
+      {key: "met", label: L.col.met, num: true, fmt: num},
+      {key: "rate", label: L.col.rival_win_rate, num: true,
+       fmt: function (v, r) { return pct(v) + (bad(v) ? "" : " (" + num(r.won) + "/" + num(r.decided) + ")"); }},
+      {key: "share", label: L.col.share_of_projects, num: true, fmt: function (v) { return pct(v); }}
+    ], (part.rivals || []).map(function (r) {
+      return {competitor: r[0], met: r[1], won: r[2], decided: r[3], rate: r[4], share: r[7]};
+    }));
+    table("reasons", [
+      {key: "reason", label: L.col.reason, fmt: function (v) { return v === null ? L.none_recorded : v; }},
+      {key: "projects", label: L.col.lost_projects, num: true, fmt: num},
+      {key: "amount", label: L.col.amount_lost, num: true, fmt: amt},
+      {key: "share", label: L.col.loss_share, num: true, fmt: function (v) { return pct(v); }}
+    ], (part.reasons || []).map(function (r) { return {reason: r[0], projects: r[1], amount: r[2], share: r[3]}; }));
+  }
+
   // ---------------------------------------------------------------- filters and update
   function update() {
     KEPT = {};
@@ -347,6 +385,7 @@
     renderKPIs(part);
     var lb = renderCharts(part);
     renderTables(part, lb);
+    renderWinLoss(part);
     var several = FILTERS.filter(function (k) { return k !== "grade" && F[k] >= 0; }).length > 1;
     document.getElementById("basis").textContent = key === "company" && !several ? "" :
       L.basis.replace("{s}", key === "company" ? L.company : key.replace(/^[a-z]+:/, "")) + (several ? " " + L.several : "");
