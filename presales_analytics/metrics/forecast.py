@@ -22,12 +22,15 @@ Issue 13, first slice (docs/forecast.md):
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 
 from ..errors import InputError
-from .base import context, data_date
+from ..periods import Period
+from .base import context, data_date, finish
 from .context import MetricContext
 
 #: defaults of the ``[forecast]`` configuration section (docs/forecast.md)
@@ -165,4 +168,192 @@ def forecast_date(ctx: MetricContext) -> date:
     return d
 
 
-__all__ = ["training_rows", "weekly_cutoffs", "forecast_date", "DEFAULTS", "ROW_COLUMNS"]
+def decided_projects(ctx: MetricContext, d: date) -> int:
+    """Projects decided (won, lost or abandoned, with a closed date on or before ``d``) as known on ``d``:
+    the history the minimum-history rule counts."""
+    return int(ctx.execute(_DECIDED_SQL.format(source=_source(ctx)), {"d": d})[0][0])
+
+
+_DECIDED_SQL = """
+SELECT count(*) FROM (
+    SELECT status, closed_at FROM {source} v
+    QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $d) DESC,
+                               CASE WHEN as_of <= $d THEN as_of END DESC, as_of ASC, load_id DESC) = 1)
+WHERE status <> 'open' AND closed_at <= $d
+"""
+
+
+@dataclass
+class Fit:
+    """A forecast learned on one as-of date: the rows, the backtest, the model chosen and why."""
+
+    as_of: date
+    horizon_days: int
+    rows: pd.DataFrame            # training rows (resolved cutoffs) and the open projects on as_of
+    backtest: pd.DataFrame        # forward-chaining predictions (forecast_models.backtest)
+    scores: pd.DataFrame          # one row per model: rows, brier, skill vs base rate
+    model: str                    # the chosen model's name
+    reason: str                   # why (printed)
+    decided: int                  # decided projects known on as_of
+    current: pd.DataFrame         # the open projects on as_of with p_win
+    table: pd.DataFrame           # the baseline's conversion table on all training rows
+
+
+def fit(ctx: MetricContext, as_of: date, horizon_days: int) -> Fit:
+    """Learn the forecast on ``as_of`` (module docstring): rows at the weekly cutoffs, the backtest of
+    both models, the choice (best validation Brier; the baseline below the minimum history) and the
+    chosen model refitted on every resolved row, applied to the projects open on ``as_of``."""
+    def compute():
+        return _fit(ctx, as_of, horizon_days)
+    return ctx.remember(("forecast", as_of, horizon_days, _data_key(ctx), id(ctx.config)), compute)
+
+
+def _data_key(ctx: MetricContext) -> tuple:
+    from .base import _data_version
+
+    return _data_version(ctx)
+
+
+def _fit(ctx: MetricContext, as_of: date, horizon: int) -> Fit:
+    from . import forecast_models as M
+
+    age_edges = [int(x) for x in setting(ctx, "age_buckets")]
+    min_history = int(setting(ctx, "min_history"))
+    cutoffs = weekly_cutoffs(ctx, as_of, horizon_days=horizon)
+    rows = training_rows(ctx, cutoffs, label_date=as_of, horizon_days=horizon, include_label_date=True)
+    current = rows[rows["cutoff"] == as_of].reset_index(drop=True)
+    train = rows[(rows["cutoff"] != as_of) & rows["resolved"]].reset_index(drop=True)
+    models = {"baseline": M.ConversionTable(age_edges, confidence=float(ctx.setting("metrics", "confidence", 0.95))),
+              "naive_bayes": M.NaiveBayes(age_edges)}
+    bt = M.backtest(train, list(models.values()), horizon)
+    scores = []
+    for name in ("base_rate", *models):
+        p = bt[f"p_{name}"] if len(bt) else []
+        scores.append({"model": name, "rows": int(len(bt)), "brier": M.brier(p, bt["won"] if len(bt) else [])})
+    scores = pd.DataFrame(scores)
+    ref = scores.set_index("model")["brier"]
+    scores["skill_vs_base_rate"] = 1 - scores["brier"] / ref["base_rate"] if ref["base_rate"] else math.nan
+    scores["skill_vs_baseline"] = 1 - scores["brier"] / ref["baseline"] if ref["baseline"] else math.nan
+    decided = decided_projects(ctx, as_of)
+    if decided < min_history:
+        model, reason = "baseline", (f"fewer than {min_history} decided projects ({decided}) known on {as_of}: "
+                                     f"the baseline (stage × age conversion) is used")
+    elif not len(bt):
+        model, reason = "baseline", "no cutoff has a horizon of history before it: the baseline is used"
+    else:
+        candidates = scores[scores["model"].isin(list(models))]
+        best = candidates.sort_values(["brier", "model"], kind="stable").iloc[0]
+        model = str(best["model"])
+        other = ", ".join(f"{r.model} {r.brier:.4f}" for r in candidates.itertuples() if r.model != model)
+        reason = f"{model}: best validation Brier score {best['brier']:.4f} (vs {other}; {len(bt)} rows)"
+    chosen = models[model]
+    table = pd.DataFrame()
+    if len(train):
+        chosen.fit(train)
+        p = chosen.predict(current) if len(current) else []
+        table = models["baseline"].fit(train).table if model != "baseline" else chosen.table
+    else:
+        p = [math.nan] * len(current)
+        reason += "; no resolved history: no probability"
+    current = current.assign(p_win=pd.Series(p, index=current.index, dtype="float64"), model=model)
+    return Fit(as_of, horizon, rows, bt, scores, model, reason, decided, current, table)
+
+
+def horizon_for(ctx: MetricContext, p: Period, as_of: date, horizon_days) -> int:
+    """The horizon: given; else to the end of the period (a period given); else ``[forecast] horizon_days``."""
+    if horizon_days not in (None, ""):
+        return int(horizon_days)
+    if p.grain != "all" and p.end is not None:
+        days = (p.end - timedelta(days=1) - as_of).days
+        if days < 1:
+            raise InputError(f"period {p} ends on or before the as-of date {as_of}: nothing left to forecast "
+                             f"(give a later period or an earlier --as-of)", value=str(p))
+        return days
+    return int(setting(ctx, "horizon_days"))
+
+
+PROJECT_COLUMNS = ["project_id", "stage", "amount", "p_win", "expected_amount", "model"]
+PERIOD_COLUMNS = ["open_projects", "expected_count", "count_p10", "count_p50", "count_p90", "expected_amount",
+                  "amount_p10", "amount_p50", "amount_p90", "no_amount", "weighted_amount", "target_amount",
+                  "won_amount", "model"]
+BACKTEST_COLUMNS = ["model", "rows", "brier", "skill_vs_base_rate", "skill_vs_baseline", "chosen"]
+CALIBRATION_COLUMNS = ["model", "range", "rows", "mean_predicted", "observed"]
+TABLE_COLUMNS = ["stage", "age", "rows", "won", "rate", "rate_low", "rate_high"]
+LEVELS = ("project", "period", "backtest", "calibration", "table")
+
+
+def forecast(con, period: Period | str | None = None, *, as_of=None, config=None, horizon_days=None,
+             level: str = "project") -> pd.DataFrame:
+    """The win forecast on the as-of date (the context's, else the latest date in the data).
+
+    ``level``: ``project`` (one row per project open on the as-of date, in the scope: ``project_id``,
+    ``stage`` (NULL: unknown), ``amount``, ``p_win`` (the chance of winning within the horizon),
+    ``expected_amount`` = p_win × amount, ``model``); ``period`` (one row: the open projects, the expected
+    number and amount won with the P10/P50/P90 of the simulation, the projects without amount, the
+    weighted pipeline, target and won amount of pipeline-summary); ``backtest`` (per model: rows, Brier
+    score, skill against the base rate and the baseline, the chosen one); ``calibration`` (per model,
+    the reliability deciles); ``table`` (the baseline's conversion table). The horizon: ``horizon_days``,
+    else to the end of ``period``, else ``[forecast] horizon_days`` (180). ``attrs["options"]`` names the
+    model and why it was chosen.
+
+    >>> import presales_analytics as pa
+    >>> forecast(pa.connect(":memory:"), as_of="2026-06-30").columns.tolist()
+    ['project_id', 'stage', 'amount', 'p_win', 'expected_amount', 'model']
+    """
+    from . import forecast_models as M
+    from .base import period_of, scope
+
+    ctx = context(con, as_of, config)
+    p = period_of(period)
+    if level not in LEVELS:
+        raise InputError(f"forecast level {level!r} is not one of {', '.join(LEVELS)}", value=level)
+    d = forecast_date(ctx)
+    horizon = horizon_for(ctx, p, d, horizon_days)
+    f = fit(ctx.company(), d, horizon)
+    current = f.current
+    if not ctx.scope.is_company:
+        ids = set(scope(ctx.replace(as_of=d)).query("SELECT project_id FROM prj")["project_id"])
+        current = current[current["project_id"].isin(ids)].reset_index(drop=True)
+    current = current.assign(expected_amount=current["p_win"] * current["amount"])
+    options = {"model": f.model, "why": f.reason, "horizon_days": horizon, "as_of": d.isoformat(),
+               "decided_projects": f.decided}
+    if level == "project":
+        df = current[PROJECT_COLUMNS].reset_index(drop=True)
+    elif level == "period":
+        seed, n = int(setting(ctx, "seed")), int(setting(ctx, "simulations"))
+        counts, amounts = M.simulate(current["p_win"].fillna(0.0), current["amount"], n=n, seed=seed)
+        summary = _pipeline_summary(ctx, p, d)
+        df = pd.DataFrame([{
+            "open_projects": int(len(current)), "expected_count": float(current["p_win"].sum()),
+            **dict(zip(("count_p10", "count_p50", "count_p90"), M.quantiles(counts))),
+            "expected_amount": float(current["expected_amount"].sum()),
+            **dict(zip(("amount_p10", "amount_p50", "amount_p90"), M.quantiles(amounts))),
+            "no_amount": int(current["amount"].isna().sum()), **summary, "model": f.model}])
+        options.update({"simulations": n, "seed": seed})
+    elif level == "backtest":
+        df = f.scores.assign(chosen=f.scores["model"] == f.model)[BACKTEST_COLUMNS]
+    elif level == "calibration":
+        parts = [M.calibration(f.backtest[f"p_{m}"], f.backtest["won"]).assign(model=m)
+                 for m in ("baseline", "naive_bayes") if len(f.backtest)]
+        df = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CALIBRATION_COLUMNS))
+        df = df[CALIBRATION_COLUMNS]
+    else:
+        df = f.table[TABLE_COLUMNS] if len(f.table) else pd.DataFrame(columns=TABLE_COLUMNS)
+    return finish(df.reset_index(drop=True), metric="forecast", period=p, as_of=d, by=None,
+                  denominator=f"p_win = calibrated chance of winning within {horizon} days of {d}, learned from "
+                              f"the projects open at weekly cutoffs before it", options=options)
+
+
+def _pipeline_summary(ctx: MetricContext, p: Period, d: date) -> dict:
+    """Weighted pipeline, target and won amount of the period (pipeline-summary), for comparison."""
+    from .pipeline import pipeline_summary
+
+    if p.grain == "all":
+        return {"weighted_amount": math.nan, "target_amount": math.nan, "won_amount": math.nan}
+    row = pipeline_summary(ctx.replace(as_of=d), p).iloc[0]
+    return {k: float(row[k]) if pd.notna(row[k]) else math.nan
+            for k in ("weighted_amount", "target_amount", "won_amount")}
+
+
+__all__ = ["training_rows", "weekly_cutoffs", "forecast_date", "forecast", "fit", "Fit", "DEFAULTS",
+           "ROW_COLUMNS"]
