@@ -116,7 +116,7 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
             "SELECT " + ", ".join(f"list(DISTINCT {d} ORDER BY {d}) FILTER ({d} IS NOT NULL) AS {d}" for d in DIMS)
             + " FROM prj").iloc[0]
         for d in DIMS:                                   # sorted value lists for the filters
-            for v in (values[d] if values[d] is not None else []):
+            for v in (values[d] if isinstance(values[d], (list, tuple)) or hasattr(values[d], "tolist") else []):
                 idx[d](v)
         cells = _Cells(idx)
         quarters = trend_quarters(period)
