@@ -391,7 +391,7 @@ KIND is one of:
                    to the quarter it closed in)
 
 Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
-reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook and
+reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook (.failed.ipynb) and
 publishes no HTML. --due renders the audit of every month, quarter and year that has ended in the
 data and has no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
 

@@ -86,3 +86,141 @@ def test_long_director_name_and_project_id_do_not_crash_any_writer(tmp_path):
     r = presales(*runs["director-review"], "--db", "t.duckdb", cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "reports" / "2026-Q3").iterdir()) == before
+
+
+# --- 2. nothing half-written -----------------------------------------------------------------------
+
+DUE_ROWS = [["P1", "杭州智慧停车", "杭州市城市管理局", "张伟", "华东", "政府系统部", "100", "谈判", "赢单", "2026-01-10", "2026-02-15"],
+            ["P2", "宁波停车诱导", "宁波市交通局", "李娜", "华东", "政府系统部", "50", "投标", "丢单", "2026-01-20", "2026-05-20"],
+            ["P3", "嘉兴停车", "嘉兴市交通局", "张伟", "华东", "政府系统部", "20", "立项", "进行中", "2026-04-20", ""],
+            ["P4", "保定停车", "保定市城管局", "李娜", "华东", "政府系统部", "20", "立项", "进行中", "2026-07-20", ""]]
+
+
+def _complete(path: Path) -> bool:
+    """An output as a finished render writes it: the whole HTML page; a notebook papermill finished."""
+    import json
+
+    if path.suffix == ".html":
+        return path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    if path.suffix == ".ipynb":
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        return bool(nb["metadata"].get("papermill", {}).get("end_time"))
+    return path.stat().st_size > 0
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_killed_report_due_leaves_the_previous_outputs_and_no_partial_or_temporary_file(tmp_path):
+    import signal
+    import time
+
+    make_db(tmp_path, DUE_ROWS)
+    (tmp_path / "presales.toml").write_text('[reports]\ndue = ["quarter"]\n', encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"} | {"TMPDIR": str(scratch)}
+    start = time.monotonic()
+    r = subprocess.run([PRESALES, "report", "--due", "--db", "t.duckdb"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    took = time.monotonic() - start
+    assert r.returncode == 0 and "2 rendered" in r.stdout, r.stderr[-2000:]
+    reports = tmp_path / "reports"
+    before = _snapshot(reports)
+    assert {"2026-Q1/audit.html", "2026-Q1/audit.ipynb", "2026-Q2/audit.html", "2026-Q2/audit.ipynb"} <= set(before)
+    # a late export changes the data: the next run renders both quarters again
+    con = pa.connect(tmp_path / "t.duckdb")
+    pa.load(con, [write_csv(tmp_path / "补充.csv", [HEADER, ["P5", "湖州停车", "湖州市交通局", "张伟", "华东", "政府系统部",
+                                                         "30", "谈判", "赢单", "2026-02-01", "2026-03-10"]])])
+    con.close()
+    for moment in (0.3, 0.7):          # inside the first quarter's render, then inside the second's
+        run = subprocess.Popen([PRESALES, "report", "--due", "--db", "t.duckdb"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(took * moment)
+        assert run.poll() is None, "the run ended before it could be killed"
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+        after = _snapshot(reports)
+        assert not [n for n in after if n.endswith(".tmp") or "/." in n and not n.endswith(".data")], after.keys()
+        assert set(after) == set(before), moment
+        for name, data in after.items():
+            assert data == before[name] or _complete(reports / name), (moment, name)
+            assert len(data) > 0 or name == ".presales-report.lock", name
+        # at least the file being rendered when killed is still the old one
+        assert after["2026-Q2/audit.html"] == before["2026-Q2/audit.html"]
+        assert after["2026-Q2/audit.ipynb"] == before["2026-Q2/audit.ipynb"]
+    # the next run finishes the work and removes the scratch folders the killed runs left
+    r = subprocess.run([PRESALES, "report", "--due", "--db", "t.duckdb"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert not list(scratch.glob("presales-render-*"))
+    done = _snapshot(reports)
+    assert all(_complete(reports / n) for n in done if n != ".presales-report.lock")
+    assert done["2026-Q2/audit.html"] != before["2026-Q2/audit.html"]
+
+
+def test_a_refused_report_leaves_nothing_behind(tmp_path):
+    make_db(tmp_path, DUE_ROWS)
+    r = presales("report", "director-review", "--scope", "director:赵六", "--period", "2026-Q2", "--db", "t.duckdb",
+                 cwd=tmp_path)
+    assert r.returncode == 2 and "赵六" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_notebook_that_refuses_its_parameters_leaves_nothing_and_a_failing_one_keeps_the_old_outputs(tmp_path):
+    import nbformat
+
+    from presales_analytics.reports.render import RenderError, ReportRefused, render_notebook
+
+    def notebook(path: Path, code: str) -> Path:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(code)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+        return path
+
+    refuse = notebook(tmp_path / "refuse.ipynb", "from presales_analytics.errors import InputError\n"
+                                                 "raise InputError('period 2027-Q1 has not begun')")
+    target = tmp_path / "reports" / "2027-Q1" / "audit.html"
+    with pytest.raises(ReportRefused) as info:
+        render_notebook(refuse, target)
+    assert str(info.value) == "period 2027-Q1 has not begun"
+    assert not (tmp_path / "reports").exists()
+    # a good rendering, then a failing one: the good notebook and HTML stay, the failure is kept aside
+    good = render_notebook(notebook(tmp_path / "good.ipynb", "print('好')"), target)
+    kept = {p.name: p.read_bytes() for p in target.parent.iterdir()}
+    assert sorted(kept) == ["audit.html", "audit.ipynb"]
+    with pytest.raises(RenderError) as info:
+        render_notebook(notebook(tmp_path / "bad.ipynb", "1/0"), target)
+    assert info.value.notebook == target.with_suffix(".failed.ipynb") and info.value.notebook.is_file()
+    assert {p.name: p.read_bytes() for p in target.parent.iterdir() if p.name != "audit.failed.ipynb"} == kept
+    assert sorted(p.name for p in target.parent.iterdir()) == ["audit.failed.ipynb", "audit.html", "audit.ipynb"]
+    render_notebook(notebook(tmp_path / "good.ipynb", "print('好')"), target)   # a later success clears it
+    assert sorted(p.name for p in target.parent.iterdir()) == ["audit.html", "audit.ipynb"] and good.html.is_file()
+
+
+def test_the_atomic_writer_fsyncs_the_file_and_its_folder_and_sweeps_what_killed_writers_left(tmp_path, monkeypatch):
+    from presales_analytics import atomic
+
+    synced = []
+    real = os.fsync
+
+    def spy(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    target = tmp_path / "out" / "index.html"
+    atomic.write_text_atomic(target, "<html>新</html>")
+    assert target.read_text(encoding="utf-8") == "<html>新</html>"
+    assert len(synced) == 2 and Path(synced[0]).parent == target.parent and synced[0].endswith(".tmp")
+    assert synced[0].startswith(str(target.parent / f".index.html.{os.getpid()}."))
+    assert synced[1] == str(target.parent)
+    dead = target.parent / ".index.html.999999999.abcd1234.tmp"        # no such process
+    mine = target.parent / f".index.html.{os.getpid()}.abcd1234.tmp"   # a writer still at work
+    dead.write_text("half")
+    mine.write_text("half")
+    assert atomic.sweep_stale(target.parent) == [dead]
+    assert not dead.exists() and mine.exists() and target.exists()
