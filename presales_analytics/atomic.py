@@ -11,11 +11,43 @@ readable like any file the user writes (``0666`` less the umask), not ``0600`` a
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from .errors import PresalesError
+
+#: errno -> (what happened, what to do); the failures of a writer that the user can fix
+_CAUSES = {
+    errno.ENOSPC: ("no space left on the device", "free space on that disk, or write elsewhere with --out"),
+    errno.EDQUOT: ("the disk quota is exceeded", "free space within your quota, or write elsewhere with --out"),
+    errno.EFBIG: ("the file is too large for that file system", "write elsewhere with --out"),
+    errno.EACCES: ("permission denied", "make the folder writable for this user, or write elsewhere with --out"),
+    errno.EPERM: ("operation not permitted", "make the folder writable for this user, or write elsewhere with --out"),
+    errno.EROFS: ("the file system is read-only", "write elsewhere with --out"),
+    errno.ENAMETOOLONG: ("the file name is too long", "choose a shorter name or folder with --out"),
+}
+
+
+class OutputError(PresalesError):
+    """An output could not be written (a full disk, permission denied …); ``path`` is the file, the
+    message says what to do. The previous file, if any, is unchanged and no temporary file is left."""
+
+    def __init__(self, path, cause: OSError):
+        self.path, self.errno = Path(path), cause.errno
+        what, todo = _CAUSES.get(cause.errno, (cause.strerror or str(cause), "check the folder and run again"))
+        super().__init__(f"cannot write {path}: {what}; {todo}. Nothing was changed: "
+                         "the previous file, if any, is as it was")
+
+
+def output_error(path, cause: BaseException) -> OutputError | None:
+    """``cause`` as an :class:`OutputError` about ``path`` when it is a writer's failure the user can fix."""
+    if isinstance(cause, OSError) and cause.errno in _CAUSES:
+        return OutputError(path, cause)
+    return None
 
 
 def fsync_dir(folder: str | os.PathLike) -> None:
@@ -76,11 +108,17 @@ def sweep_stale(folder: str | os.PathLike) -> list[Path]:
 @contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; write it inside the ``with``; it replaces ``target``
-    (fsynced, then the folder fsynced) when the block ends without an error."""
+    (fsynced, then the folder fsynced) when the block ends without an error.
+
+    A failure the user can fix (a full disk, permission denied: :data:`_CAUSES`) raises
+    :class:`OutputError` naming ``target``."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise (output_error(target, exc) or exc) from None
     try:
         yield Path(tmp)
         umask = os.umask(0)
@@ -89,8 +127,11 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         _fsync_file(Path(tmp))
         os.replace(tmp, target)
         fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        mapped = output_error(target, exc)
+        if mapped is not None:
+            raise mapped from None
         raise
 
 
@@ -110,4 +151,4 @@ def copy_atomic(source: str | os.PathLike, target: str | os.PathLike) -> Path:
     return Path(target)
 
 
-__all__ = ["atomic_path", "write_text_atomic", "copy_atomic", "sweep_stale", "fsync_dir", "stale_pid"]
+__all__ = ["OutputError", "output_error", "atomic_path", "write_text_atomic", "copy_atomic", "sweep_stale", "fsync_dir", "stale_pid"]

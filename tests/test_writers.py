@@ -224,3 +224,91 @@ def test_the_atomic_writer_fsyncs_the_file_and_its_folder_and_sweeps_what_killed
     mine.write_text("half")
     assert atomic.sweep_stale(target.parent) == [dead]
     assert not dead.exists() and mine.exists() and target.exists()
+
+
+# --- 3. full disk, read-only disk -------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """``mount(size)``: a tmpfs of ``size`` under tmp_path (unmounted afterwards)."""
+    mounted = []
+
+    def mount(size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("a full disk is simulated with a tmpfs, which only root can mount")
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                           capture_output=True, text=True)
+        if r.returncode:
+            pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip()})")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def _fill(disk: Path, leave: int) -> None:
+    """Fill ``disk`` up to ``leave`` bytes free (0: until it is full)."""
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    try:
+        with open(disk / "filler", "wb") as f:
+            f.write(b"\0" * (max(free - leave, 0) if leave else free + 1024 * 1024))
+    except OSError:
+        pass
+
+
+def _one_line_exit_2(r: subprocess.CompletedProcess, path: Path, what: str) -> None:
+    assert r.returncode == 2, (r.returncode, r.stdout[-500:], r.stderr[-2000:])
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert str(path) in r.stderr and what in r.stderr and "--out" in r.stderr, r.stderr
+
+
+def test_a_full_or_read_only_disk_is_one_line_exit_2_and_leaves_the_previous_outputs(tmp_path, small_disk):
+    make_db(tmp_path, DUE_ROWS)
+    disk = small_disk("24m")
+    outputs = {"report": (["report", "audit", "--period", "2026-Q2", "--out", str(disk / "r")],
+                          disk / "r" / "2026-Q2" / "audit.html"),
+               "dashboard": (["dashboard", "--period", "2026-Q2", "--out", str(disk / "d.html")], disk / "d.html"),
+               "workbook": (["export", "xlsx", "--period", "2026-Q2", "--out", str(disk / "w.xlsx")], disk / "w.xlsx")}
+    for what, (args, path) in outputs.items():
+        r = presales(*args, "--db", "t.duckdb", cwd=tmp_path)
+        assert r.returncode == 0 and path.is_file(), (what, r.stderr[-2000:])
+    before = _snapshot(disk)
+    _fill(disk, 0)
+    for what, (args, path) in outputs.items():
+        r = presales(*args, "--db", "t.duckdb", cwd=tmp_path)
+        # the report fails on the executed notebook (5 MB of plotly.js), the first file it writes
+        failing = path.with_suffix(".ipynb") if what == "report" else path
+        _one_line_exit_2(r, failing, "no space left on the device")
+        assert {n: b for n, b in _snapshot(disk).items() if n != "filler"} == before, what
+    (disk / "filler").unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    for what, (args, path) in outputs.items():
+        r = presales(*args, "--db", "t.duckdb", cwd=tmp_path)
+        failing = path.with_suffix(".ipynb") if what == "report" else path
+        _one_line_exit_2(r, failing, "the file system is read-only")
+        assert _snapshot(disk) == before, what
+
+
+def test_a_load_on_a_full_disk_is_one_line_exit_2_and_the_database_keeps_its_rows(tmp_path, small_disk):
+    import duckdb
+
+    disk = small_disk("3m")
+    db = disk / "t.duckdb"
+    r = presales("load", str(write_csv(tmp_path / "小.csv", [HEADER, *DUE_ROWS])), "--db", str(db), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    big = [["项目编号", "项目名称", "客户名称", "项目阶段", "创建日期"]] + [
+        [f"B{i}", "名称" * 20 + str(i), "客户" * 10 + str(i), "投标", "2026-01-01"] for i in range(60000)]
+    _fill(disk, 200 * 1024)
+    r = presales("load", str(write_csv(tmp_path / "大.csv", big)), "--db", str(db), cwd=tmp_path)
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "the database cannot be written: no space left on device" in r.stderr and "--db" in r.stderr
+    (disk / "filler").unlink()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM projects").fetchall() == [(4,)]
+    assert con.execute("SELECT count(*) FROM load_log").fetchall() == [(1,)]
+    con.close()

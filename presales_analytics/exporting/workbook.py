@@ -193,9 +193,14 @@ def default_path(period: Period | str, *, scope: ReportScope | str = "company", 
 
 
 def _save(wb: Workbook, out: Path) -> None:
-    """Write atomically (:mod:`presales_analytics.atomic`): readers never see half a file."""
+    """Write atomically (:mod:`presales_analytics.atomic`): readers never see half a file. The workbook is
+    made in memory first, so a full disk fails cleanly (no half-closed zip file left to the collector)."""
+    import io
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
     with atomic_path(out) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def _database_of(con) -> str:
