@@ -312,3 +312,181 @@ def test_a_load_on_a_full_disk_is_one_line_exit_2_and_the_database_keeps_its_row
     assert con.execute("SELECT count(*) FROM projects").fetchall() == [(4,)]
     assert con.execute("SELECT count(*) FROM load_log").fetchall() == [(1,)]
     con.close()
+
+
+# --- 4. every period: all, in progress, not begun ---------------------------------------------------
+
+def _text(page_html: str) -> str:
+    """A page's visible words: tags dropped, entities decoded, blanks collapsed."""
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page_html)).split())
+
+
+def _delta(page, tile: str) -> str:
+    return page.evaluate(f"() => document.querySelector('#kpi-{tile} .delta').textContent")
+
+
+def test_period_all_renders_everywhere_without_comparison(tmp_path, browser):
+    import openpyxl
+
+    from browser import open_offline
+
+    make_db(tmp_path, DUE_ROWS)                     # data date 2026-07-20
+    r = presales("report", "audit", "--period", "all", "--redact", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    audit = _text((tmp_path / "reports" / "all" / "audit-redacted.html").read_text(encoding="utf-8"))
+    assert "全部数据（截至 2026年7月20日），不与其他期间对比" in audit
+    # 4 projects, 2 closed (1 won, 1 lost): 1/2 = 50%; won 100 万元; no "较上…" comparison anywhere
+    assert "本期为全部数据，不与其他期间对比。 赢单率 50%（1/2）。 赢单金额 100.00万元。" in audit
+    assert "较上" not in audit and "去年同期" not in audit
+    r = presales("dashboard", "--period", "all", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    page = open_offline(browser, tmp_path / "reports" / "all" / "dashboard.html")
+    page.page.wait_for_selector("body[data-ready='1']")
+    assert not page.problems, page.problems
+    assert page.page.evaluate("() => document.getElementById('period').textContent") == \
+        "全部 · 全公司 · 全部数据（截至 2026年7月20日），不与其他期间对比"
+    assert [_delta(page.page, t) for t in ("won_amount", "win_rate", "stalled")] == ["不与其他期间对比"] * 3
+    r = presales("export", "xlsx", "--period", "all", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "reports" / "all" / "workbook.xlsx")["说明"]
+             .iter_rows(values_only=True) if row and row[0]}
+    assert about["期间状态"] == "全部数据（截至 2026年7月20日），不与其他期间对比"
+
+
+def test_a_period_in_progress_has_a_banner_and_partial_comparisons(tmp_path, browser):
+    import openpyxl
+
+    from browser import open_offline
+
+    make_db(tmp_path, DUE_ROWS)                     # data date 2026-07-20, inside 2026-Q3
+    r = presales("report", "audit", "--period", "2026-Q3", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    audit = _text((tmp_path / "reports" / "2026-Q3" / "audit.html").read_text(encoding="utf-8"))
+    assert "截至 2026年7月20日，期间未结束" in audit
+    assert "截至 2026年7月20日，本期未结束：与上期、去年同期的对比只是部分期间的对比。" in audit
+    # nothing closed in Q3 yet; Q2 closed P2 (lost): 0 / 1 = 0%, so the rate has no comparable figure
+    assert "赢单金额 0.00万元，上季度（部分期间）无可比数据，去年同期（部分期间）无可比数据。" in audit
+    assert "指标 2026年第3季度（截至 2026年7月20日，期间未结束） 2026年第2季度 2025年第3季度" in audit
+    r = presales("dashboard", "--period", "2026-Q3", "--lang", "en", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    page = open_offline(browser, tmp_path / "reports" / "2026-Q3" / "dashboard-en.html")
+    page.page.wait_for_selector("body[data-ready='1']")
+    assert page.page.evaluate("() => document.getElementById('period').textContent") == \
+        "Q3 2026 · Company · as of 2026-07-20, period not finished"
+    assert _delta(page.page, "open_amount").startswith("vs previous (partial) ")
+    r = presales("export", "xlsx", "--period", "2026-Q3", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "reports" / "2026-Q3" / "workbook.xlsx")["说明"]
+             .iter_rows(values_only=True) if row and row[0]}
+    assert about["期间状态"] == "截至 2026年7月20日，期间未结束"
+    r = presales("export", "xlsx", "--period", "2026-Q2", "--out", "q2.xlsx", "--db", "t.duckdb", cwd=tmp_path)
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "q2.xlsx")["说明"]
+             .iter_rows(values_only=True) if row and row[0]}
+    assert about["期间状态"] == "已结束"
+
+
+def test_a_period_that_has_not_begun_is_refused_by_every_command(tmp_path):
+    make_db(tmp_path, DUE_ROWS)                     # data date 2026-07-20
+    for args in (("report", "audit", "--period", "2026-Q4"), ("report", "director-review", "--scope", "director:张伟", "--period", "2026-08"),
+                 ("dashboard", "--period", "2026-Q4"), ("export", "xlsx", "--period", "2027-Q1"),
+                 ("metrics", "win-rate", "--period", "2026-W31")):
+        r = presales(*args, "--db", "t.duckdb", cwd=tmp_path)
+        assert r.returncode == 2, (args, r.stderr[-1000:])
+        assert len(r.stderr.strip().splitlines()) == 1 and "has not begun: the data ends on 2026-07-20" in r.stderr, r.stderr
+        assert "--period, e.g. 2026-Q3 (in progress) or 2026-Q2" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.duckdb", "商机.csv"]
+
+
+# --- 5. redaction: every output, every form of every name -----------------------------------------
+
+LOAD_FILE = "天津市公安局交通管理局-商机导出.csv"
+
+
+def _forms(name: str) -> set[str]:
+    """``name`` as it could sit in an output: raw, HTML-escaped, JSON-escaped (\\uXXXX, either case),
+    HTML entities (&#NNNN; and &#xHHHH;)."""
+    import html
+    import json
+
+    escaped = json.dumps(name, ensure_ascii=True)[1:-1]
+    return {name, html.escape(name), escaped, escaped.replace("\\u", "\\U"),
+            "".join(f"&#{ord(c)};" for c in name), "".join(f"&#x{ord(c):x};" for c in name),
+            "".join(f"&#x{ord(c):X};" for c in name)}
+
+
+def _texts(path: Path) -> dict[str, str]:
+    """An output's text: the file, or for a workbook every part of its zip."""
+    import zipfile
+
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return {f"{path.name}:{n}": z.read(n).decode("utf-8", errors="replace") for n in z.namelist()}
+    return {path.name: path.read_text(encoding="utf-8")}
+
+
+def test_redact_leaves_no_customer_project_or_load_file_name_in_any_output(tmp_path):
+    rows = [*DUE_ROWS, ["P9", "秘密项目", "秘密客户", "张伟", "华东", "政府系统部", "10", "暂停", "进行中", "2026-01-05", ""]]
+    make_db(tmp_path, rows, name=LOAD_FILE)            # P9 is rejected (unknown stage 暂停)
+    secrets = [r[1] for r in rows] + [r[2] for r in rows] + [LOAD_FILE, Path(LOAD_FILE).stem, "天津市公安局交通管理局"]
+    runs = [("report", "audit", "--period", "2026-Q1"),
+            ("report", "director-review", "--scope", "director:张伟", "--period", "2026-Q1"),
+            ("report", "project-summary", "--scope", "project:P1"),
+            ("dashboard", "--period", "2026-Q1"), ("export", "xlsx", "--period", "2026-Q1")]
+    plain = presales(*runs[0], "--db", "t.duckdb", "--out", "plain", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    shown = (tmp_path / "plain" / "2026-Q1" / "audit.html").read_text(encoding="utf-8")
+    assert LOAD_FILE in shown                             # the plain report names the file
+    for args in runs:
+        r = presales(*args, "--redact", "--db", "t.duckdb", cwd=tmp_path)
+        assert r.returncode == 0, (args, r.stderr[-2000:])
+    outputs = sorted(p for p in (tmp_path / "reports").rglob("*") if p.is_file() and not p.name.startswith("."))
+    assert [p.relative_to(tmp_path / "reports").as_posix() for p in outputs] == [
+        "2026-Q1/audit-redacted.html", "2026-Q1/audit-redacted.ipynb", "2026-Q1/dashboard-redacted.html",
+        "2026-Q1/director-review-director-张伟-redacted.html", "2026-Q1/director-review-director-张伟-redacted.ipynb",
+        "2026-Q1/project-summary-project-P1-redacted.html", "2026-Q1/project-summary-project-P1-redacted.ipynb",
+        "2026-Q1/workbook-redacted.xlsx", "index.html"]
+    found = []
+    for path in outputs:
+        for part, text in _texts(path).items():
+            for secret in secrets:
+                found += [(part, secret, form) for form in _forms(secret) if form in text]
+    assert found == []
+    audit = (tmp_path / "reports" / "2026-Q1" / "audit-redacted.html").read_text(encoding="utf-8")
+    assert "文件-001" in audit and "项目-001" in (tmp_path / "reports" / "2026-Q1" / "project-summary-project-P1-redacted.html").read_text(encoding="utf-8")
+
+
+# --- 6. validate writes nothing; the terminal sees no control character ----------------------------
+
+def test_validate_writes_nothing_reads_beside_a_reader_and_escapes_control_characters(tmp_path):
+    import duckdb
+
+    bad = tmp_path / "esc.csv"
+    bad.write_text("项目编号,阶段\nP1,投标\nP2,\x1b[31m暂停\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = presales("validate", str(bad), "--db", "sub/v.duckdb", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before          # no folder, no database
+    assert "\x1b" not in r.stdout + r.stderr
+    assert "'\\x1b[31m暂停' is not a known stage" in r.stdout
+    # against a database a report is reading (a read-only connection held open): no exit 3, file unchanged
+    db = make_db(tmp_path, DUE_ROWS)
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    reader = duckdb.connect(str(db), read_only=True)
+    try:
+        r = presales("validate", str(tmp_path / "商机.csv"), str(bad), "--db", "t.duckdb", cwd=tmp_path, timeout=60)
+    finally:
+        reader.close()
+    assert r.returncode == 1, (r.returncode, r.stderr[-2000:])
+    assert "already loaded with the same options" in r.stdout                 # it sees what the database holds
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    assert not (tmp_path / "t.duckdb.wal").exists()
+
+
+def test_an_error_message_is_one_line_with_its_control_characters_escaped(tmp_path):
+    make_db(tmp_path, DUE_ROWS)
+    r = presales("report", "audit", "--scope", "director:\x1b[31m赵六\n", "--db", "t.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "\x1b" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "\\x1b[31m赵六" in r.stderr, r.stderr

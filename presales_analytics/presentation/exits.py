@@ -52,13 +52,26 @@ def exit_code(exc: BaseException, more: dict[type[BaseException], int] | None = 
     return None
 
 
+def printable(text) -> str:
+    r"""``text`` safe for a terminal: control characters (an ESC that would colour the screen, a newline
+    that would break the one-line message) written as Python escapes.
+
+    >>> printable("\x1b[31m暂停\n")
+    '\\x1b[31m暂停\\n'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def fail(exc: BaseException, code: int | None = None) -> NoReturn:
     """Print ``error: <message>`` on stderr as one line and exit with ``code`` (default: its mapping)."""
     import typer
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(printable(exc))}", soft_wrap=True)
     raise typer.Exit(code if code is not None else (exit_code(exc) or 2))
 
 
@@ -74,4 +87,4 @@ def exit_on_error(more: dict[type[BaseException], int] | None = None) -> Iterato
         fail(disk_error(exc), code)
 
 
-__all__ = ["EXIT_CODES", "disk_error", "exit_code", "fail", "exit_on_error"]
+__all__ = ["EXIT_CODES", "disk_error", "printable", "exit_code", "fail", "exit_on_error"]
