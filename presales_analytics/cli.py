@@ -20,8 +20,14 @@ from rich.table import Table
 
 from . import __version__
 from .errors import InputError
-from .presentation.exits import exit_on_error, fail
-from .store import connect, database_path
+from .presentation.exits import exit_on_error, fail, printable
+from .store import connect, database_path, scratch_copy
+
+def shown(text) -> str:
+    """Text from an export or the database, for the terminal: control characters escaped (an ESC in a
+    rejected value is printed as \\x1b, it does not colour the screen), rich markup escaped."""
+    return escape(printable(text))
+
 
 app = typer.Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
                        "compute the audit, render reports.", no_args_is_help=True,
@@ -79,7 +85,8 @@ def _run_load(files: list[Path], db: Path | None, *, dry_run: bool, **options):
 
     with exit_on_error():
         bars = _Bars()
-        con = connect(db, wait_seconds=30)
+        # validate: checked against an in-memory copy, so nothing is written anywhere (not even a folder)
+        con = scratch_copy(db, wait_seconds=30) if dry_run else connect(db, wait_seconds=30)
         try:
             with bars.progress:
                 report = load(con, files, dry_run=dry_run, progress=bars, **options)
@@ -100,22 +107,22 @@ def print_report(report, *, console: Console = out) -> None:
         if f.sheet:
             fmt += f" [{f.sheet}]"
         note = "skipped: already loaded" if f.skipped else ("table guessed" if f.table_guessed else "")
-        table.add_row(escape(Path(f.file).name), f.table, escape(fmt), f"{f.rows_read:,}",
+        table.add_row(shown(Path(f.file).name), f.table, shown(fmt), f"{f.rows_read:,}",
                       "0" if f.skipped else f"{f.rows_loaded:,}",
                       f"[red]{f.rows_rejected:,}[/]" if f.rows_rejected else "0", f"{f.warnings:,}", note)
     console.print(table)
     for f in report.files:
-        name = escape(Path(f.file).name)
+        name = shown(Path(f.file).name)
         for line in f.notes:
-            console.print(f"  {name}: {escape(line)}")
+            console.print(f"  {name}: {shown(line)}")
         for header, why in f.ignored.items():
-            console.print(f"  {name}: [yellow]ignored column[/] {escape(repr(header))}: {escape(why)}")
+            console.print(f"  {name}: [yellow]ignored column[/] {shown(repr(header))}: {shown(why)}")
         if f.first_rejects:
             rej = Table(title=f"{name}: first rejected rows (all are in table rejects)", title_justify="left")
             for col in ("row", "column", "value", "reason"):
                 rej.add_column(col, overflow="fold")
             for r in f.first_rejects:
-                rej.add_row(str(r.row), escape(r.column or ""), escape(r.value or ""), escape(r.reason))
+                rej.add_row(str(r.row), shown(r.column or ""), shown(r.value or ""), shown(r.reason))
             console.print(rej)
 
 
@@ -148,6 +155,10 @@ def load(files: Annotated[list[Path], typer.Argument(help="Export files", show_d
 
 
 @app.command(help="""Check exports as `load` would, against what the database holds, and write nothing.
+
+The checks run on an in-memory copy of the database (opened read-only, so a report reading it does
+not make validate wait; a missing database is not created) and control characters in values are
+shown escaped (\\x1b).
 
 Exit codes as for `load`.
 
@@ -329,13 +340,16 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
     with exit_on_error():
         from .config import load_config
         from .metrics import MetricContext, compute
-        from .metrics.base import check_scope
+        from .metrics.base import check_scope, data_date
+        from .periods import Period, require_begun
 
         config = load_config()
         con = connect(db, read_only=True, wait_seconds=30)
         try:
             with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
                 check_scope(ctx)
+                if period:
+                    require_begun(Period.parse(period), data_date(ctx))
                 df = compute(ctx, name, period, **kwargs)
         finally:
             con.close()
@@ -354,18 +368,18 @@ def print_frame(df, *, console: Console = out) -> None:
     """A metric as a rich table, with its period, as-of date and denominator underneath."""
     table = Table(title=f"{df.attrs.get('metric', '')}  {df.attrs.get('period', '')}".strip())
     for column in df.columns:
-        table.add_column(escape(str(column)), justify="right" if df[column].dtype.kind in "iufb" else "left",
+        table.add_column(shown(str(column)), justify="right" if df[column].dtype.kind in "iufb" else "left",
                          overflow="fold")
     for row in df.itertuples(index=False):
-        table.add_row(*(escape(_cell(v)) for v in row))
+        table.add_row(*(shown(_cell(v)) for v in row))
     console.print(table)
     attrs = df.attrs
     if attrs.get("as_of"):
         console.print(f"as of {attrs['as_of']}")
     if attrs.get("denominator"):
-        console.print(f"denominator: {escape(str(attrs['denominator']))}")
+        console.print(f"denominator: {shown(str(attrs['denominator']))}")
     for key, value in (attrs.get("options") or {}).items():
-        console.print(f"{escape(str(key))}: {escape(str(value))}")
+        console.print(f"{shown(str(key))}: {shown(str(value))}")
 
 
 def _cell(v) -> str:
@@ -391,7 +405,7 @@ KIND is one of:
                    to the quarter it closed in)
 
 Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
-reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook and
+reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook (.failed.ipynb) and
 publishes no HTML. --due renders the audit of every month, quarter and year that has ended in the
 data and has no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
 

@@ -502,3 +502,59 @@ def _build(kind: str, groups: tuple[str, ...]) -> Period:
             raise _Reject(f"{y} has only {weeks} ISO weeks")
         return Period.containing("week", date.fromisocalendar(y, w, 1))
     return Period.containing(base, date(y, month, 1))
+
+
+# --------------------------------------------------------------------- a period against the data
+#: what a period is, seen from the latest date in the data (the "data date")
+COMPLETE, IN_PROGRESS, NOT_BEGUN = "complete", "in progress", "not begun"
+
+
+def period_state(period: Period, data_day: date | datetime | None) -> str:
+    """:data:`COMPLETE` (its last day is on or before the data date, or it is ``all``),
+    :data:`IN_PROGRESS` (the data date falls before its last day) or :data:`NOT_BEGUN` (it starts after
+    the data date). Without a data date (an empty database) every period counts as complete.
+
+    >>> d = date(2026, 12, 3)
+    >>> [period_state(Period.parse(x), d) for x in ("2026-Q3", "2026-Q4", "2027-Q1", "all", "2026-12-03..2026-12-03")]
+    ['complete', 'in progress', 'not begun', 'complete', 'complete']
+    """
+    if period.grain == "all" or data_day is None:
+        return COMPLETE
+    d = _as_date(data_day)
+    if period.start > d:
+        return NOT_BEGUN
+    return IN_PROGRESS if d < period.last_day else COMPLETE
+
+
+def require_begun(period: Period, data_day: date | datetime | None) -> str:
+    """``period``'s state (:func:`period_state`); an :class:`InputError` when it has not begun, since a
+    report of it would be all zeros ("won amount down 100% on the previous quarter").
+
+    >>> require_begun(Period.parse("2027-Q1"), date(2026, 12, 3))
+    Traceback (most recent call last):
+    ...
+    presales_analytics.errors.InputError: period 2027-Q1 (2027年第1季度) has not begun: the data ends on 2026-12-03 (the latest date in the loaded exports); give a period that starts on or before that day with --period, e.g. 2026-Q4 (in progress) or 2026-Q3
+    """
+    state = period_state(period, data_day)
+    if state == NOT_BEGUN:
+        d = _as_date(data_day)
+        raise InputError(f"period {period} ({period.label('zh')}) has not begun: the data ends on {d} (the latest "
+                         f"date in the loaded exports); give a period that starts on or before that day with "
+                         f"--period, e.g. {Period.containing('quarter', d)} (in progress) or "
+                         f"{Period.latest_complete_quarter(d)}", value=str(period))
+    return state
+
+
+def compared_with(period: Period) -> tuple[Period | None, Period | None]:
+    """What ``period`` is compared with: (the previous period, the same period last year); (None, None)
+    for ``all``, which has neither.
+
+    >>> [tuple(map(str, compared_with(Period.parse("2026-Q3")))), compared_with(Period.parse("all"))]
+    [('2026-Q2', '2025-Q3'), (None, None)]
+    """
+    if period.grain == "all":
+        return None, None
+    return period.previous(), period.same_period_last_year()
+
+
+__all__ += ["period_state", "require_begun", "compared_with", "COMPLETE", "IN_PROGRESS", "NOT_BEGUN"]

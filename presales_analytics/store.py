@@ -128,6 +128,30 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False,
     return con
 
 
+def scratch_copy(db: str | os.PathLike | None = None, *, config: Config | None = None,
+                 wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding a copy of ``db`` (opened read-only; nothing is created when it does
+    not exist: the copy is then empty): what ``presales validate`` checks against and throws away, so that
+    it writes nothing anywhere and only waits for a writer, never for readers."""
+    config = config or load_config()
+    con = connect(":memory:", config=config)
+    path = database_path(db)
+    if not path.exists():
+        return con
+    connect(path, read_only=True, config=config, wait_seconds=wait_seconds).close()   # waits for a writer, checks the schema
+    con.execute("ATTACH $path AS source (READ_ONLY)", {"path": str(path)})
+    try:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'source' "
+            "AND table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name <> 'schema_version' "
+            "ORDER BY table_name").fetchall()]
+        for table in tables:      # names from the catalogue, quoted
+            con.execute(f'INSERT INTO memory.main."{table}" SELECT * FROM source.main."{table}"')
+    finally:
+        con.execute("DETACH source")
+    return con
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open database (0 for an empty one)."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "

@@ -143,7 +143,7 @@ def test_every_output_command_refuses_a_language_the_same_way(command, tmp_path)
 
 
 def test_docstring_examples():
-    from presales_analytics.presentation import exits, format, lang, names, pseudonyms
+    from presales_analytics.presentation import exits, format, lang, names, pseudonyms, status
 
-    for module in (presentation, exits, format, lang, names, pseudonyms):
+    for module in (presentation, exits, format, lang, names, pseudonyms, status):
         assert doctest.testmod(module).failed == 0, module.__name__

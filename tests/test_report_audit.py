@@ -193,4 +193,4 @@ def test_a_failing_notebook_exits_non_zero_names_the_cell_and_publishes_nothing(
     assert r.returncode == 2
     assert "cell 5 (raise RuntimeError('deliberate failure')) failed: RuntimeError: deliberate failure" in r.stderr
     assert not list((tmp_path / "reports").glob("**/*.html"))
-    assert (tmp_path / "reports" / "2026-Q3" / "audit.ipynb").exists()        # kept for diagnosis
+    assert (tmp_path / "reports" / "2026-Q3" / "audit.failed.ipynb").exists()  # kept for diagnosis, beside the old

@@ -5,27 +5,21 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import presales_analytics as pa
 
+from test_cli import presales
 from test_metrics_winloss import CD, CQ, HZ, NB, NJ, PROJECTS, load
 
 NAMES = [HZ, NB, CD, CQ, NJ] + [row[1] for row in PROJECTS]
 
 
 def _presales(args, cwd):
-    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
-    env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
-    r = subprocess.run([exe, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    r = presales(*args, cwd=cwd)
     assert r.returncode == 0, r.stderr
     return r
 

@@ -29,8 +29,9 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     """Write the dashboard and return (its path, the period used). Raises InputError on unusable input."""
     from .. import __version__
     from ..config import load_config
-    from ..metrics.base import report_period
-    from ..presentation import Pseudonyms, check_lang, fmt_date, output_path, write_text_atomic
+    from ..metrics.base import data_date, report_period
+    from ..periods import require_begun
+    from ..presentation import Pseudonyms, check_lang, fmt_date, output_path, partial, period_banner, write_text_atomic
     from ..scoping import ReportScope
     from ..store import connect, database_path
     from .data import build_data
@@ -43,6 +44,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     con = connect(path, read_only=True, config=config, wait_seconds=60)
     try:
         p = report_period(con, period)
+        require_begun(p, data_date(con))       # a period that has not begun: exit 2, nothing written
     finally:
         con.close()
     data = build_data(path, p, config=config, scope=report_scope, lang=lang, redact=redact,
@@ -54,13 +56,19 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     generated = datetime.now().astimezone().isoformat(timespec="seconds")
     dates = data["dates"]
     data["labels"] = labels(lang)
+    day = datetime.fromisoformat(dates["data"]).date() if dates["data"] else None
+    banner = period_banner(p, day, lang)
+    data["labels"]["vs_prev"] = partial(p, day, data["labels"]["vs_prev"], lang)
     data["figures"] = figures(data, lang, config)
     data["z"] = z_value(data["confidence"])
-    heading = f"{p.label(lang)} · {report_scope.label(lang)}"
+    heading = f"{p.label(lang)} · {report_scope.label(lang)}" + (f" · {banner}" if banner else "")
+    compared = (f"{p.previous().label(lang)} ({p.previous()})" if p.grain != "all"
+                else t("无（全部数据不与其他期间对比）", "none (all the data is not compared with another period)"))
     data["meta"] = {
         "lang": lang, "period": str(p), "heading": heading, "table_limit": TABLE_LIMIT,
-        "facts": [[t("期间", "Period"), f"{p.label(lang)} ({p})"],
-                  [t("对比期间", "Compared with"), f"{p.previous().label(lang)} ({p.previous()})"],
+        "compare": p.grain != "all", "banner": banner,
+        "facts": [[t("期间", "Period"), f"{p.label(lang)} ({p})" + (f" · {banner}" if banner else "")],
+                  [t("对比期间", "Compared with"), compared],
                   [t("范围", "Scope"), report_scope.label(lang)],
                   [t("数据截至", "Data up to"), fmt_date(dates["data"], lang)],
                   [t("状态日（在手、停滞、制度）", "State date (open, stalled, compliance)"), fmt_date(dates["state"], lang)],

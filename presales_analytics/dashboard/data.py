@@ -35,11 +35,12 @@ text with ``textContent``.
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 
 from ..config import Config
-from ..errors import InputError, MissingColumnError
+from ..errors import MissingColumnError
 from ..metrics import compute
 from ..metrics.base import check_scope, data_date, scope as base_scope, state_date
 from ..metrics.context import MetricContext
@@ -72,9 +73,20 @@ def _num(v):
     return int(f) if f.is_integer() and abs(f) < 2**53 else round(f, 6)
 
 
-def trend_quarters(p: Period) -> list[Period]:
-    """The 8 quarters ending with the quarter that holds the period's last day, oldest first."""
-    q = Period.containing("quarter", p.last_day)
+#: what ``all`` is "compared with": a day before any data, so that every previous-period figure is empty
+#: (the page shows no comparison for ``all``: ``meta.compare`` is false)
+NO_PREVIOUS = Period(date(1900, 1, 1), date(1900, 1, 2), "range")
+
+
+def previous_of(p: Period) -> Period:
+    """The period ``p`` is compared with: the previous one, or :data:`NO_PREVIOUS` for ``all``."""
+    return NO_PREVIOUS if p.grain == "all" else p.previous()
+
+
+def trend_quarters(p: Period, data_day=None) -> list[Period]:
+    """The 8 quarters ending with the quarter that holds the period's last day (for ``all``: the data
+    date), oldest first."""
+    q = Period.containing("quarter", p.last_day if p.grain != "all" else data_day)
     out = [q]
     for _ in range(TREND_QUARTERS - 1):
         out.append(out[-1].previous())
@@ -103,14 +115,11 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
     """Everything the page embeds (see the module docstring), for ``period`` and ``scope``.
 
     ``pseudonym(kind, name)`` (kind ``customer`` or ``project``) replaces names when ``redact``."""
-    if period.grain == "all":
-        raise InputError("the dashboard compares a period with the previous one: give a dated period "
-                         "(2026-Q3, 2026, 2026-09 …), not all")
     con = connect(database, read_only=True, config=config, wait_seconds=60)
     try:
         ctx = MetricContext(con, scope=scope, config=config)
         check_scope(ctx)
-        prev = period.previous()
+        prev = previous_of(period)
         idx = {d: _Index() for d in DIMS}
         values = base_scope(ctx).query(
             "SELECT " + ", ".join(f"list(DISTINCT {d} ORDER BY {d}) FILTER ({d} IS NOT NULL) AS {d}" for d in DIMS)
@@ -120,7 +129,7 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
             for v in (listed if not (listed is None or pd.api.types.is_scalar(listed) and pd.isna(listed)) else []):
                 idx[d](v)
         cells = _Cells(idx)
-        quarters = trend_quarters(period)
+        quarters = trend_quarters(period, data_date(ctx) if period.grain == "all" else None)
         buckets = [("cur", period), ("prev", prev)] + [(str(q), q) for q in quarters]
         cube, channels = _cube(ctx, buckets, cells)
         cycle = {key: _cycle(ctx, per, cells) for key, per in (("cur", period), ("prev", prev))}
@@ -248,7 +257,7 @@ def _compliance_cells(df: pd.DataFrame, con, cells: _Cells, key: str) -> list[li
 def _targets(ctx: MetricContext, p: Period, kind: str) -> dict:
     """``{name: [target_cur, target_prev]}`` from the targets metric by ``kind`` (empty without targets)."""
     out: dict[str, list] = {}
-    for i, per in enumerate((p, p.previous())):
+    for i, per in enumerate((p, previous_of(p))):
         try:
             df = compute(ctx, "targets", per, by=kind)
         except MissingColumnError:

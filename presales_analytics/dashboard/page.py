@@ -62,6 +62,7 @@ _TEXT = {
 }
 _WORDS = {
     "all": ("全部", "All"), "vs_prev": ("较上期", "vs previous"), "pp": ("个百分点", "pp"),
+    "no_compare": ("不与其他期间对比", "no comparison"),
     "won_projects": ("赢单 {n} 个项目", "{n} projects won"), "target": ("目标", "target"),
     "grade_note": ("目标不分等级", "targets have no grade"), "interval": ("95% 区间", "95% interval"),
     "closed_projects": ("已结束", "closed"), "open_projects": ("{n} 个在手项目", "{n} open projects"),

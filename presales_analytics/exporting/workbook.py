@@ -34,9 +34,10 @@ from ..atomic import atomic_path
 from ..config import load_config
 from ..metrics.base import as_date, check_scope, data_date, report_period
 from ..metrics.context import MetricContext
-from ..periods import Period
+from ..periods import Period, require_begun
 from ..presentation.lang import check_lang
 from ..presentation.names import output_path
+from ..presentation.status import period_banner
 from ..presentation.format import is_missing
 from ..presentation.pseudonyms import Pseudonyms
 from ..scoping import ReportScope
@@ -193,9 +194,14 @@ def default_path(period: Period | str, *, scope: ReportScope | str = "company", 
 
 
 def _save(wb: Workbook, out: Path) -> None:
-    """Write atomically (:mod:`presales_analytics.atomic`): readers never see half a file."""
+    """Write atomically (:mod:`presales_analytics.atomic`): readers never see half a file. The workbook is
+    made in memory first, so a full disk fails cleanly (no half-closed zip file left to the collector)."""
+    import io
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
     with atomic_path(out) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def _database_of(con) -> str:
@@ -229,6 +235,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
     try:
         p = report_period(con, period)
         latest = data_date(con)           # of the whole company, as the period is chosen
+        require_begun(p, latest)          # a period that has not begun: InputError, nothing written
         d = as_date(as_of)
         with MetricContext(con, scope=report_scope, config=config, as_of=d) as ctx:
             check_scope(ctx)
@@ -240,6 +247,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
     zh = lang == "zh"
     info = [("期间", "Period", str(p), "text"),
             ("期间名称", "Period label", p.label(lang), "text"),
+            ("期间状态", "Period status", period_banner(p, latest, lang) or ("已结束" if zh else "complete"), "text"),
             ("开始日期", "First day", p.start, "date"),
             ("结束日期（含）", "Last day (inclusive)", p.last_day, "date"),
             ("范围", "Scope", report_scope.label(lang), "text"),

@@ -405,6 +405,15 @@ def period_filter(column: str, period: Period) -> tuple[str, dict]:
     return f"({column} >= $p_start AND {column} < $p_end)", {"p_start": period.start, "p_end": period.end}
 
 
+def active_filter(period: Period) -> tuple[str, dict]:
+    """SQL (and params) for a project *active* in ``period``: created by its end (or no created date)
+    and not closed before its start (open, or no closed date); every project for ``all``."""
+    if period.grain == "all":
+        return "true", {}
+    return ("(created_at IS NULL OR created_at < $p_end) AND (closed_at IS NULL OR closed_at >= $p_start)",
+            {"p_start": period.start, "p_end": period.end})
+
+
 def finish(df: pd.DataFrame, *, metric: str, period: Period, as_of: date | None, by: str | None,
            denominator: str, options: dict | None = None) -> pd.DataFrame:
     """Attach what a reader needs to trust the numbers: ``df.attrs`` holds the metric, period,
@@ -470,5 +479,5 @@ def company_norm(ctx: MetricContext, name: str, key: tuple, compute):
 
 
 __all__ = ["Scope", "scope", "context", "check_dimension", "require_column", "wilson", "rate", "with_win_rate",
-           "small_sample", "z_value", "scope_members", "membership", "check_scope", "scope_keys", "period_filter", "finish", "company_norm", "memoized", "as_date", "period_of",
+           "small_sample", "z_value", "scope_members", "membership", "check_scope", "scope_keys", "period_filter", "active_filter", "finish", "company_norm", "memoized", "as_date", "period_of",
            "DIMENSIONS", "sql_literal", "data_date", "report_period", "state_date", "MetricContext"]

@@ -8,7 +8,8 @@ import pandas as pd
 from ..config import Config
 from ..errors import MissingColumnError
 from . import columns as C
-from .base import company_norm, context, finish, period_filter, period_of, require_column, scope, small_sample, state_date
+from .base import active_filter, company_norm, context, finish, period_filter, period_of, require_column, scope, small_sample, \
+    state_date
 from .spec import MetricSpec
 from .win_rate import win_rate
 
@@ -55,12 +56,8 @@ def directors(con, period=None, *, by: str | None = None, as_of=None,
     weights = score_weights(config)
     cap = float(config.raw.get("score", {}).get("attainment_cap", 1.2))
 
-    active_params: dict = {"when": when}
-    if p.grain == "all":
-        active = "true"
-    else:
-        active = "(created_at IS NULL OR created_at < $p_end) AND (closed_at IS NULL OR closed_at >= $p_start)"
-        active_params.update({"p_start": p.start, "p_end": p.end})
+    active, active_params = active_filter(p)
+    active_params["when"] = when
     closed_filter, closed_params = period_filter("closed_at", p)
     base = s.query(f"""
         SELECT _scope, director,

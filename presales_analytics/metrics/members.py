@@ -15,7 +15,7 @@ from ..config import Config
 from ..errors import InputError
 from ..sql import ident
 from . import columns as C
-from .base import context, finish, period_filter, period_of, require_column, scope, small_sample, state_date
+from .base import active_filter, context, finish, period_of, require_column, scope, small_sample, state_date
 from .spec import Column, MetricSpec, Option
 from .win_rate import win_rate
 
@@ -49,12 +49,8 @@ def members(con, period=None, *, as_of=None, config: Config | None = None, role:
     column = ident(role)
     when = state_date(ctx, p, ctx.as_of)
     s = scope(ctx)
-    params: dict = {"when": when}
-    if p.grain == "all":
-        active = "true"
-    else:
-        active = "(created_at IS NULL OR created_at < $p_end) AND (closed_at IS NULL OR closed_at >= $p_start)"
-        params.update({"p_start": p.start, "p_end": p.end})
+    active, params = active_filter(p)
+    params["when"] = when
     keys = (["scope"] if ctx.multi else []) + [role]
     base = s.query(f"""
         SELECT _scope, {column} AS {column},

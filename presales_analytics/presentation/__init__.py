@@ -1,6 +1,7 @@
 """What several outputs share, below reports, dashboard, workbook and CLI (DESIGN.md, "The metric
 layer"): number and date formatting (:mod:`.format`), pseudonyms (:mod:`.pseudonyms`), output file
-names (:mod:`.names`), the language check (:mod:`.lang`), the error-to-exit-code mapping
+names (:mod:`.names`), the period's state in words (:mod:`.status`), the language
+check (:mod:`.lang`), the error-to-exit-code mapping
 (:mod:`.exits`) and the atomic writer (:mod:`presales_analytics.atomic`, re-exported here).
 
 Names are imported on first use, so the command line (which needs only the exit mapping) does not pay
@@ -18,6 +19,7 @@ _HOMES = {
     "fmt_date": ".format", "fmt_month": ".format", "is_missing": ".format", "MISSING": ".format",
     "Pseudonyms": ".pseudonyms",
     "output_name": ".names", "output_path": ".names",
+    "period_banner": ".status", "partial": ".status",
     "LANGS": ".lang", "check_lang": ".lang",
     "EXIT_CODES": ".exits", "exit_code": ".exits", "fail": ".exits", "exit_on_error": ".exits",
     "atomic_path": "..atomic", "write_text_atomic": "..atomic",

@@ -1,6 +1,8 @@
-"""Stable pseudonyms for a redacted output: 客户-001, 项目-001 (Customer-001, Project-001 in English),
+"""Stable pseudonyms for a redacted output: 客户-001, 项目-001, 文件-001 (Customer-001, Project-001, File-001 in English),
 numbered per kind in order of first appearance, one numbering per output (a report, a dashboard, a
-workbook), so the same customer has the same pseudonym everywhere in that output.
+workbook), so the same customer has the same pseudonym everywhere in that output. The names of the
+loaded files are replaced too (``天津市公安局交通管理局-商机导出.csv`` names a customer); their sha256 stays,
+so a redacted report still proves which files it was computed from.
 
 >>> names = Pseudonyms("zh")
 >>> names("customer", "天津市交通局"), names("project", "智慧停车"), names("customer", "天津市交通局")
@@ -15,9 +17,9 @@ import pandas as pd
 
 from .format import is_missing
 
-WORDS = {"customer": ("客户", "Customer"), "project": ("项目", "Project")}
-#: DataFrame column -> the kind of name it holds.
-COLUMNS = {"customer": "customer", "name": "project"}
+WORDS = {"customer": ("客户", "Customer"), "project": ("项目", "Project"), "file": ("文件", "File")}
+#: DataFrame column -> the kind of name it holds (file names: the load log's and the rejects').
+COLUMNS = {"customer": "customer", "name": "project", "file_name": "file", "file": "file"}
 
 
 class Pseudonyms:
@@ -37,14 +39,20 @@ class Pseudonyms:
         return self._names[key]
 
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """A copy of ``df`` with its ``customer`` and ``name`` (project name) columns replaced; missing
-        names stay missing (None)."""
+        """A copy of ``df`` with its ``customer``, ``name`` (project name) and file name (``file_name``,
+        ``file``: a path counts by its last part) columns replaced; missing names stay missing (None)."""
         out = df.copy()
         for column, kind in COLUMNS.items():
             if column in out.columns:
-                out[column] = pd.Series([None if is_missing(v) else self(kind, v) for v in out[column]],
+                out[column] = pd.Series([None if is_missing(v) else self(kind, _key(kind, v)) for v in out[column]],
                                         index=out.index, dtype="object")
         return out
+
+
+def _key(kind: str, value):
+    """What makes two names the same: a file by its last path part (the load log keeps it bare, the rejects
+    with its folder)."""
+    return str(value).replace("\\", "/").rsplit("/", 1)[-1] if kind == "file" else value
 
 
 __all__ = ["Pseudonyms"]

@@ -15,7 +15,7 @@ from ..metrics import compute
 from ..metrics import columns as C
 from ..presentation.labels import header, table_columns
 from ..periods import Period
-from ..presentation.format import fixed, fmt_amount, fmt_pct, fmt_value
+from ..presentation.format import fixed, fmt_amount, fmt_date, fmt_pct, fmt_value
 from .context import ReportContext
 
 
@@ -80,26 +80,44 @@ def _change(now: float, before: float, lang: str, against: str) -> str:
     return f"{'up' if ratio > 0 else 'down'} {fixed(abs(ratio) * 100, 0)}% on {against}"
 
 
-def summary_sentences(now: Kpis, before: Kpis, last_year: Kpis, period: Period, lang: str = "zh") -> list[str]:
+def summary_sentences(now: Kpis, before: Kpis | None, last_year: Kpis | None, period: Period, lang: str = "zh",
+                      *, data_day=None) -> list[str]:
     """The executive summary in words: each headline figure, against the previous period and the same
-    period last year."""
+    period last year. ``all`` (``before`` and ``last_year`` None) is compared with nothing, and says so;
+    a period in progress on ``data_day`` labels its comparisons as partial."""
+    from ..periods import IN_PROGRESS, period_state
+    from ..presentation.status import partial
+
     zh = lang == "zh"
-    prev = _PREVIOUS.get(period.grain, ("上期", "the previous period"))[0 if zh else 1]
-    ly = "去年同期" if zh else "the same period last year"
+    prev = partial(period, data_day, _PREVIOUS.get(period.grain, ("上期", "the previous period"))[0 if zh else 1], lang)
+    ly = partial(period, data_day, "去年同期" if zh else "the same period last year", lang)
     sep = "，" if zh else ", "
     end = "。" if zh else "."
+
+    def vs(how, field: str, *, year: bool = True) -> str:
+        """The comparisons of ``field`` (``how``: _points or _change), each after a separator."""
+        parts = [] if before is None else [how(getattr(now, field), getattr(before, field), lang, prev)]
+        if year and last_year is not None:
+            parts.append(how(getattr(now, field), getattr(last_year, field), lang, ly))
+        return "".join(sep + x for x in parts)
+
     out = []
+    if before is not None and period_state(period, data_day) == IN_PROGRESS:
+        out.append(f"截至 {fmt_date(data_day, 'zh')}，本期未结束：与上期、去年同期的对比只是部分期间的对比。" if zh else
+                   f"As of {fmt_date(data_day, 'en')} the period is not finished: its comparisons with the previous "
+                   "period and the same period last year are partial.")
+    if before is None:
+        out.append("本期为全部数据，不与其他期间对比。" if zh else
+                   "The period is all the data: it is not compared with another period.")
     rate = (f"赢单率 {fmt_pct(now.win_rate)}（{now.won}/{now.closed}）" if zh
             else f"Win rate {fmt_pct(now.win_rate)} ({now.won}/{now.closed})")
-    out.append(rate + sep + _points(now.win_rate, before.win_rate, lang, prev) + sep
-               + _points(now.win_rate, last_year.win_rate, lang, ly) + end)
+    out.append(rate + vs(_points, "win_rate") + end)
     amount = (f"赢单金额 {fmt_amount(now.won_amount)}" if zh else f"Won amount {fmt_amount(now.won_amount, 'en')}")
-    out.append(amount + sep + _change(now.won_amount, before.won_amount, lang, prev) + sep
-               + _change(now.won_amount, last_year.won_amount, lang, ly) + end)
+    out.append(amount + vs(_change, "won_amount") + end)
     if not _nan(now.attainment):
         out.append((f"目标达成率 {fmt_pct(now.attainment)}（目标 {fmt_amount(now.target_amount)}）" if zh
                     else f"Target attainment {fmt_pct(now.attainment)} (target {fmt_amount(now.target_amount, 'en')})")
-                   + sep + _points(now.attainment, before.attainment, lang, prev) + end)
+                   + vs(_points, "attainment", year=False) + end)
     else:
         out.append("未载入本期业绩目标，无法计算目标达成率。" if zh else
                    "No target is loaded for the period: attainment cannot be computed.")
@@ -107,14 +125,15 @@ def summary_sentences(now: Kpis, before: Kpis, last_year: Kpis, period: Period, 
                 f"加权 {fmt_amount(now.weighted_amount)}" if zh else
                 f"{now.open_projects} open projects at the period's end, {fmt_amount(now.open_amount, 'en')}, "
                 f"weighted {fmt_amount(now.weighted_amount, 'en')}")
-               + sep + _change(now.open_amount, before.open_amount, lang, prev) + end)
+               + vs(_change, "open_amount", year=False) + end)
     out.append((f"停滞项目 {now.stalled} 个" if zh else f"{now.stalled} stalled projects")
-               + sep + (f"{prev} {before.stalled} 个" if zh else f"{before.stalled} at the end of {prev}") + end)
+               + ("" if before is None else
+                  sep + (f"{prev} {before.stalled} 个" if zh else f"{before.stalled} at the end of {prev}")) + end)
     if now.checks_due:
         out.append((f"制度执行率 {fmt_pct(now.compliance_rate)}（{now.checks_passed}/{now.checks_due} 项检查通过）"
                     if zh else f"Policy compliance {fmt_pct(now.compliance_rate)} "
                     f"({now.checks_passed}/{now.checks_due} checks passed)")
-                   + sep + _points(now.compliance_rate, before.compliance_rate, lang, prev) + end)
+                   + vs(_points, "compliance_rate", year=False) + end)
     return out
 
 
@@ -127,14 +146,18 @@ KPI_COLUMNS = {"win_rate": C.WIN_RATE, "closed": C.CLOSED, "won_amount": C.WON_A
 
 def executive_summary(ctx: ReportContext):
     """The summary paragraph and a table of the headline figures: this period, the previous one and
-    the same period last year."""
+    the same period last year (``all``: this period only; in progress: its column says so)."""
     import pandas as pd
     from IPython.display import HTML
 
+    from ..periods import compared_with
+
     p = ctx.period
-    periods = {"now": p, "before": p.previous(), "last_year": p.same_period_last_year()}
+    before, last_year = compared_with(p)
+    periods = {"now": p, **({"before": before, "last_year": last_year} if before is not None else {})}
     figures = {k: kpis(ctx.metrics, q, as_of=ctx.as_of) for k, q in periods.items()}
-    sentences = summary_sentences(figures["now"], figures["before"], figures["last_year"], p, ctx.lang)
+    sentences = summary_sentences(figures["now"], figures.get("before"), figures.get("last_year"), p, ctx.lang,
+                                  data_day=ctx.data_day)
     rows = []
     for field, column in KPI_COLUMNS.items():
         rows.append({"field": field, "kpi": column.label(ctx.lang), "kind": column.kind,
@@ -156,12 +179,15 @@ def _kpi_table(ctx: ReportContext, table, periods: dict[str, Period]) -> str:
 
     from ..presentation.format import fmt_cell
 
+    from ..presentation.status import period_banner
+
+    banner = period_banner(periods["now"], ctx.data_day, ctx.lang) if periods["now"].grain != "all" else None
+    now = periods["now"].label(ctx.lang) + (ctx.t(f"（{banner}）", f" ({banner})") if banner else "")
     head = "".join(f"<th>{h.escape(x)}</th>" for x in (
-        ctx.t("指标", "Figure"), periods["now"].label(ctx.lang), periods["before"].label(ctx.lang),
-        periods["last_year"].label(ctx.lang)))
+        ctx.t("指标", "Figure"), now, *(periods[k].label(ctx.lang) for k in periods if k != "now")))
     body = "".join(f"<tr data-column='{h.escape(r['field'])}'><td>" + h.escape(r["kpi"]) + "</td>"
                    + "".join(f"<td class='num'>{h.escape(_headline_text(r[k], r['kind'], ctx.lang))}</td>"
-                             for k in ("now", "before", "last_year")) + "</tr>"
+                             for k in periods) + "</tr>"
                    for r in table.to_dict("records"))
     return f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -185,7 +211,7 @@ def heading(ctx: ReportContext) -> None:
 
     title = f"{ctx.t('审计考核报告', 'Audit report')} · {ctx.period.label(ctx.lang)} · {ctx.scope.label(ctx.lang)}"
     params = ctx.t("参数", "Parameters") + ": " + "; ".join(f"{k} = {v}" for k, v in ctx.parameters().items())
-    _show(HTML(f"<h1>{h.escape(title)}</h1><p class='parameters'>{h.escape(params)}</p>"))
+    _show(HTML(f"<h1>{h.escape(title)}</h1><p class='parameters'>{h.escape(params)}</p>"), ctx.banner())
 
 
 def win_rates(ctx: ReportContext) -> None:

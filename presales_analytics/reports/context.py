@@ -13,9 +13,9 @@ import pandas as pd
 from ..config import Config, load_config
 from ..errors import InputError
 from ..metrics import SPECS
-from ..metrics.base import check_scope, report_period
+from ..metrics.base import check_scope, data_date, report_period
 from ..metrics.context import MetricContext
-from ..periods import Period
+from ..periods import Period, require_begun
 from ..presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct, fmt_value  # noqa: F401  (notebooks import them)
 from ..presentation.labels import table_columns
 from ..presentation.lang import check_lang
@@ -40,6 +40,7 @@ class ReportContext:
     database: str
     config: Config
     metrics: MetricContext = None          # what every metric of the report is computed with (scope, as-of)
+    data_day: object = None                # the latest date in the data (a period in progress says so)
     rendered_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
     _pseudonyms: Pseudonyms = field(init=False, repr=False)
 
@@ -93,6 +94,16 @@ class ReportContext:
         (:func:`presales_analytics.presentation.labels.table_columns`)."""
         return self.table(df, table_columns(metric, *keys, shown=shown), limit=limit, metric=metric)
 
+    def banner(self):
+        """The period's state, when it is not simply complete: "截至 D，期间未结束" for a period in progress,
+        "全部数据…不与其他期间对比" for ``all`` (:mod:`presales_analytics.presentation.status`); else None."""
+        from IPython.display import HTML
+
+        from ..presentation.status import period_banner
+
+        text = period_banner(self.period, self.data_day, self.lang)
+        return HTML(f"<p class='period-banner'><strong>{html.escape(text)}</strong></p>") if text else None
+
     def text(self, zh: str, en: str):
         """A paragraph in the report's language, escaped."""
         from IPython.display import HTML
@@ -123,13 +134,16 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
     con = connect(path, read_only=True, wait_seconds=60)
     try:
         p = report_period(con, period)
+        day = data_date(con)
+        require_begun(p, day)
         metrics = MetricContext(con, scope=scope, config=config, as_of=as_of or None)
         check_scope(metrics)
     except InputError:
         con.close()
         raise
     use_offline_renderer()
-    return ReportContext(con, p, lang, metrics.scope, bool(redact), as_of or None, str(path), config, metrics)
+    return ReportContext(con, p, lang, metrics.scope, bool(redact), as_of or None, str(path), config, metrics,
+                         data_day=day)
 
 
 

@@ -134,7 +134,8 @@ def heading(ctx: ReportContext, r: Review):
 
     title = ctx.t(f"项目总监评价报告 · {r.name} · {ctx.period.label('zh')}",
                   f"Director review · {r.name} · {ctx.period.label('en')}")
-    return HTML(f"<h1>{html.escape(title)}</h1>")
+    banner = ctx.banner()
+    return HTML(f"<h1>{html.escape(title)}</h1>" + (banner.data if banner is not None else ""))
 
 
 def projects_table(ctx: ReportContext, r: Review):

@@ -72,7 +72,8 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
                     as_of: str | None) -> ReportRequest:
     """Check the kind, scope and period against the database, and settle the defaults (the latest
     complete quarter in the data; for a project summary, the quarter the project closed in)."""
-    from ..metrics.base import report_period
+    from ..metrics.base import data_date, report_period
+    from ..periods import require_begun
     from ..store import connect
 
     kind = kind.strip().lower()
@@ -110,6 +111,7 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
         if period or kind != "project-summary":
             p = report_period(con, period)
             reason = "given" if period else "the latest complete quarter in the data"
+        require_begun(p, data_date(con))      # a period that has not begun is refused, not rendered as zeros
     finally:
         con.close()
     return ReportRequest(kind, notebook_path(kind), p, reason, scope_text, slug, lang, bool(redact),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import html
+from datetime import date
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +142,8 @@ def write_index(out_dir: Path) -> Path:
         except PresalesError:
             continue
         rows.append((period, page))
-    rows.sort(key=lambda r: (r[0].end or r[0].start, r[0].start), reverse=True)
+    # newest first; all (no dates) before every dated period
+    rows.sort(key=lambda r: (r[0].end or date.max, r[0].start or date.min), reverse=True)
     items = "\n".join(
         f'<tr><td>{html.escape(p.label("zh"))}</td><td>{html.escape(str(p))}</td>'
         f'<td><a href="{html.escape(page.relative_to(out_dir).as_posix(), quote=True)}">'

@@ -118,16 +118,19 @@
       ((delta.sign > 0) === (good !== false) ? "up" : "down"));
   }
   function deltaRel(a, b) {        // relative change of an amount or count
+    if (D.meta.compare === false) return {text: L.no_compare, sign: null};   // period all
     var r = S.change(a, b);
     if (bad(r)) return {text: L.vs_prev + " —", sign: null};
     return {text: L.vs_prev + " " + (r >= 0 ? "+" : "") + S.pct(r, 1), sign: Math.sign(r)};
   }
   function deltaPP(a, b) {         // change of a rate, in percentage points
+    if (D.meta.compare === false) return {text: L.no_compare, sign: null};   // period all
     var d = S.points(a, b);
     if (bad(d)) return {text: L.vs_prev + " —", sign: null};
     return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + S.fixed(d, 1) + " " + L.pp, sign: Math.sign(d)};
   }
   function deltaAbs(a, b, unit) {
+    if (D.meta.compare === false) return {text: L.no_compare, sign: null};   // period all
     var d = S.diff(a, b);
     if (bad(d)) return {text: L.vs_prev + " —", sign: null};
     return {text: L.vs_prev + " " + (d >= 0 ? "+" : "") + S.fixed(d, 0, true) + unit, sign: Math.sign(d)};
