@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -35,7 +36,7 @@ from .context import MetricContext
 
 #: defaults of the ``[forecast]`` configuration section (docs/forecast.md)
 DEFAULTS = {"horizon_days": 180, "cutoff_days": 7, "min_history": 200, "age_buckets": [30, 90, 180, 365],
-            "simulations": 10_000, "seed": 13}
+            "simulations": 10_000, "seed": 13, "fold_days": 91}
 
 #: columns of :func:`training_rows`
 ROW_COLUMNS = ["cutoff", "project_id", "stage", "days_in_stage", "age_days", "grade", "amount", "director",
@@ -49,9 +50,16 @@ def setting(ctx: MetricContext, key: str):
 
 
 def _source(ctx: MetricContext) -> str:
-    """The versions a cutoff chooses among: every loaded version when earlier ones were kept."""
+    """The versions a cutoff chooses among, as a subquery on the bound ``$label_date``: every loaded
+    version when earlier ones were kept, less those of exports declared (``--as-of``) to be of a date
+    after the label date: what was loaded later is not known on it, so a forecast as of a past date
+    gives the same probabilities after newer exports are loaded. When that leaves nothing (every export
+    is of a later date), all of them: the store's as-of rule (an export is the earliest knowledge)."""
     versioned = ctx.execute("SELECT count(*) FROM project_snapshots")[0][0] > 0
-    return "project_versions" if versioned else "projects"
+    table = "project_versions" if versioned else "projects"
+    later = "(coalesce(as_of_declared, false) AND as_of > $label_date)"
+    return (f"(SELECT * FROM {table} WHERE NOT {later} OR NOT EXISTS "
+            f"(SELECT 1 FROM {table} WHERE NOT {later}))")
 
 
 _ROWS_SQL = """
@@ -149,7 +157,8 @@ def weekly_cutoffs(con, as_of: date, *, horizon_days: int | None = None, config=
     step = int(setting(ctx, "cutoff_days"))
     if step < 1:
         raise InputError(f"[forecast] cutoff_days must be at least 1, not {step}", value=step)
-    first = ctx.execute(f"SELECT min(created_at) FROM {_source(ctx)} WHERE created_at <= $d", {"d": as_of})[0][0]
+    first = ctx.execute(f"SELECT min(created_at) FROM {_source(ctx)} v WHERE created_at <= $label_date",
+                        {"label_date": as_of})[0][0]
     out: list[date] = []
     if first is None:
         return out
@@ -171,137 +180,183 @@ def forecast_date(ctx: MetricContext) -> date:
 def decided_projects(ctx: MetricContext, d: date) -> int:
     """Projects decided (won, lost or abandoned, with a closed date on or before ``d``) as known on ``d``:
     the history the minimum-history rule counts."""
-    return int(ctx.execute(_DECIDED_SQL.format(source=_source(ctx)), {"d": d})[0][0])
+    return int(ctx.execute(_DECIDED_SQL.format(source=_source(ctx)), {"label_date": d})[0][0])
 
 
 _DECIDED_SQL = """
 SELECT count(*) FROM (
     SELECT status, closed_at FROM {source} v
-    QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $d) DESC,
-                               CASE WHEN as_of <= $d THEN as_of END DESC, as_of ASC, load_id DESC) = 1)
-WHERE status <> 'open' AND closed_at <= $d
+    QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY (as_of <= $label_date) DESC,
+                               CASE WHEN as_of <= $label_date THEN as_of END DESC, as_of ASC, load_id DESC) = 1)
+WHERE status <> 'open' AND closed_at <= $label_date
 """
 
 
 @dataclass
 class Fit:
-    """A forecast learned on one as-of date: the rows, the backtest, the model chosen and why."""
+    """A forecast learned on one as-of date: the backtest, the model chosen and why, the open projects."""
 
     as_of: date
     horizon_days: int
-    rows: pd.DataFrame            # training rows (resolved cutoffs) and the open projects on as_of
-    backtest: pd.DataFrame        # forward-chaining predictions (forecast_models.backtest)
-    scores: pd.DataFrame          # one row per model: rows, brier, skill vs base rate
+    backtest: pd.DataFrame        # forward-chaining predictions (forecast_models.backtest), empty if not run
+    scores: pd.DataFrame          # one row per model: BACKTEST_COLUMNS
     model: str                    # the chosen model's name
     reason: str                   # why (printed)
     decided: int                  # decided projects known on as_of
-    current: pd.DataFrame         # the open projects on as_of with p_win
-    table: pd.DataFrame           # the baseline's conversion table on all training rows
+    current: pd.DataFrame         # the projects open on as_of, with p_win and factors
+    table: pd.DataFrame           # the baseline's conversion table on every resolved training row
 
 
-def fit(ctx: MetricContext, as_of: date, horizon_days: int) -> Fit:
-    """Learn the forecast on ``as_of`` (module docstring): rows at the weekly cutoffs, the backtest of
-    both models, the choice (best validation Brier; the baseline below the minimum history) and the
-    chosen model refitted on every resolved row, applied to the projects open on ``as_of``."""
-    def compute():
-        return _fit(ctx, as_of, horizon_days)
-    return ctx.remember(("forecast", as_of, horizon_days, _data_key(ctx), id(ctx.config)), compute)
-
-
-def _data_key(ctx: MetricContext) -> tuple:
+def fit(ctx: MetricContext, as_of: date, horizon_days: int, *, model: str | None = None) -> Fit:
+    """Learn the forecast on ``as_of``, remembered in the context (module docstring). ``model`` given:
+    that model, without the backtest (the past-quarter accuracy uses today's choice)."""
     from .base import _data_version
 
-    return _data_version(ctx)
+    key = ("forecast", as_of, int(horizon_days), model, _data_version(ctx), id(ctx.config))
+    return ctx.remember(key, lambda: _fit(ctx, as_of, int(horizon_days), model))
 
 
-def _fit(ctx: MetricContext, as_of: date, horizon: int) -> Fit:
+def _fit(ctx: MetricContext, as_of: date, horizon: int, forced: str | None) -> Fit:
     from . import forecast_models as M
 
     age_edges = [int(x) for x in setting(ctx, "age_buckets")]
     min_history = int(setting(ctx, "min_history"))
+    models = {m.name: m for m in M.candidates(age_edges, confidence=float(ctx.setting("metrics", "confidence", 0.95)),
+                                              seed=int(setting(ctx, "seed")))}
     cutoffs = weekly_cutoffs(ctx, as_of, horizon_days=horizon)
     rows = training_rows(ctx, cutoffs, label_date=as_of, horizon_days=horizon, include_label_date=True)
     current = rows[rows["cutoff"] == as_of].reset_index(drop=True)
     train = rows[(rows["cutoff"] != as_of) & rows["resolved"]].reset_index(drop=True)
-    models = {"baseline": M.ConversionTable(age_edges, confidence=float(ctx.setting("metrics", "confidence", 0.95))),
-              "naive_bayes": M.NaiveBayes(age_edges)}
-    bt = M.backtest(train, list(models.values()), horizon)
-    scores = []
-    for name in ("base_rate", *models):
-        p = bt[f"p_{name}"] if len(bt) else []
-        scores.append({"model": name, "rows": int(len(bt)), "brier": M.brier(p, bt["won"] if len(bt) else [])})
-    scores = pd.DataFrame(scores)
-    ref = scores.set_index("model")["brier"]
-    scores["skill_vs_base_rate"] = 1 - scores["brier"] / ref["base_rate"] if ref["base_rate"] else math.nan
-    scores["skill_vs_baseline"] = 1 - scores["brier"] / ref["baseline"] if ref["baseline"] else math.nan
     decided = decided_projects(ctx, as_of)
-    if decided < min_history:
+    bt = pd.DataFrame(columns=["won"])
+    if forced is None:
+        bt = M.backtest(train, list(models.values()), horizon, fold_days=int(setting(ctx, "fold_days")))
+    scores = _scores(bt, list(models))
+    if forced is not None:
+        model, reason = forced, f"{forced}: the model chosen on the latest backtest"
+    elif decided < min_history:
         model, reason = "baseline", (f"fewer than {min_history} decided projects ({decided}) known on {as_of}: "
                                      f"the baseline (stage × age conversion) is used")
     elif not len(bt):
-        model, reason = "baseline", "no cutoff has a horizon of history before it: the baseline is used"
+        model, reason = "baseline", (f"no training cutoff lies a horizon ({horizon} days) before another: "
+                                     f"nothing to validate on, the baseline is used")
     else:
-        candidates = scores[scores["model"].isin(list(models))]
-        best = candidates.sort_values(["brier", "model"], kind="stable").iloc[0]
-        model = str(best["model"])
-        other = ", ".join(f"{r.model} {r.brier:.4f}" for r in candidates.itertuples() if r.model != model)
-        reason = f"{model}: best validation Brier score {best['brier']:.4f} (vs {other}; {len(bt)} rows)"
-    chosen = models[model]
-    table = pd.DataFrame()
-    if len(train):
-        chosen.fit(train)
-        p = chosen.predict(current) if len(current) else []
-        table = models["baseline"].fit(train).table if model != "baseline" else chosen.table
+        ranked = scores[scores["model"].isin(list(models))].sort_values(["brier", "model"], kind="stable")
+        model = str(ranked.iloc[0]["model"])
+        others = ", ".join(f"{r.model} {r.brier:.4f}" for r in ranked.itertuples() if r.model != model)
+        reason = (f"{model}: the best validation Brier score, {ranked.iloc[0]['brier']:.4f} "
+                  f"(against {others}; {len(bt)} predictions in {bt['fold'].nunique()} forward-chaining folds)")
+    scores["chosen"] = scores["model"] == model
+    table = pd.DataFrame(columns=TABLE_COLUMNS)
+    p = np.full(len(current), np.nan)
+    factors = [""] * len(current)
+    if train["won"].nunique() == 2 or (len(train) and forced is None and model == "baseline"):
+        baseline = models["baseline"].fit(train)
+        table = baseline.table[TABLE_COLUMNS]
+        chosen = baseline if model == "baseline" else models[model].fit(train)
+        if len(current):
+            p = chosen.predict(current)
+            factors = [_factor_text(ctx, f) for f in chosen.factors(current)]
     else:
-        p = [math.nan] * len(current)
-        reason += "; no resolved history: no probability"
-    current = current.assign(p_win=pd.Series(p, index=current.index, dtype="float64"), model=model)
-    return Fit(as_of, horizon, rows, bt, scores, model, reason, decided, current, table)
+        reason += "; the resolved history holds one outcome only: no probability"
+    current = current.assign(p_win=pd.Series(p, index=current.index, dtype="float64"), factors=factors, model=model)
+    return Fit(as_of, horizon, bt, scores, model, reason, decided, current, table)
+
+
+def _scores(bt: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per model (and the base rate): predictions, Brier, skill against the base rate and the baseline,
+    log loss, AUC, mean predicted and observed (calibration in the large)."""
+    from . import forecast_models as M
+
+    y = bt["won"].astype("float64") if len(bt) else pd.Series(dtype="float64")
+    out = []
+    for name in ("base_rate", *names):
+        p = bt[f"p_{name}"].astype("float64") if len(bt) else pd.Series(dtype="float64")
+        out.append({"model": name, "rows": int(len(p)), "brier": M.brier(p, y), "log_loss": M.log_loss(p, y),
+                    "auc": M.auc(p, y), "mean_predicted": float(p.mean()) if len(p) else math.nan,
+                    "observed": float(y.mean()) if len(y) else math.nan})
+    df = pd.DataFrame(out)
+    ref = df.set_index("model")["brier"]
+    df["skill_vs_base_rate"] = 1 - df["brier"] / ref["base_rate"]
+    df["skill_vs_baseline"] = 1 - df["brier"] / ref["baseline"]
+    df["chosen"] = False
+    return df[BACKTEST_COLUMNS]
+
+
+#: how a field and its value read in a factor (the value codes are the features' buckets)
+FIELD_ZH = {"stage": "阶段", "age": "项目年龄(天)", "days_in_stage": "本阶段天数", "grade": "等级", "amount": "金额(元)",
+            "director_rate": "总监历史赢单率", "channel_rate": "渠道历史赢单率", "competitor": "有竞争对手"}
+
+
+def _factor_text(ctx: MetricContext, factors: list[tuple[str, str, float]]) -> str:
+    """``阶段=投标(+0.62)；本阶段天数=>=120(-0.41)``: each field, its value, and the log-odds it adds
+    against the average training row (the baseline: its cell, no weight)."""
+    parts = []
+    for field, value, weight in factors:
+        if field == "stage" and value != "unknown":
+            value = ctx.config.stage_label(value, "zh")
+        parts.append(f"{FIELD_ZH.get(field, field)}={value}" + ("" if math.isnan(weight) else f"({weight:+.2f})"))
+    return "；".join(parts)
 
 
 def horizon_for(ctx: MetricContext, p: Period, as_of: date, horizon_days) -> int:
-    """The horizon: given; else to the end of the period (a period given); else ``[forecast] horizon_days``."""
+    """The horizon in days: given; else to the last day of the period (a period given; the as-of date
+    must lie in it or before its last day); else ``[forecast] horizon_days``."""
     if horizon_days not in (None, ""):
-        return int(horizon_days)
-    if p.grain != "all" and p.end is not None:
-        days = (p.end - timedelta(days=1) - as_of).days
-        if days < 1:
+        h = int(horizon_days)
+        if h < 1:
+            raise InputError(f"the forecast horizon must be at least 1 day, not {h}", value=h)
+        return h
+    if p.grain != "all":
+        last = p.end - timedelta(days=1)
+        if last <= as_of:
             raise InputError(f"period {p} ends on or before the as-of date {as_of}: nothing left to forecast "
                              f"(give a later period or an earlier --as-of)", value=str(p))
-        return days
+        if p.start > as_of:
+            raise InputError(f"period {p} begins after the as-of date {as_of}: the forecast counts wins from the "
+                             f"as-of date to the period's end; give --as-of inside the period or no --period",
+                             value=str(p))
+        return (last - as_of).days
     return int(setting(ctx, "horizon_days"))
 
 
-PROJECT_COLUMNS = ["project_id", "stage", "amount", "p_win", "expected_amount", "model"]
+PROJECT_COLUMNS = ["project_id", "stage", "amount", "p_win", "expected_amount", "factors", "model"]
 PERIOD_COLUMNS = ["open_projects", "expected_count", "count_p10", "count_p50", "count_p90", "expected_amount",
-                  "amount_p10", "amount_p50", "amount_p90", "no_amount", "weighted_amount", "target_amount",
-                  "won_amount", "model"]
-BACKTEST_COLUMNS = ["model", "rows", "brier", "skill_vs_base_rate", "skill_vs_baseline", "chosen"]
+                  "amount_p10", "amount_p50", "amount_p90", "no_amount", "won_amount", "expected_total",
+                  "weighted_amount", "target_amount", "model"]
+BACKTEST_COLUMNS = ["model", "rows", "brier", "skill_vs_base_rate", "skill_vs_baseline", "log_loss", "auc",
+                    "mean_predicted", "observed", "chosen"]
 CALIBRATION_COLUMNS = ["model", "range", "rows", "mean_predicted", "observed"]
 TABLE_COLUMNS = ["stage", "age", "rows", "won", "rate", "rate_low", "rate_high"]
-LEVELS = ("project", "period", "backtest", "calibration", "table")
+ACCURACY_COLUMNS = ["quarter", "as_of", "open_projects", "expected_count", "booked_count", "count_error",
+                    "expected_amount", "booked_amount", "amount_error", "won_in_quarter", "model"]
+LEVELS = ("project", "period", "backtest", "calibration", "table", "accuracy")
 
 
 def forecast(con, period: Period | str | None = None, *, as_of=None, config=None, horizon_days=None,
-             level: str = "project") -> pd.DataFrame:
-    """The win forecast on the as-of date (the context's, else the latest date in the data).
+             level: str = "project", quarters=8) -> pd.DataFrame:
+    """The win forecast on the as-of date (the context's, else the latest date in the data); docs/forecast.md.
 
     ``level``: ``project`` (one row per project open on the as-of date, in the scope: ``project_id``,
-    ``stage`` (NULL: unknown), ``amount``, ``p_win`` (the chance of winning within the horizon),
-    ``expected_amount`` = p_win × amount, ``model``); ``period`` (one row: the open projects, the expected
-    number and amount won with the P10/P50/P90 of the simulation, the projects without amount, the
-    weighted pipeline, target and won amount of pipeline-summary); ``backtest`` (per model: rows, Brier
-    score, skill against the base rate and the baseline, the chosen one); ``calibration`` (per model,
-    the reliability deciles); ``table`` (the baseline's conversion table). The horizon: ``horizon_days``,
-    else to the end of ``period``, else ``[forecast] horizon_days`` (180). ``attrs["options"]`` names the
-    model and why it was chosen.
+    ``stage`` (NULL: unknown), ``amount``, ``p_win`` (the calibrated chance of being won within the
+    horizon), ``expected_amount`` = p_win × amount, ``factors`` (what moves p_win most), ``model``);
+    ``period`` (one row: the open projects; the expected number and amount won with the P10/P50/P90 of
+    ``[forecast] simulations`` draws; the projects without amount; the amount already won in the period,
+    ``expected_total`` = that + the expected amount; the weighted pipeline and the target of
+    pipeline-summary); ``backtest`` (per model and the base rate: predictions, Brier score, skill
+    against the base rate and the baseline, log loss, AUC, mean predicted and observed, the chosen one);
+    ``calibration`` (the chosen model's reliability deciles); ``table`` (the baseline's conversion table);
+    ``accuracy`` (per past quarter, up to ``quarters``: the forecast made on its first day for its open
+    projects against what they booked in it, as known on the as-of date). The horizon: ``horizon_days``,
+    else to the end of ``period``, else ``[forecast] horizon_days`` (180). ``attrs["options"]`` names
+    the model and why it was chosen.
 
     >>> import presales_analytics as pa
     >>> forecast(pa.connect(":memory:"), as_of="2026-06-30").columns.tolist()
-    ['project_id', 'stage', 'amount', 'p_win', 'expected_amount', 'model']
+    ['project_id', 'stage', 'amount', 'p_win', 'expected_amount', 'factors', 'model']
     """
     from . import forecast_models as M
-    from .base import period_of, scope
+    from .base import period_of
 
     ctx = context(con, as_of, config)
     p = period_of(period)
@@ -310,38 +365,58 @@ def forecast(con, period: Period | str | None = None, *, as_of=None, config=None
     d = forecast_date(ctx)
     horizon = horizon_for(ctx, p, d, horizon_days)
     f = fit(ctx.company(), d, horizon)
-    current = f.current
-    if not ctx.scope.is_company:
-        ids = set(scope(ctx.replace(as_of=d)).query("SELECT project_id FROM prj")["project_id"])
-        current = current[current["project_id"].isin(ids)].reset_index(drop=True)
-    current = current.assign(expected_amount=current["p_win"] * current["amount"])
+    current = _in_scope(ctx, d, f.current)
     options = {"model": f.model, "why": f.reason, "horizon_days": horizon, "as_of": d.isoformat(),
-               "decided_projects": f.decided}
+               "decided_projects": f.decided, "meaning": MEANING_EN.format(horizon=horizon, as_of=d)}
     if level == "project":
-        df = current[PROJECT_COLUMNS].reset_index(drop=True)
+        df = current[PROJECT_COLUMNS]
     elif level == "period":
         seed, n = int(setting(ctx, "seed")), int(setting(ctx, "simulations"))
-        counts, amounts = M.simulate(current["p_win"].fillna(0.0), current["amount"], n=n, seed=seed)
-        summary = _pipeline_summary(ctx, p, d)
-        df = pd.DataFrame([{
-            "open_projects": int(len(current)), "expected_count": float(current["p_win"].sum()),
-            **dict(zip(("count_p10", "count_p50", "count_p90"), M.quantiles(counts))),
-            "expected_amount": float(current["expected_amount"].sum()),
-            **dict(zip(("amount_p10", "amount_p50", "amount_p90"), M.quantiles(amounts))),
-            "no_amount": int(current["amount"].isna().sum()), **summary, "model": f.model}])
+        df = pd.DataFrame([period_row(ctx, p, d, current, n=n, seed=seed)])[PERIOD_COLUMNS]
         options.update({"simulations": n, "seed": seed})
     elif level == "backtest":
-        df = f.scores.assign(chosen=f.scores["model"] == f.model)[BACKTEST_COLUMNS]
+        df = f.scores
     elif level == "calibration":
-        parts = [M.calibration(f.backtest[f"p_{m}"], f.backtest["won"]).assign(model=m)
-                 for m in ("baseline", "naive_bayes") if len(f.backtest)]
-        df = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CALIBRATION_COLUMNS))
-        df = df[CALIBRATION_COLUMNS]
+        df = (M.calibration(f.backtest[f"p_{f.model}"], f.backtest["won"]).assign(model=f.model)[CALIBRATION_COLUMNS]
+              if len(f.backtest) else pd.DataFrame(columns=CALIBRATION_COLUMNS))
+    elif level == "table":
+        df = f.table
     else:
-        df = f.table[TABLE_COLUMNS] if len(f.table) else pd.DataFrame(columns=TABLE_COLUMNS)
+        df = past_accuracy(ctx, d, f.model, quarters=int(quarters))
     return finish(df.reset_index(drop=True), metric="forecast", period=p, as_of=d, by=None,
-                  denominator=f"p_win = calibrated chance of winning within {horizon} days of {d}, learned from "
-                              f"the projects open at weekly cutoffs before it", options=options)
+                  denominator=MEANING_EN.format(horizon=horizon, as_of=d), options=options)
+
+
+MEANING_EN = ("p_win = the calibrated chance that the project is won within {horizon} days of {as_of}, "
+              "learned from the projects open at weekly cutoffs before it")
+MEANING_ZH = "赢单概率：项目在 {as_of} 之后 {horizon} 天内赢单的校准概率，由此前每周截点在途项目的实际结果学得"
+
+
+def _in_scope(ctx: MetricContext, d: date, current: pd.DataFrame) -> pd.DataFrame:
+    """The open projects of the company forecast that are in the context's scope, with expected amounts."""
+    from .base import scope
+
+    if not ctx.scope.is_company:
+        ids = set(scope(ctx.replace(as_of=d)).query("SELECT project_id FROM prj")["project_id"])
+        current = current[current["project_id"].isin(ids)]
+    current = current.reset_index(drop=True)
+    return current.assign(expected_amount=current["p_win"] * current["amount"])
+
+
+def period_row(ctx: MetricContext, p: Period, d: date, current: pd.DataFrame, *, n: int, seed: int) -> dict:
+    """The period level's one row (see :func:`forecast`)."""
+    from . import forecast_models as M
+
+    counts, amounts = M.simulate(current["p_win"].fillna(0.0), current["amount"], n=n, seed=seed)
+    summary = _pipeline_summary(ctx, p, d)
+    expected = float(current["expected_amount"].sum())
+    return {"open_projects": int(len(current)), "expected_count": float(current["p_win"].sum()),
+            **dict(zip(("count_p10", "count_p50", "count_p90"), M.quantiles(counts))),
+            "expected_amount": expected,
+            **dict(zip(("amount_p10", "amount_p50", "amount_p90"), M.quantiles(amounts))),
+            "no_amount": int(current["amount"].isna().sum()), "won_amount": summary["won_amount"],
+            "expected_total": summary["won_amount"] + expected, "weighted_amount": summary["weighted_amount"],
+            "target_amount": summary["target_amount"], "model": str(current["model"].iloc[0]) if len(current) else ""}
 
 
 def _pipeline_summary(ctx: MetricContext, p: Period, d: date) -> dict:
@@ -355,5 +430,39 @@ def _pipeline_summary(ctx: MetricContext, p: Period, d: date) -> dict:
             for k in ("weighted_amount", "target_amount", "won_amount")}
 
 
+_BOOKED_SQL = """
+SELECT project_id, CAST(amount AS DOUBLE) AS amount FROM prj
+WHERE status = 'won' AND closed_at >= $start AND closed_at < $end
+"""
+
+
+def past_accuracy(ctx: MetricContext, d: date, model: str, *, quarters: int = 8) -> pd.DataFrame:
+    """Per past quarter that ended on or before ``d`` (the latest ``quarters``): the forecast made on its
+    first day (as of then, horizon to its last day, with ``model``) for the projects open then, against
+    what those projects booked in the quarter as known on ``d``; ``won_in_quarter`` counts every
+    project won in it (those created during it too, which no forecast on its first day could see)."""
+    from .base import scope
+
+    rows = []
+    q = Period.containing("quarter", d)
+    now = scope(ctx.company().replace(as_of=d))
+    for _ in range(quarters):
+        q = q.previous()
+        start, last = q.start, q.end - timedelta(days=1)
+        if start < (ctx.execute(f"SELECT min(created_at) FROM {_source(ctx)} v", {"label_date": d})[0][0] or d):
+            break
+        f = fit(ctx.company(), start, (last - start).days, model=model)
+        booked = now.query(_BOOKED_SQL, {"start": start, "end": q.end})
+        mine = booked[booked["project_id"].isin(set(f.current["project_id"]))]
+        expected_amount = float((f.current["p_win"] * f.current["amount"].fillna(0)).sum())
+        rows.append({"quarter": str(q), "as_of": start, "open_projects": int(len(f.current)),
+                     "expected_count": float(f.current["p_win"].sum()), "booked_count": int(len(mine)),
+                     "count_error": float(f.current["p_win"].sum()) - len(mine),
+                     "expected_amount": expected_amount, "booked_amount": float(mine["amount"].fillna(0).sum()),
+                     "amount_error": expected_amount - float(mine["amount"].fillna(0).sum()),
+                     "won_in_quarter": int(len(booked)), "model": f.model})
+    return pd.DataFrame(rows[::-1], columns=ACCURACY_COLUMNS)
+
+
 __all__ = ["training_rows", "weekly_cutoffs", "forecast_date", "forecast", "fit", "Fit", "DEFAULTS",
-           "ROW_COLUMNS"]
+           "ROW_COLUMNS", "past_accuracy", "MEANING_ZH", "MEANING_EN"]

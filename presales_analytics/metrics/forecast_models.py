@@ -1,18 +1,24 @@
 """The forecast's models, their validation and the bookings simulation (docs/forecast.md).
 
 Everything here works on the training rows of :func:`~presales_analytics.metrics.forecast.training_rows`
-(small: one row per open project and cutoff) in pandas/numpy; the store is read only there.
+(one row per project open at a cutoff, tens of thousands on the demo) in pandas/numpy/scikit-learn; the
+store is read only there. Every model has ``fit(rows) -> self`` and ``predict(rows) -> probabilities``,
+where ``rows`` are training rows and a probability is the chance of being won within the horizon.
 
-- :class:`ConversionTable`, the baseline: won within the horizon ÷ rows, per stage × age bucket, with a
-  Wilson interval; a cell resting on fewer than ``min_cell`` rows gives way to its stage, and a stage
-  to the overall rate.
+- :class:`ConversionTable`, the baseline (Clari's manner): won within the horizon ÷ rows, per stage ×
+  age bucket, with a Wilson interval; a cell resting on fewer than ``min_cell`` rows gives way to its
+  stage, and a stage to the overall rate.
 - :class:`NaiveBayes`, the peer, in the manner of Odoo's predictive lead scoring: per field, the
-  frequency of each value among the won and among the not-won rows, Laplace-smoothed (+1), multiplied
-  with the prior odds. Unlike Odoo, the values are those known at the cutoff, not at closing.
-- :func:`backtest`: forward chaining by cutoff with a gap of one horizon: a model scored at cutoff ``v``
-  learned only from cutoffs ``c <= v - horizon``, whose labels were all known on ``v``.
-- :func:`brier`, :func:`calibration` (deciles of the predicted probability: mean predicted, observed
-  rate, count), :func:`simulate` (independent Bernoulli draws with a fixed seed) and :func:`quantiles`.
+  frequency of each value among the won and among the not-won rows, Laplace-smoothed, multiplied with
+  the prior odds. Unlike Odoo, the values are those known at the cutoff, not at closing.
+- :class:`Logistic`, scikit-learn's logistic regression on the same fields (one-hot), fitted on the
+  earlier part of its training cutoffs and calibrated (Platt scaling: a logistic regression on the
+  logit) on the latest block of them.
+- :func:`backtest`: forward chaining by cutoff: validation folds of consecutive cutoffs; a fold
+  starting at ``v`` is predicted by models learned on the cutoffs ``c <= v - horizon`` only (a gap of
+  one horizon: all their labels were known on ``v``).
+- :func:`brier`, :func:`log_loss`, :func:`auc`, :func:`calibration` (deciles: mean predicted, observed,
+  count), :func:`simulate` (independent Bernoulli draws with a fixed seed) and :func:`quantiles`.
 """
 
 from __future__ import annotations
@@ -30,19 +36,21 @@ UNKNOWN = "unknown"
 STAGE_DAY_EDGES = [14, 30, 60, 120]
 #: amount bucket edges, yuan
 AMOUNT_EDGES = [100_000, 500_000, 1_000_000, 5_000_000, 20_000_000]
-#: win-rate bucket edges, and the fewest closed projects a win rate is used on
+#: win-rate bucket edges, and the fewest closed projects a director's or channel's win rate is used on
 RATE_EDGES = [0.2, 0.4, 0.6]
 RATE_MIN_CLOSED = 5
+#: the fields the naive Bayes and the logistic model read (:func:`features`)
+FIELDS = ["stage", "age", "days_in_stage", "grade", "amount", "director_rate", "channel_rate", "competitor"]
 
 
-def bucket(values: pd.Series, edges: list[float], *, unit: str = "") -> pd.Series:
+def bucket(values, edges: list[float]) -> pd.Series:
     """``values`` as labels of the half-open ranges ``edges`` cut (``<30``, ``30-90``, ``>=365``);
     missing values are ``unknown``.
 
     >>> list(bucket(pd.Series([0, 30, 400, None]), [30, 90, 365]))
     ['<30', '30-90', '>=365', 'unknown']
     """
-    labels = [f"<{edges[0]}{unit}"] + [f"{a}-{b}{unit}" for a, b in zip(edges, edges[1:])] + [f">={edges[-1]}{unit}"]
+    labels = [f"<{edges[0]}"] + [f"{a}-{b}" for a, b in zip(edges, edges[1:])] + [f">={edges[-1]}"]
     v = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
     idx = np.searchsorted(np.asarray(edges, dtype="float64"), v.to_numpy(), side="right")
     out = np.array(labels, dtype=object)[np.minimum(idx, len(labels) - 1)]
@@ -51,10 +59,11 @@ def bucket(values: pd.Series, edges: list[float], *, unit: str = "") -> pd.Serie
 
 
 def features(rows: pd.DataFrame, age_edges: list[int]) -> pd.DataFrame:
-    """The discrete fields the models count, one column each (every missing value is ``unknown``)."""
+    """The discrete fields the models count, one column each (every missing value is ``unknown``; a
+    win rate resting on fewer than :data:`RATE_MIN_CLOSED` closed projects is ``unknown`` too)."""
     def rate(column: str, closed: str) -> pd.Series:
-        r = rows[column].where(rows[closed] >= RATE_MIN_CLOSED)
-        return bucket(r, RATE_EDGES)
+        return bucket(rows[column].where(rows[closed] >= RATE_MIN_CLOSED), RATE_EDGES)
+
     return pd.DataFrame({
         "stage": rows["stage"].fillna(UNKNOWN).astype("str"),
         "age": bucket(rows["age_days"], age_edges),
@@ -63,72 +72,59 @@ def features(rows: pd.DataFrame, age_edges: list[int]) -> pd.DataFrame:
         "amount": bucket(rows["amount"], AMOUNT_EDGES),
         "director_rate": rate("director_win_rate", "director_closed"),
         "channel_rate": rate("channel_win_rate", "channel_closed"),
-        "competitor": rows["competitor_present"].map({True: "yes", False: "no"}).astype("str"),
+        "competitor": rows["competitor_present"].map({True: "yes", False: "no"}).fillna(UNKNOWN).astype("str"),
     }, index=rows.index)
 
 
-class Counts:
-    """Rows and wins per value of every field (and per stage × age cell), cumulated over the cutoffs:
-    ``rows[key][k, code]`` counts the training rows at cutoffs ``0..k``. A model learned on the cutoffs
-    up to ``k`` reads row ``k``; forward chaining reads, for each row it scores, the ``k`` of the last
-    cutoff a horizon before the row's own, all rows in one pass.
-
-    ``f``: the fields (:func:`features`) of every row, training or not; ``won``: the labels;
-    ``cut``: each row's cutoff index among the ``n_cut`` training cutoffs, -1 for a row not learned from."""
-
-    def __init__(self, f: pd.DataFrame, won, cut, n_cut: int) -> None:
-        won = np.asarray(won, dtype="float64")
-        cut = np.asarray(cut, dtype="int64")
-        train = cut >= 0
-        self.n_cut = n_cut
-        self.codes, self.uniques, self.rows, self.wins, self.distinct = {}, {}, {}, {}, {}
-        columns = {**{c: f[c] for c in f.columns}, "cell": f["stage"] + "|" + f["age"]}
-        for key, values in columns.items():
-            codes, uniques = pd.factorize(values)
-            m = np.zeros((n_cut, len(uniques)))
-            w = np.zeros((n_cut, len(uniques)))
-            np.add.at(m, (cut[train], codes[train]), 1.0)
-            np.add.at(w, (cut[train], codes[train]), won[train])
-            self.codes[key], self.uniques[key] = codes, list(uniques)
-            self.rows[key], self.wins[key] = m.cumsum(axis=0), w.cumsum(axis=0)
-            self.distinct[key] = (self.rows[key] > 0).sum(axis=1)
-        self.total = np.bincount(cut[train], minlength=n_cut).astype("float64").cumsum()
-        self.total_won = np.bincount(cut[train], weights=won[train], minlength=n_cut).cumsum()
-
-    def at(self, key: str, k, idx) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, wins) of row ``idx``'s value of ``key`` in the model learned up to cutoff ``k``."""
-        code = self.codes[key][idx]
-        return self.rows[key][k, code], self.wins[key][k, code]
-
-
 class ConversionTable:
-    """The baseline: stage × age-bucket conversion (module docstring)."""
+    """The baseline: stage × age-bucket conversion (module docstring). ``table`` after :meth:`fit`:
+    stage, age, rows, won, rate and its Wilson interval (``confidence``)."""
 
     name = "baseline"
 
-    def __init__(self, *, min_cell: int = 5) -> None:
-        self.min_cell = int(min_cell)
+    def __init__(self, age_edges: list[int], *, min_cell: int = 5, confidence: float = 0.95) -> None:
+        self.age_edges, self.min_cell, self.confidence = list(age_edges), int(min_cell), float(confidence)
 
-    def predict(self, c: Counts, k, idx) -> np.ndarray:
-        n, w = c.at("cell", k, idx)
-        sn, sw = c.at("stage", k, idx)
+    def fit(self, rows: pd.DataFrame) -> "ConversionTable":
+        f = features(rows, self.age_edges)
+        won = rows["won"].astype("float64")
+        cells = pd.DataFrame({"stage": f["stage"], "age": f["age"], "won": won})
+        table = cells.groupby(["stage", "age"], sort=True).agg(rows=("won", "size"), won=("won", "sum")).reset_index()
+        table["won"] = table["won"].astype("int64")
+        table["rate"] = table["won"] / table["rows"]
+        low, high = wilson(table["won"], table["rows"], self.confidence)
+        table["rate_low"], table["rate_high"] = low.to_numpy(), high.to_numpy()
+        self.table = table
+        stages = cells.groupby("stage").agg(rows=("won", "size"), won=("won", "sum"))
+        self._cell = {(r.stage, r.age): (r.rows, r.won) for r in table.itertuples()}
+        self._stage = {s: (int(r.rows), float(r.won)) for s, r in stages.iterrows()}
+        self._overall = float(won.mean()) if len(won) else math.nan
+        return self
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        f = features(rows, self.age_edges)
+        cell = pd.MultiIndex.from_arrays([f["stage"], f["age"]])
+        n = np.array([self._cell.get(k, (0, 0))[0] for k in cell], dtype="float64")
+        w = np.array([self._cell.get(k, (0, 0))[1] for k in cell], dtype="float64")
+        sn = f["stage"].map({k: v[0] for k, v in self._stage.items()}).fillna(0).to_numpy(dtype="float64")
+        sw = f["stage"].map({k: v[1] for k, v in self._stage.items()}).fillna(0).to_numpy(dtype="float64")
         with np.errstate(divide="ignore", invalid="ignore"):
-            overall = c.total_won[k] / c.total[k]
-            return np.where(n >= self.min_cell, w / n, np.where(sn >= self.min_cell, sw / sn, overall))
+            return np.where(n >= self.min_cell, w / n, np.where(sn >= self.min_cell, sw / sn, self._overall))
 
-    @staticmethod
-    def table(c: Counts, confidence: float = 0.95) -> pd.DataFrame:
-        """The conversion table learned on every training cutoff: stage, age, rows, won, rate and its
-        Wilson interval."""
-        k = c.n_cut - 1
-        cells = [u.split("|") for u in c.uniques["cell"]]
-        df = pd.DataFrame({"stage": [s for s, _ in cells], "age": [a for _, a in cells],
-                           "rows": c.rows["cell"][k].astype("int64"), "won": c.wins["cell"][k].astype("int64")})
-        df = df[df["rows"] > 0].sort_values(["stage", "age"]).reset_index(drop=True)
-        df["rate"] = df["won"] / df["rows"]
-        low, high = wilson(df["won"].to_numpy(), df["rows"].to_numpy(), confidence)
-        df["rate_low"], df["rate_high"] = low.to_numpy(), high.to_numpy()
-        return df
+    def factors(self, rows: pd.DataFrame) -> list[list[tuple[str, str, float]]]:
+        """Per row, what its probability rests on: the stage × age cell (or its stage, or the overall
+        rate) as ``(field, value, rate)``."""
+        f = features(rows, self.age_edges)
+        out = []
+        for stage, age in zip(f["stage"], f["age"]):
+            n, w = self._cell.get((stage, age), (0, 0))
+            if n >= self.min_cell:
+                out.append([("stage", stage, math.nan), ("age", age, math.nan)])
+            elif self._stage.get(stage, (0, 0))[0] >= self.min_cell:
+                out.append([("stage", stage, math.nan)])
+            else:
+                out.append([])
+        return out
 
 
 class NaiveBayes:
@@ -138,57 +134,177 @@ class NaiveBayes:
 
     name = "naive_bayes"
 
-    def __init__(self, fields: list[str], *, alpha: float = 1.0) -> None:
-        self.fields, self.alpha = list(fields), float(alpha)
+    def __init__(self, age_edges: list[int], fields: list[str] = FIELDS) -> None:
+        self.age_edges, self.fields = list(age_edges), list(fields)
 
-    def predict(self, c: Counts, k, idx) -> np.ndarray:
-        a = self.alpha
-        n_won = c.total_won[k]
-        n_lost = c.total[k] - n_won
-        logit = np.log((n_won + a) / (n_lost + a))
+    def fit(self, rows: pd.DataFrame) -> "NaiveBayes":
+        f = features(rows, self.age_edges)
+        won = rows["won"].to_numpy(dtype=bool)
+        self.n_won, self.n_lost = float(won.sum()), float((~won).sum())
+        self.counts = {}
         for field in self.fields:
-            n, w = c.at(field, k, idx)
-            values = c.distinct[field][k] + 1
-            logit = logit + np.log((w + a) / (n_won + a * values)) - np.log((n - w + a) / (n_lost + a * values))
+            by = pd.DataFrame({"v": f[field].to_numpy(), "won": won}).groupby("v")["won"].agg(["sum", "size"])
+            self.counts[field] = ({v: float(s) for v, s in by["sum"].items()},
+                                  {v: float(n - s) for v, (s, n) in by.iterrows()}, len(by) + 1)
+        return self
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        f = features(rows, self.age_edges)
+        logit = np.full(len(f), math.log((self.n_won + 1) / (self.n_lost + 1)))
+        for field in self.fields:
+            won_of, lost_of, values = self.counts[field]
+            w = f[field].map(won_of).fillna(0.0).to_numpy(dtype="float64")
+            lo = f[field].map(lost_of).fillna(0.0).to_numpy(dtype="float64")
+            logit += np.log((w + 1) / (self.n_won + values)) - np.log((lo + 1) / (self.n_lost + values))
         return 1.0 / (1.0 + np.exp(-logit))
 
-
-FIELDS = ["stage", "age", "days_in_stage", "grade", "amount", "director_rate", "channel_rate", "competitor"]
-
-
-def models(*, min_cell: int = 5) -> list:
-    """The models compared, baseline first."""
-    return [ConversionTable(min_cell=min_cell), NaiveBayes(FIELDS)]
-
-
-def prepare(rows: pd.DataFrame, age_edges: list[int]) -> tuple[Counts, list, np.ndarray]:
-    """Counts over the resolved rows of ``rows``, the training cutoffs in order, and each row's cutoff
-    index among them (-1: not a training cutoff)."""
-    cutoffs = sorted(set(rows.loc[rows["resolved"], "cutoff"]))
-    position = {c: i for i, c in enumerate(cutoffs)}
-    index = np.array([position.get(c, -1) for c in rows["cutoff"]], dtype="int64")
-    cut = np.where(rows["resolved"].to_numpy(dtype=bool), index, -1)
-    return Counts(features(rows, age_edges), rows["won"].to_numpy(dtype="float64"), cut, len(cutoffs)), cutoffs, cut
+    def factors(self, rows: pd.DataFrame, top: int = 2) -> list[list[tuple[str, str, float]]]:
+        """Per row, the ``top`` fields moving its log-odds most: ``(field, value, log-likelihood ratio)``."""
+        f = features(rows, self.age_edges)
+        parts = {}
+        for field in self.fields:
+            won_of, lost_of, values = self.counts[field]
+            w = f[field].map(won_of).fillna(0.0).to_numpy(dtype="float64")
+            lo = f[field].map(lost_of).fillna(0.0).to_numpy(dtype="float64")
+            parts[field] = np.log((w + 1) / (self.n_won + values)) - np.log((lo + 1) / (self.n_lost + values))
+        return _top(f, parts, top)
 
 
-def backtest(rows: pd.DataFrame, models: list, horizon_days: int, age_edges: list[int]) -> pd.DataFrame:
-    """Forward chaining by cutoff with a gap of one horizon (module docstring): every resolved row at
-    cutoff ``v`` that has at least one earlier cutoff ``c <= v - horizon`` is scored by each model learned
-    on those cutoffs' rows only. Returns the rows scored (``cutoff``, ``project_id``, ``won``) with one
+class Logistic:
+    """scikit-learn's L2-regularised logistic regression, calibrated on a later time block (module
+    docstring). Its inputs: the discrete fields stage, grade, competitor and the director's and the
+    channel's win-rate bucket one-hot (:data:`CATEGORICAL`), and ln(1 + age days), ln(1 + days in stage),
+    ln(1 + amount in 万元) standardised, with an indicator where days in stage or amount are unknown
+    (:data:`NUMERIC`): numbers, so that an age older than any seen in training still says "older". The
+    cutoffs of the training rows are split at ``calibration_share`` from the end; the regression learns
+    on the earlier ones and a Platt scaling (a logistic regression on its logit) on the later ones. With
+    fewer than 50 calibration rows, or one outcome only on either side, the regression learns on all
+    rows, uncalibrated; with one outcome only at all, the prediction is that outcome's rate."""
+
+    name = "logistic"
+    CATEGORICAL = ["stage", "grade", "competitor", "director_rate", "channel_rate"]
+    NUMERIC = ["log_age", "log_days_in_stage", "days_in_stage_unknown", "log_amount", "amount_unknown"]
+
+    def __init__(self, age_edges: list[int], *, calibration_share: float = 0.25, seed: int = 13) -> None:
+        self.age_edges, self.share, self.seed = list(age_edges), float(calibration_share), int(seed)
+
+    def _design(self, rows: pd.DataFrame) -> pd.DataFrame:
+        age = pd.to_numeric(rows["age_days"], errors="coerce").astype("float64")
+        days = pd.to_numeric(rows["days_in_stage"], errors="coerce").astype("float64")
+        amount = pd.to_numeric(rows["amount"], errors="coerce").astype("float64")
+        numeric = pd.DataFrame({
+            "log_age": np.log1p(age.fillna(0).clip(lower=0)),
+            "log_days_in_stage": np.log1p(days.fillna(0).clip(lower=0)),
+            "days_in_stage_unknown": days.isna().astype("float64"),
+            "log_amount": np.log1p((amount / 10_000).fillna(0).clip(lower=0)),
+            "amount_unknown": amount.isna().astype("float64")}, index=rows.index)
+        return pd.concat([features(rows, self.age_edges)[self.CATEGORICAL], numeric], axis=1)
+
+    def fit(self, rows: pd.DataFrame) -> "Logistic":
+        from sklearn.compose import ColumnTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        y = rows["won"].to_numpy(dtype=int)
+        self.model, self.platt = None, None
+        self.constant = float(y.mean()) if len(y) else math.nan
+        if len(set(y)) < 2:
+            return self
+        cutoffs = sorted(set(rows["cutoff"]))
+        split = cutoffs[int(len(cutoffs) * (1 - self.share))] if len(cutoffs) > 1 else None
+        late = (rows["cutoff"] >= split).to_numpy() if split is not None else np.zeros(len(rows), bool)
+        calibrate = late.sum() >= 50 and len(set(y[late])) == 2 and len(set(y[~late])) == 2
+        learn = ~late if calibrate else np.ones(len(rows), bool)
+        columns = ColumnTransformer([("categorical", OneHotEncoder(handle_unknown="ignore"), self.CATEGORICAL),
+                                     ("numeric", StandardScaler(), self.NUMERIC)])
+        self.model = make_pipeline(columns, LogisticRegression(C=1.0, max_iter=2000, random_state=self.seed))
+        self.model.fit(self._design(rows[learn]), y[learn])
+        x = self.model.steps[0][1].transform(self._design(rows[learn]))
+        self.mean_ = np.asarray(x.mean(axis=0)).ravel()
+        if calibrate:
+            z = _logit(self.model.predict_proba(self._design(rows[late]))[:, 1])
+            self.platt = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), y[late])
+        return self
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        if self.model is None:
+            return np.full(len(rows), self.constant)
+        p = self.model.predict_proba(self._design(rows))[:, 1]
+        if self.platt is not None:
+            p = self.platt.predict_proba(_logit(p).reshape(-1, 1))[:, 1]
+        return p
+
+    #: the field each numeric input belongs to
+    NUMERIC_FIELD = {"log_age": "age", "log_days_in_stage": "days_in_stage", "days_in_stage_unknown": "days_in_stage",
+                     "log_amount": "amount", "amount_unknown": "amount"}
+
+    def factors(self, rows: pd.DataFrame, top: int = 2) -> list[list[tuple[str, str, float]]]:
+        """Per row, the ``top`` fields moving its log-odds most against the average training row:
+        ``(field, value, coefficient × (input − its training mean))`` summed over the field's inputs."""
+        if self.model is None:
+            return [[] for _ in range(len(rows))]
+        columns, regression = self.model.steps[0][1], self.model.steps[-1][1]
+        x = columns.transform(self._design(rows))
+        x = x.toarray() if hasattr(x, "toarray") else np.asarray(x)
+        contribution = (x - self.mean_) * regression.coef_[0]
+        fields = [f for f, cats in zip(self.CATEGORICAL, columns.named_transformers_["categorical"].categories_)
+                  for _ in cats] + [self.NUMERIC_FIELD[n] for n in self.NUMERIC]
+        parts = {}
+        for i, field in enumerate(fields):
+            parts[field] = parts.get(field, 0.0) + contribution[:, i]
+        return _top(features(rows, self.age_edges), parts, top)
+
+
+def _top(f: pd.DataFrame, parts: dict, top: int) -> list[list[tuple[str, str, float]]]:
+    """Per row, the ``top`` entries of ``parts`` (field -> per-row log-odds) by size, with the row's value."""
+    names = list(parts)
+    m = np.column_stack([np.asarray(parts[n], dtype="float64") for n in names])
+    order = np.argsort(-np.abs(m), axis=1, kind="stable")[:, :top]
+    return [[(names[j], str(f[names[j]].iloc[i]), float(m[i, j])) for j in row] for i, row in enumerate(order)]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def candidates(age_edges: list[int], *, confidence: float = 0.95, seed: int = 13) -> list:
+    """The models compared, the baseline first (it is also the fallback)."""
+    return [ConversionTable(age_edges, confidence=confidence), NaiveBayes(age_edges), Logistic(age_edges, seed=seed)]
+
+
+def backtest(rows: pd.DataFrame, models: list, horizon_days: int, *, fold_days: int = 91) -> pd.DataFrame:
+    """Forward chaining by cutoff (module docstring). The resolved rows' cutoffs are cut into folds of
+    ``fold_days``, counted from the first cutoff one horizon after the earliest; each fold is predicted
+    by every model fitted on the rows at cutoffs ``<= fold start - horizon``: every label they carry was
+    known at the fold's start. A project open both then and in the fold stays in the training rows (as
+    "not won within the horizon" there, which was known): leaving such projects out, as a grouped split
+    would, keeps only the fast ones and biased every model upwards (on the demo: mean predicted 43.8%
+    against 37.2% observed, 37.7% with them in). Returns one row per row predicted (``cutoff``, ``project_id``, ``won``, ``fold``) with one
     column of probabilities per model (``p_<name>``) and ``p_base_rate`` (the training base rate: the
-    reference a model must beat)."""
+    reference a model must beat). A fold whose training rows hold one outcome only is skipped."""
     rows = rows[rows["resolved"]].reset_index(drop=True)
-    counts, cutoffs, cut = prepare(rows, age_edges)
+    columns = ["cutoff", "project_id", "won", "fold", "p_base_rate"] + [f"p_{m.name}" for m in models]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
     gap = timedelta(days=int(horizon_days))
-    k = np.searchsorted(np.array(cutoffs, dtype="datetime64[D]"),
-                        np.array([c - gap for c in rows["cutoff"]], dtype="datetime64[D]"), side="right") - 1
-    scored = np.flatnonzero(k >= 0)
-    out = rows.loc[scored, ["cutoff", "project_id", "won"]].reset_index(drop=True)
-    ks = k[scored]
-    out["p_base_rate"] = counts.total_won[ks] / counts.total[ks] if len(ks) else []
-    for model in models:
-        out[f"p_{model.name}"] = model.predict(counts, ks, scored) if len(ks) else []
-    return out
+    first = min(rows["cutoff"]) + gap
+    parts = []
+    start = first
+    last = max(rows["cutoff"])
+    while start <= last:
+        end = start + timedelta(days=int(fold_days))
+        test = rows[(rows["cutoff"] >= start) & (rows["cutoff"] < end)]
+        train = rows[(rows["cutoff"] <= start - gap)]
+        if len(test) and train["won"].nunique() == 2:
+            part = test[["cutoff", "project_id", "won"]].assign(fold=start)
+            part["p_base_rate"] = float(train["won"].mean())
+            for model in models:
+                part[f"p_{model.name}"] = model.fit(train).predict(test)
+            parts.append(part)
+        start = end
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
 def brier(p, y) -> float:
@@ -199,6 +315,32 @@ def brier(p, y) -> float:
     """
     p, y = np.asarray(p, dtype="float64"), np.asarray(y, dtype="float64")
     return round(float(np.mean((p - y) ** 2)), 12) if len(p) else math.nan
+
+
+def log_loss(p, y) -> float:
+    """Mean of −ln(probability given to the outcome), probabilities clipped to [1e-6, 1 − 1e-6].
+
+    >>> round(log_loss([0.5, 0.5], [1, 0]), 6)
+    0.693147
+    """
+    p = np.clip(np.asarray(p, dtype="float64"), 1e-6, 1 - 1e-6)
+    y = np.asarray(y, dtype="float64")
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) if len(p) else math.nan
+
+
+def auc(p, y) -> float:
+    """The chance that a won row gets a higher probability than a not-won one (ties count half): the
+    Mann–Whitney form of the area under the ROC curve; NaN without both outcomes.
+
+    >>> auc([0.9, 0.4, 0.4, 0.1], [1, 1, 0, 0])
+    0.875
+    """
+    p, y = np.asarray(p, dtype="float64"), np.asarray(y, dtype=bool)
+    n_won, n_lost = int(y.sum()), int((~y).sum())
+    if not n_won or not n_lost:
+        return math.nan
+    ranks = pd.Series(p).rank(method="average").to_numpy()
+    return float((ranks[y].sum() - n_won * (n_won + 1) / 2) / (n_won * n_lost))
 
 
 def calibration(p, y, bins: int = 10) -> pd.DataFrame:
@@ -213,38 +355,19 @@ def calibration(p, y, bins: int = 10) -> pd.DataFrame:
     return out[["range", "rows", "mean_predicted", "observed"]]
 
 
-def backtest(rows: pd.DataFrame, models: list, horizon_days: int) -> pd.DataFrame:
-    """Forward chaining by cutoff with a gap of one horizon (module docstring): for every cutoff ``v``
-    that has at least one earlier cutoff ``c <= v - horizon``, each model is fitted on those cutoffs'
-    rows and predicts the rows at ``v``. Returns the rows predicted (``cutoff``, ``project_id``, ``won``)
-    with one column of probabilities per model (``p_<name>``) and ``p_base_rate`` (the training base
-    rate: the reference a model must beat)."""
-    rows = rows[rows["resolved"]].reset_index(drop=True)
-    cutoffs = sorted(set(rows["cutoff"]))
-    gap = timedelta(days=int(horizon_days))
-    parts = []
-    for v in cutoffs:
-        train = rows[rows["cutoff"] <= v - gap]
-        test = rows[rows["cutoff"] == v]
-        if train.empty or test.empty:
-            continue
-        part = test[["cutoff", "project_id", "won"]].copy()
-        part["p_base_rate"] = float(train["won"].mean())
-        for model in models:
-            part[f"p_{model.name}"] = model.fit(train).predict(test)
-        parts.append(part)
-    columns = ["cutoff", "project_id", "won", "p_base_rate"] + [f"p_{m.name}" for m in models]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
 def simulate(p, amount, *, n: int = 10_000, seed: int = 13) -> tuple[np.ndarray, np.ndarray]:
     """``n`` draws of the projects' outcomes, each won independently with its probability ``p``: the
-    number won and the amount won in each draw (a missing amount counts 0)."""
+    number won and the amount won in each draw (a missing amount counts 0). Drawn in blocks of 1,000
+    so memory stays small at any pipeline size."""
     p = np.asarray(p, dtype="float64")
     amount = np.nan_to_num(np.asarray(amount, dtype="float64"))
     rng = np.random.default_rng(seed)
-    wins = rng.random((n, len(p))) < p
-    return wins.sum(axis=1), wins.astype("float64") @ amount
+    counts, amounts = [], []
+    for size in [1000] * (n // 1000) + ([n % 1000] if n % 1000 else []):
+        wins = rng.random((size, len(p))) < p
+        counts.append(wins.sum(axis=1))
+        amounts.append(wins.astype("float64") @ amount)
+    return np.concatenate(counts), np.concatenate(amounts)
 
 
 def quantiles(draws, levels=(0.1, 0.5, 0.9)) -> list[float]:
@@ -256,5 +379,5 @@ def quantiles(draws, levels=(0.1, 0.5, 0.9)) -> list[float]:
     return [float(v) for v in np.quantile(draws, levels, method="inverted_cdf")]
 
 
-__all__ = ["ConversionTable", "NaiveBayes", "backtest", "brier", "calibration", "simulate", "quantiles",
-           "bucket", "features"]
+__all__ = ["ConversionTable", "NaiveBayes", "Logistic", "candidates", "backtest", "brier", "log_loss", "auc",
+           "calibration", "simulate", "quantiles", "bucket", "features", "FIELDS"]
