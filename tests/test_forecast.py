@@ -18,14 +18,22 @@ Cutoff 2026-01-15: open A (线索, 14 days, age 14, won 03-15 within (01-15, 03-
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+import math
+import os
+import random
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import presales_analytics as pa
 from presales_analytics.metrics import MetricContext
-from presales_analytics.metrics.forecast import training_rows
+from presales_analytics.metrics import forecast_models as M
+from presales_analytics.metrics.forecast import fit, forecast, training_rows
 
 from conftest import write_csv
 
@@ -181,3 +189,242 @@ def test_without_stage_history_the_stage_is_unknown(con, tmp_path):
         (date(2026, 1, 20), "A", None, None, 19, True), (date(2026, 1, 20), "D", None, None, 5, False),
         (date(2026, 2, 15), "A", None, None, 45, True), (date(2026, 2, 15), "D", None, None, 31, False),
         (date(2026, 2, 15), "E", None, None, 14, False)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The models, the choice, the CLI: a generated history (seeded) of 420 projects, one created every 2 days
+# from 2024-01-01; stage history 线索 -> 需求确认 -> 方案设计 -> 投标 -> 赢单/丢单 at 20-day steps; the
+# chance of winning rises with the grade (公司级 0.7, 办事处重点 0.45, 渠道项目 0.2). Lost projects carry a
+# lost reason, which is set at close only: a column that tells the outcome perfectly and must not enter.
+
+
+WORK = ["线索", "需求确认", "方案设计", "投标"]
+GRADES = {"公司级": 0.7, "办事处重点": 0.45, "渠道项目": 0.2}
+
+
+def generated(n: int = 420, seed: int = 7):
+    """``(projects, history)``: each project with its created date, grade, amount, whether it is won and
+    the dates it entered each stage (the terminal one last)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        created = date(2024, 1, 1) + timedelta(days=2 * i)
+        grade = rng.choice(list(GRADES))
+        won = rng.random() < GRADES[grade]
+        steps = rng.randint(2, 4)             # working stages reached before the close
+        step = rng.randint(12, 30)
+        entered = [(WORK[k], created + timedelta(days=k * step)) for k in range(steps)]
+        closed = created + timedelta(days=steps * step)
+        entered.append(("赢单" if won else "丢单", closed))
+        out.append({"id": f"G{i:04d}", "created": created, "grade": grade, "won": won, "closed": closed,
+                    "amount": 10_000 * rng.randint(5, 200), "director": rng.choice(["张伟", "李娜", "王芳"]),
+                    "entered": entered})
+    return out
+
+
+def export(tmp_path, name: str, projects, on: date, *, lost_reason: bool = True):
+    """The projects as exported on ``on``: created by then; closed ones closed by then, the rest open at
+    their latest stage; stage history up to then. Returns the two files."""
+    folder = tmp_path / name
+    folder.mkdir()
+    rows, history = [], [["项目编号", "阶段", "进入日期"]]
+    for g in projects:
+        if g["created"] > on:
+            continue
+        seen = [(st, d) for st, d in g["entered"] if d <= on]
+        closed = g["closed"] <= on
+        status = ("赢单" if g["won"] else "丢单") if closed else "进行中"
+        reason = "价格" if closed and not g["won"] and lost_reason else ""
+        rows.append([g["id"], f"项目{g['id']}", g["director"], "", g["grade"], str(g["amount"]), seen[-1][0], status,
+                     g["created"].isoformat(), g["closed"].isoformat() if closed else "", "", reason])
+        history += [[g["id"], st, d.isoformat()] for st, d in seen]
+    return [write_csv(folder / "商机.csv", [HEADER, *rows]), write_csv(folder / "阶段历史.csv", history)]
+
+
+def config_with(tmp_path, text: str):
+    path = tmp_path / "presales.toml"
+    path.write_text(text, encoding="utf-8")
+    return pa.load_config(path)
+
+
+SHORT = "[forecast]\nhorizon_days = 60\nmin_history = 50\nfold_days = 60\n"
+
+
+@pytest.fixture(scope="module")
+def history_db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("forecast")
+    con = pa.connect(tmp / "g.duckdb")
+    pa.load(con, export(tmp, "g", generated(), date(2026, 6, 30)))
+    con.close()
+    return tmp / "g.duckdb", config_with(tmp, SHORT)
+
+
+def test_backtest_scores_by_an_independent_route(history_db):
+    """The backtest table's Brier, skill, log loss, AUC and calibration in the large, recomputed here from
+    the per-prediction probabilities with plain formulas (sklearn's metrics as the independent route)."""
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+    path, config = history_db
+    con = pa.connect(path, read_only=True)
+    with MetricContext(con, config=config) as ctx:
+        scores = forecast(ctx, level="backtest")
+        f = fit(ctx, date.fromisoformat(scores.attrs["as_of"]), 60)
+        scores = scores.set_index("model")
+    con.close()
+    bt = f.backtest
+    assert len(bt) > 500 and bt["fold"].nunique() >= 5
+    y = bt["won"].astype(int)
+    for name in ("base_rate", "baseline", "naive_bayes", "logistic"):
+        p = bt[f"p_{name}"].astype(float)
+        assert scores.loc[name, "brier"] == pytest.approx(brier_score_loss(y, p), abs=1e-12)
+        assert scores.loc[name, "log_loss"] == pytest.approx(log_loss(y, p.clip(1e-6, 1 - 1e-6), labels=[0, 1]), abs=1e-9)
+        if name != "base_rate":
+            assert scores.loc[name, "auc"] == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+        assert scores.loc[name, "mean_predicted"] == pytest.approx(p.mean())
+        assert scores.loc[name, "skill_vs_base_rate"] == pytest.approx(
+            1 - brier_score_loss(y, p) / brier_score_loss(y, bt["p_base_rate"]))
+    # the chosen model is the one with the lowest Brier score, and it says so
+    chosen = scores.index[scores["chosen"]].tolist()
+    assert chosen == [scores.drop(index="base_rate")["brier"].idxmin()] == [f.model]
+    assert f.reason.startswith(f"{f.model}: the best validation Brier score")
+    # no fold learns from a label not known at its start: every training cutoff lies a horizon before it
+    assert (pd.to_datetime(bt["cutoff"]) >= pd.to_datetime(bt["fold"])).all()
+
+
+def test_a_column_set_at_close_changes_nothing(tmp_path):
+    """Leakage: the lost reason is filled for every lost project and only for them (it would predict the
+    outcome perfectly); with or without it, the backtest, the choice and every probability are identical."""
+    projects = generated()
+    result = {}
+    for with_reason in (True, False):
+        con = pa.connect(tmp_path / f"r{with_reason}.duckdb")
+        files = export(tmp_path, f"r{with_reason}", projects, date(2026, 6, 30), lost_reason=with_reason)
+        pa.load(con, files)
+        if with_reason:                 # the column would tell: a reason exactly where lost
+            assert con.execute("SELECT count(*) FILTER (lost_reason IS NOT NULL) = count(*) FILTER (status = 'lost') "
+                               "AND count(*) FILTER (lost_reason IS NOT NULL AND status <> 'lost') = 0 "
+                               "FROM projects").fetchone()[0]
+        with MetricContext(con, config=config_with(tmp_path, SHORT)) as ctx:
+            result[with_reason] = (forecast(ctx, level="backtest"), forecast(ctx))
+        con.close()
+    pd.testing.assert_frame_equal(result[True][0], result[False][0])
+    pd.testing.assert_frame_equal(result[True][1], result[False][1])
+
+
+def test_reproducible_as_of_a_past_date_after_newer_exports(tmp_path):
+    """A forecast as of 2025-12-31 gives the same probabilities, factors and backtest after the export of
+    2026-06-30 (new projects, closes, stage history) is loaded; the forecast of the later date differs."""
+    projects = generated()
+    con = pa.connect(tmp_path / "v.duckdb")
+    pa.load(con, export(tmp_path, "v1", projects, date(2025, 12, 31)), as_of="2025-12-31")
+    config = config_with(tmp_path, SHORT)
+
+    def run(d):
+        with MetricContext(con, as_of=d, config=config) as ctx:
+            return forecast(ctx), forecast(ctx, level="backtest")
+    before = run("2025-12-31")
+    assert before[0]["model"].iloc[0] != "baseline" and len(before[0]) > 20
+    pa.load(con, export(tmp_path, "v2", projects, date(2026, 6, 30)), as_of="2026-06-30")
+    after = run("2025-12-31")
+    pd.testing.assert_frame_equal(before[0], after[0])
+    pd.testing.assert_frame_equal(before[1], after[1])
+    later = run("2026-06-30")[0]
+    assert set(later["project_id"]) != set(before[0]["project_id"])
+    con.close()
+
+
+def test_a_tiny_history_falls_back_to_the_baseline_and_says_so(tmp_path):
+    """The five hand-typed projects: 4 decided (< 200). As of 2026-05-01 (the data date), horizon 180:
+    one training cutoff, 2025-11-02, where only C (won 2026-01-10) is open; the baseline has no cell or
+    stage of 5 rows, so D gets the overall rate, Laplace-smoothed: (1 + 1) / (1 + 2) = 2/3."""
+    db = tmp_path / "t.duckdb"
+    con = pa.connect(db)
+    load(con, tmp_path)
+    con.close()
+    exe = str(Path(sys.executable).parent / "presales")
+    r = subprocess.run([exe, "forecast", "--db", str(db), "--format", "csv"], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split(",")[:4] == ["project_id", "stage", "amount", "p_win"]
+    assert len(lines) == 2 and lines[1].startswith("D,solution,40.0,0.666666")
+    assert lines[1].endswith(",baseline")
+    assert "fewer than 200 decided projects (4) known on 2026-05-01: the baseline" in " ".join(r.stderr.split())
+    table = subprocess.run([exe, "forecast", "--db", str(db)], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert table.returncode == 0 and "fewer than 200 decided projects (4)" in " ".join(table.stdout.split())
+
+
+def exact_quantiles(p, amount, levels=(0.1, 0.5, 0.9)):
+    """The inverted-CDF quantiles of the number and amount won, by enumerating all 2^n outcomes."""
+    dist_count, dist_amount = {}, {}
+    for outcome in itertools.product([0, 1], repeat=len(p)):
+        prob = math.prod(q if o else 1 - q for q, o in zip(p, outcome))
+        c = sum(outcome)
+        a = sum(x for x, o in zip(amount, outcome) if o)
+        dist_count[c] = dist_count.get(c, 0) + prob
+        dist_amount[a] = dist_amount.get(a, 0) + prob
+
+    def q(dist):
+        values, cum, out = sorted(dist), 0.0, []
+        cdf = []
+        for v in values:
+            cum += dist[v]
+            cdf.append((v, cum))
+        for level in levels:
+            out.append(next(v for v, c in cdf if c >= level))
+            # far from a step: the simulation's quantile must land on the same value
+            assert all(abs(c - level) > 0.02 for _, c in cdf), (level, cdf)
+        return out
+    return q(dist_count), q(dist_amount)
+
+
+def test_simulated_range_equals_the_exact_distribution():
+    """Five projects (万元 amounts 100, 80, 50, 30, 20; p 0.9, 0.8, 0.7, 0.4, 0.2): the P10/P50/P90 of
+    10,000 seeded draws equal the quantiles of the exact distribution over the 32 outcomes (chosen so
+    that no step of either distribution lies within 2 points of 10%, 50% or 90%: the simulation's
+    error, about 0.5 point at 10,000 draws, cannot move a quantile)."""
+    p = [0.9, 0.8, 0.7, 0.4, 0.2]
+    amount = [1_000_000, 800_000, 500_000, 300_000, 200_000]
+    counts, amounts = M.simulate(p, amount, n=10_000, seed=13)
+    want_count, want_amount = exact_quantiles(p, amount)
+    assert M.quantiles(counts) == want_count == [2, 3, 4]
+    assert M.quantiles(amounts) == want_amount == [1_300_000, 2_300_000, 2_600_000]
+    assert abs(amounts.mean() - sum(a * q for a, q in zip(amount, p))) < 0.01 * sum(amount)
+
+
+def test_period_level_simulates_the_project_level(history_db):
+    """The period row is the project rows summed and simulated: expected count and amount, and the
+    quantiles of simulate() over the same probabilities."""
+    path, config = history_db
+    con = pa.connect(path, read_only=True)
+    with MetricContext(con, config=config) as ctx:
+        projects = forecast(ctx, "2026-Q2", as_of="2026-06-01")
+        row = forecast(ctx, "2026-Q2", as_of="2026-06-01", level="period").iloc[0]
+    con.close()
+    assert projects.attrs["options"]["horizon_days"] == 29            # wins on 06-02 .. 06-30, the quarter's end
+    assert row["open_projects"] == len(projects)
+    assert row["expected_count"] == pytest.approx(projects["p_win"].sum())
+    assert row["expected_amount"] == pytest.approx((projects["p_win"] * projects["amount"]).sum())
+    counts, amounts = M.simulate(projects["p_win"], projects["amount"], n=10_000, seed=13)
+    assert [row["count_p10"], row["count_p50"], row["count_p90"]] == M.quantiles(counts)
+    assert [row["amount_p10"], row["amount_p50"], row["amount_p90"]] == M.quantiles(amounts)
+
+
+def test_on_the_demo_the_chosen_model_is_no_worse_than_the_baseline_and_calibrated(tmp_path):
+    """The demo (3,000 projects, exported 2026-11-27): the backtest's chosen model has a Brier score no
+    worse than the baseline's, and its mean prediction is within 3 points of the observed rate."""
+    from presales_analytics.demo import generate_demo
+
+    files = generate_demo(tmp_path / "demo", export_date=date(2026, 11, 27))
+    con = pa.connect(tmp_path / "demo.duckdb")
+    pa.load(con, files.all())
+    with MetricContext(con) as ctx:
+        scores = forecast(ctx, level="backtest").set_index("model")
+        projects = forecast(ctx)
+    con.close()
+    chosen = scores[scores["chosen"]].iloc[0]
+    print("\n" + scores.round(4).to_string())
+    assert chosen["brier"] <= scores.loc["baseline", "brier"]
+    assert abs(chosen["mean_predicted"] - chosen["observed"]) < 0.03
+    assert chosen["rows"] > 10_000 and projects["p_win"].between(0, 1).all() and len(projects) > 300

@@ -233,7 +233,7 @@ def _fit(ctx: MetricContext, as_of: date, horizon: int, forced: str | None) -> F
         bt = M.backtest(train, list(models.values()), horizon, fold_days=int(setting(ctx, "fold_days")))
     scores = _scores(bt, list(models))
     if forced is not None:
-        model, reason = forced, f"{forced}: the model chosen on the latest backtest"
+        model, reason = forced, f"{forced}: given (the past-quarter accuracy uses the latest choice)"
     elif decided < min_history:
         model, reason = "baseline", (f"fewer than {min_history} decided projects ({decided}) known on {as_of}: "
                                      f"the baseline (stage × age conversion) is used")
@@ -438,7 +438,8 @@ WHERE status = 'won' AND closed_at >= $start AND closed_at < $end
 
 def past_accuracy(ctx: MetricContext, d: date, model: str, *, quarters: int = 8) -> pd.DataFrame:
     """Per past quarter that ended on or before ``d`` (the latest ``quarters``): the forecast made on its
-    first day (as of then, horizon to its last day, with ``model``) for the projects open then, against
+    first day (as of then, horizon to its last day, with ``model``, or the baseline where the history known
+    then was below ``[forecast] min_history``, as the forecast would have done) for the projects open then, against
     what those projects booked in the quarter as known on ``d``; ``won_in_quarter`` counts every
     project won in it (those created during it too, which no forecast on its first day could see)."""
     from .base import scope
@@ -451,7 +452,8 @@ def past_accuracy(ctx: MetricContext, d: date, model: str, *, quarters: int = 8)
         start, last = q.start, q.end - timedelta(days=1)
         if start < (ctx.execute(f"SELECT min(created_at) FROM {_source(ctx)} v", {"label_date": d})[0][0] or d):
             break
-        f = fit(ctx.company(), start, (last - start).days, model=model)
+        short = decided_projects(ctx, start) < int(setting(ctx, "min_history"))
+        f = fit(ctx.company(), start, (last - start).days, model="baseline" if short else model)
         booked = now.query(_BOOKED_SQL, {"start": start, "end": q.end})
         mine = booked[booked["project_id"].isin(set(f.current["project_id"]))]
         expected_amount = float((f.current["p_win"] * f.current["amount"].fillna(0)).sum())
@@ -466,3 +468,81 @@ def past_accuracy(ctx: MetricContext, d: date, model: str, *, quarters: int = 8)
 
 __all__ = ["training_rows", "weekly_cutoffs", "forecast_date", "forecast", "fit", "Fit", "DEFAULTS",
            "ROW_COLUMNS", "past_accuracy", "MEANING_ZH", "MEANING_EN"]
+
+
+def _spec():
+    from . import columns as C
+    from .spec import Column, MetricSpec, Option
+
+    rate = lambda key, zh, en, dzh="", den="": Column(key, "rate", zh, en, dzh, den)      # noqa: E731
+    number = lambda key, zh, en, dzh="", den="": Column(key, "number", zh, en, dzh, den)  # noqa: E731
+    amount = lambda key, zh, en, dzh="", den="": Column(key, "amount", zh, en, dzh, den)  # noqa: E731
+    count = lambda key, zh, en, dzh="", den="": Column(key, "count", zh, en, dzh, den)    # noqa: E731
+    return MetricSpec(
+        name="forecast", function=forecast, zh="赢单预测", en="Win forecast",
+        definition_zh="状态日在途的每个项目在预测期内赢单的校准概率（赢单概率），由此前每周截点（[forecast] cutoff_days）"
+                      "在途项目当时已知的情况（阶段、本阶段天数、项目年龄、等级、金额、总监与渠道此前的赢单率、有无竞争对手）"
+                      "及其在预测期内是否赢单学得；结束时才填写的字段（状态、结束日期、丢单原因、最终阶段）不进入特征。"
+                      "三个模型（阶段×年龄转化表基线、朴素贝叶斯、校准的逻辑回归）按时间前推回测（间隔一个预测期），"
+                      "取 Brier 分数最低者；已结束项目少于 [forecast] min_history 时用基线。期间预计赢单数与金额的 "
+                      "P10/P50/P90 由各项目独立抽样模拟得到。",
+        definition_en="the calibrated chance that each project open on the state date is won within the horizon, learned "
+                      "from the projects open at weekly cutoffs before it as they were known then (stage, days in stage, "
+                      "age, grade, amount, the director's and the channel's earlier win rates, competitor present) and "
+                      "whether they were won within the horizon; nothing set at close (status, closed date, lost reason, "
+                      "final stage) is a feature. Three models (a stage × age conversion baseline, naive Bayes, a "
+                      "calibrated logistic regression) are backtested forward in time with a gap of one horizon and the "
+                      "lowest Brier score is chosen; below [forecast] min_history decided projects, the baseline. The "
+                      "period's P10/P50/P90 of the number and amount won come from simulating each project independently.",
+        denominator_zh="赢单概率的分母：此前截点在途、预测期已过的项目（回测行）",
+        denominator_en="p_win rests on the projects open at earlier cutoffs whose horizon has passed (the training rows)",
+        columns=(C.PROJECT_ID, C.STAGE, Column("amount", "amount", "金额", "Amount"),
+                 rate("p_win", "赢单概率", "Win probability", "预测期内赢单的校准概率", "calibrated chance of winning within the horizon"),
+                 amount("expected_amount", "预计赢单金额", "Expected won amount", "赢单概率 × 金额（期间：各项目之和）",
+                        "p_win × amount (period: the sum over the open projects)"),
+                 Column("factors", "text", "主要因素", "Main factors", "对该项目概率影响最大的特征及其对数几率贡献",
+                        "the features moving the probability most, with their log-odds"),
+                 Column("model", "text", "模型", "Model"),
+                 count("open_projects", "在途项目数", "Open projects"),
+                 number("expected_count", "预计赢单数", "Expected wins", "赢单概率之和", "sum of p_win"),
+                 count("count_p10", "赢单数 P10", "Wins P10"), count("count_p50", "赢单数 P50", "Wins P50"),
+                 count("count_p90", "赢单数 P90", "Wins P90"),
+                 amount("amount_p10", "赢单金额 P10", "Won amount P10"), amount("amount_p50", "赢单金额 P50", "Won amount P50"),
+                 amount("amount_p90", "赢单金额 P90", "Won amount P90"),
+                 count("no_amount", "无金额项目", "Projects without amount"),
+                 C.WON_AMOUNT.renamed(zh="本期已赢单金额", en="Won so far"),
+                 amount("expected_total", "预计本期赢单总额", "Expected period total", "本期已赢单金额 + 预计赢单金额",
+                        "won so far + expected won amount"),
+                 C.WEIGHTED_AMOUNT, C.TARGET_AMOUNT,
+                 count("rows", "行数", "Rows"),
+                 number("brier", "Brier 分数", "Brier score", "(概率 − 结果)² 的平均，越小越好", "mean (p − outcome)², lower is better"),
+                 rate("skill_vs_base_rate", "相对基础比率的技能", "Skill vs base rate", "1 − Brier ÷ 基础比率的 Brier",
+                      "1 − Brier ÷ the base rate's Brier"),
+                 rate("skill_vs_baseline", "相对基线的技能", "Skill vs baseline", "1 − Brier ÷ 基线的 Brier",
+                      "1 − Brier ÷ the baseline's Brier"),
+                 number("log_loss", "对数损失", "Log loss"), number("auc", "AUC", "AUC", "赢单行概率高于未赢单行的比例",
+                                                                 "chance a won row ranks above a not-won one"),
+                 rate("mean_predicted", "平均预测", "Mean predicted"), rate("observed", "实际赢单比例", "Observed"),
+                 Column("chosen", "bool", "选用", "Chosen"), Column("range", "text", "概率区间", "Range"),
+                 Column("age", "text", "项目年龄(天)", "Age (days)"), C.WON.renamed(zh="预测期内赢单", en="Won within horizon"),
+                 rate("rate", "转化率", "Conversion"), rate("rate_low", "区间下限", "Interval low"),
+                 rate("rate_high", "区间上限", "Interval high"),
+                 Column("quarter", "text", "季度", "Quarter"), Column("as_of", "date", "预测日", "Forecast date"),
+                 count("booked_count", "实际赢单数", "Booked"), number("count_error", "数量误差", "Count error",
+                                                                 "预计 − 实际", "expected − booked"),
+                 amount("booked_amount", "实际赢单金额", "Booked amount"),
+                 amount("amount_error", "金额误差", "Amount error", "预计 − 实际", "expected − booked"),
+                 count("won_in_quarter", "季度内全部赢单", "All won in quarter", "含季度内新建的项目",
+                       "including projects created during it")),
+        options=(Option("level", "project", "project：每个在途项目；period：期间汇总与区间；backtest：回测质量；"
+                        "calibration：可靠性分组；table：基线转化表；accuracy：以往季度预测准确度",
+                        "project: per open project; period: the period's total with its range; backtest: quality; "
+                        "calibration: reliability deciles; table: the baseline's conversion table; accuracy: past "
+                        "quarters' forecasts against what was booked", LEVELS),
+                 Option("horizon_days", None, "预测期天数（默认：到 --period 期末，否则 180）",
+                        "horizon in days (default: to the end of --period, else 180)"),
+                 Option("quarters", 8, "accuracy：回看的季度数", "accuracy: how many past quarters")),
+        by=False, scoped=False, headline=())
+
+
+SPEC = _spec()
