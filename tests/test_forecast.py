@@ -428,3 +428,25 @@ def test_on_the_demo_the_chosen_model_is_no_worse_than_the_baseline_and_calibrat
     assert chosen["brier"] <= scores.loc["baseline", "brier"]
     assert abs(chosen["mean_predicted"] - chosen["observed"]) < 0.03
     assert chosen["rows"] > 10_000 and projects["p_win"].between(0, 1).all() and len(projects) > 300
+
+
+def test_sampling_keeps_whole_projects_chosen_by_md5(history_db, tmp_path):
+    """Above [forecast] max_training_rows the training rows are those of one project in N: the projects
+    whose md5 (its last 8 bytes, little-endian: DuckDB's md5_number_lower) is divisible by N, computed
+    here with hashlib; their rows, win rates included, are exactly the unsampled ones."""
+    import hashlib
+
+    path, _ = history_db
+    con = pa.connect(path, read_only=True)
+    cutoffs = [date(2025, 3, 1) + timedelta(days=7 * k) for k in range(20)]
+    full = training_rows(con, cutoffs, label_date=date(2026, 6, 30), horizon_days=60)
+    third = training_rows(con, cutoffs, label_date=date(2026, 6, 30), horizon_days=60, every=3)
+    from presales_analytics.metrics.forecast import sampling
+    with MetricContext(con, config=config_with(tmp_path, "[forecast]\nmax_training_rows = 100\n")) as ctx:
+        every = sampling(ctx, cutoffs, date(2026, 6, 30))
+    con.close()
+    keep = {p for p in full["project_id"] if int.from_bytes(hashlib.md5(p.encode()).digest()[8:], "little") % 3 == 0}
+    assert 0 < len(keep) < full["project_id"].nunique()
+    expected = full[full["project_id"].isin(keep)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(third, expected)
+    assert every == math.ceil(len(full) / 100)          # every row here is open at its cutoff: the estimate is exact

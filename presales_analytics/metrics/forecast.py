@@ -36,7 +36,8 @@ from .context import MetricContext
 
 #: defaults of the ``[forecast]`` configuration section (docs/forecast.md)
 DEFAULTS = {"horizon_days": 180, "cutoff_days": 7, "min_history": 200, "age_buckets": [30, 90, 180, 365],
-            "simulations": 10_000, "seed": 13, "fold_days": 91}
+            "simulations": 10_000, "seed": 13, "fold_days": 91,
+            "folds": 8, "max_training_rows": 200_000}
 
 #: columns of :func:`training_rows`
 ROW_COLUMNS = ["cutoff", "project_id", "stage", "days_in_stage", "age_days", "grade", "amount", "director",
@@ -80,6 +81,7 @@ known AS (
            CASE WHEN v_closed <= cutoff THEN v_closed END AS closed_at
     FROM pv),
 rows AS (SELECT * FROM known WHERE status = 'open' AND cutoff <> $label_date AND created_at IS NOT NULL
+                                AND md5_number_lower(project_id) % $every = 0
          UNION ALL
          SELECT * FROM known WHERE status = 'open' AND cutoff = $label_date AND $with_label_date),
 -- stage history entered on or before the cutoff, best recorded source; inferred events left out
@@ -122,12 +124,14 @@ ORDER BY r.cutoff, r.project_id
 
 
 def training_rows(con, cutoffs: list[date], *, label_date: date, horizon_days: int | None = None,
-                  include_label_date: bool = False, config=None) -> pd.DataFrame:
+                  include_label_date: bool = False, every: int = 1, config=None) -> pd.DataFrame:
     """One row per (cutoff, project open at the cutoff as known then), columns :data:`ROW_COLUMNS`
     (module docstring). ``label_date``: the date whose knowledge gives the labels (the forecast's as-of
     date); a row is ``resolved`` when ``cutoff + horizon <= label_date``. ``include_label_date``: also the
     rows of the projects open on ``label_date`` itself (the ones to forecast; those without a created
-    date too). Training cutoffs need a created date (the age).
+    date too). Training cutoffs need a created date (the age). ``every``: keep the training rows of one
+    project in ``every`` only (those whose md5 of the id is divisible by it: the same projects on every
+    run), all of its cutoffs; the director's and channel's win rates still count every project.
 
     >>> import presales_analytics as pa
     >>> len(training_rows(pa.connect(":memory:"), [date(2026, 1, 1)], label_date=date(2026, 7, 1)))
@@ -139,13 +143,32 @@ def training_rows(con, cutoffs: list[date], *, label_date: date, horizon_days: i
         raise InputError(f"the forecast horizon must be at least 1 day, not {horizon}", value=horizon)
     dates = sorted({*cutoffs, label_date})
     params = {"cutoffs": dates, "label_date": label_date, "horizon": horizon,
-              "with_label_date": bool(include_label_date), "stage_order": ctx.config.stage_keys}
+              "with_label_date": bool(include_label_date), "stage_order": ctx.config.stage_keys,
+              "every": max(int(every), 1)}
     sql = _ROWS_SQL.format(source=_source(ctx))
     df = ctx.cursor.execute(sql, params).df()
     df["cutoff"] = pd.to_datetime(df["cutoff"]).dt.date
     for column in ("stage", "grade", "director", "channel"):
         df[column] = pd.Series(df[column], dtype="str")
     return df[ROW_COLUMNS].reset_index(drop=True)
+
+
+_COUNT_SQL = """
+WITH cut AS (SELECT DISTINCT unnest(CAST($cutoffs AS DATE[])) AS cutoff)
+SELECT count(*) FROM cut c JOIN {source} v
+  ON v.created_at <= c.cutoff AND (v.status = 'open' OR v.closed_at IS NULL OR v.closed_at > c.cutoff)
+"""
+
+
+def sampling(ctx: MetricContext, cutoffs: list[date], label_date: date) -> int:
+    """``every`` for :func:`training_rows`: 1 while the training rows (estimated: projects created by a
+    cutoff and not closed by it, over every cutoff) stay within ``[forecast] max_training_rows``; else
+    the smallest whole number bringing them within it. Bounds the time and memory of the backtest at any
+    size; the open projects to forecast are never sampled."""
+    if not cutoffs:
+        return 1
+    n = ctx.execute(_COUNT_SQL.format(source=_source(ctx)), {"cutoffs": cutoffs, "label_date": label_date})[0][0]
+    return max(1, math.ceil(int(n or 0) / int(setting(ctx, "max_training_rows"))))
 
 
 def weekly_cutoffs(con, as_of: date, *, horizon_days: int | None = None, config=None) -> list[date]:
@@ -202,6 +225,7 @@ class Fit:
     scores: pd.DataFrame          # one row per model: BACKTEST_COLUMNS
     model: str                    # the chosen model's name
     reason: str                   # why (printed)
+    reason_zh: str                # the same in Chinese (the reports)
     decided: int                  # decided projects known on as_of
     current: pd.DataFrame         # the projects open on as_of, with p_win and factors
     table: pd.DataFrame           # the baseline's conversion table on every resolved training row
@@ -224,33 +248,43 @@ def _fit(ctx: MetricContext, as_of: date, horizon: int, forced: str | None) -> F
     models = {m.name: m for m in M.candidates(age_edges, confidence=float(ctx.setting("metrics", "confidence", 0.95)),
                                               seed=int(setting(ctx, "seed")))}
     cutoffs = weekly_cutoffs(ctx, as_of, horizon_days=horizon)
-    rows = training_rows(ctx, cutoffs, label_date=as_of, horizon_days=horizon, include_label_date=True)
+    every = sampling(ctx, cutoffs, as_of)
+    rows = training_rows(ctx, cutoffs, label_date=as_of, horizon_days=horizon, include_label_date=True, every=every)
     current = rows[rows["cutoff"] == as_of].reset_index(drop=True)
     train = rows[(rows["cutoff"] != as_of) & rows["resolved"]].reset_index(drop=True)
     decided = decided_projects(ctx, as_of)
     bt = pd.DataFrame(columns=["won"])
     if forced is None:
-        bt = M.backtest(train, list(models.values()), horizon, fold_days=int(setting(ctx, "fold_days")))
+        bt = M.backtest(train, list(models.values()), horizon, fold_days=int(setting(ctx, "fold_days")),
+                        folds=int(setting(ctx, "folds")))
     scores = _scores(bt, list(models))
     if forced is not None:
         model, reason = forced, f"{forced}: given (the past-quarter accuracy uses the latest choice)"
+        reason_zh = f"{MODEL_ZH[forced]}：沿用最近一次回测选定的模型"
     elif decided < min_history:
         model, reason = "baseline", (f"fewer than {min_history} decided projects ({decided}) known on {as_of}: "
                                      f"the baseline (stage × age conversion) is used")
+        reason_zh = f"截至 {as_of} 已结束项目 {decided} 个，少于 {min_history} 个：使用基线（阶段×年龄转化表）"
     elif not len(bt):
         model, reason = "baseline", (f"no training cutoff lies a horizon ({horizon} days) before another: "
                                      f"nothing to validate on, the baseline is used")
+        reason_zh = f"历史不足一个预测期（{horizon} 天），无法回测：使用基线（阶段×年龄转化表）"
     else:
         ranked = scores[scores["model"].isin(list(models))].sort_values(["brier", "model"], kind="stable")
         model = str(ranked.iloc[0]["model"])
         others = ", ".join(f"{r.model} {r.brier:.4f}" for r in ranked.itertuples() if r.model != model)
+        sampled = f"; training rows of 1 project in {every}" if every > 1 else ""
         reason = (f"{model}: the best validation Brier score, {ranked.iloc[0]['brier']:.4f} "
-                  f"(against {others}; {len(bt)} predictions in {bt['fold'].nunique()} forward-chaining folds)")
+                  f"(against {others}; {len(bt)} predictions in {bt['fold'].nunique()} forward-chaining folds{sampled})")
+        others_zh = "、".join(f"{MODEL_ZH[r.model]} {r.brier:.4f}" for r in ranked.itertuples() if r.model != model)
+        reason_zh = (f"{MODEL_ZH[model]}：回测 Brier 分数最低，{ranked.iloc[0]['brier']:.4f}（{others_zh}；"
+                     f"{bt['fold'].nunique()} 个前推验证段共 {len(bt)} 次预测"
+                     + (f"；训练行按项目抽样，每 {every} 个取 1 个" if every > 1 else "") + "）")
     scores["chosen"] = scores["model"] == model
     table = pd.DataFrame(columns=TABLE_COLUMNS)
     p = np.full(len(current), np.nan)
     factors = [""] * len(current)
-    if train["won"].nunique() == 2 or (len(train) and forced is None and model == "baseline"):
+    if len(train) and (train["won"].nunique() == 2 or model == "baseline"):
         baseline = models["baseline"].fit(train)
         table = baseline.table[TABLE_COLUMNS]
         chosen = baseline if model == "baseline" else models[model].fit(train)
@@ -259,8 +293,9 @@ def _fit(ctx: MetricContext, as_of: date, horizon: int, forced: str | None) -> F
             factors = [_factor_text(ctx, f) for f in chosen.factors(current)]
     else:
         reason += "; the resolved history holds one outcome only: no probability"
+        reason_zh += "；已知结果只有一种：不给出概率"
     current = current.assign(p_win=pd.Series(p, index=current.index, dtype="float64"), factors=factors, model=model)
-    return Fit(as_of, horizon, bt, scores, model, reason, decided, current, table)
+    return Fit(as_of, horizon, bt, scores, model, reason, reason_zh, decided, current, table)
 
 
 def _scores(bt: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -283,6 +318,10 @@ def _scores(bt: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return df[BACKTEST_COLUMNS]
 
 
+#: the models' names in Chinese
+MODEL_ZH = {"base_rate": "基础比率", "baseline": "基线（阶段×年龄转化表）", "naive_bayes": "朴素贝叶斯",
+            "logistic": "校准的逻辑回归"}
+
 #: how a field and its value read in a factor (the value codes are the features' buckets)
 FIELD_ZH = {"stage": "阶段", "age": "项目年龄(天)", "days_in_stage": "本阶段天数", "grade": "等级", "amount": "金额(元)",
             "director_rate": "总监历史赢单率", "channel_rate": "渠道历史赢单率", "competitor": "有竞争对手"}
@@ -301,7 +340,7 @@ def _factor_text(ctx: MetricContext, factors: list[tuple[str, str, float]]) -> s
 
 def horizon_for(ctx: MetricContext, p: Period, as_of: date, horizon_days) -> int:
     """The horizon in days: given; else to the last day of the period (a period given; the as-of date
-    must lie in it or before its last day); else ``[forecast] horizon_days``."""
+    must lie in it, or be the day before it begins); else ``[forecast] horizon_days``."""
     if horizon_days not in (None, ""):
         h = int(horizon_days)
         if h < 1:
@@ -312,7 +351,7 @@ def horizon_for(ctx: MetricContext, p: Period, as_of: date, horizon_days) -> int
         if last <= as_of:
             raise InputError(f"period {p} ends on or before the as-of date {as_of}: nothing left to forecast "
                              f"(give a later period or an earlier --as-of)", value=str(p))
-        if p.start > as_of:
+        if p.start > as_of + timedelta(days=1):
             raise InputError(f"period {p} begins after the as-of date {as_of}: the forecast counts wins from the "
                              f"as-of date to the period's end; give --as-of inside the period or no --period",
                              value=str(p))
@@ -366,7 +405,7 @@ def forecast(con, period: Period | str | None = None, *, as_of=None, config=None
     horizon = horizon_for(ctx, p, d, horizon_days)
     f = fit(ctx.company(), d, horizon)
     current = _in_scope(ctx, d, f.current)
-    options = {"model": f.model, "why": f.reason, "horizon_days": horizon, "as_of": d.isoformat(),
+    options = {"model": f.model, "why": f.reason, "why_zh": f.reason_zh, "horizon_days": horizon, "as_of": d.isoformat(),
                "decided_projects": f.decided, "meaning": MEANING_EN.format(horizon=horizon, as_of=d)}
     if level == "project":
         df = current[PROJECT_COLUMNS]
