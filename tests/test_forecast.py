@@ -450,3 +450,34 @@ def test_sampling_keeps_whole_projects_chosen_by_md5(history_db, tmp_path):
     expected = full[full["project_id"].isin(keep)].reset_index(drop=True)
     pd.testing.assert_frame_equal(third, expected)
     assert every == math.ceil(len(full) / 100)          # every row here is open at its cutoff: the estimate is exact
+
+
+def test_audit_report_forecast_section_shows_the_metric(history_db):
+    """The audit of 2026-Q1 (complete) forecasts 2026-Q2 as of 2026-03-31; its 预测 section prints the
+    period row, the chosen model and the reliability chart, with the same figures as the metric."""
+    import html as h
+    import re
+
+    from presales_analytics.presentation.format import fmt_value
+
+    path, config = history_db
+    exe = str(Path(sys.executable).parent / "presales")
+    r = subprocess.run([exe, "report", "audit", "--period", "2026-Q1", "--db", str(path), "--out", "out"],
+                       capture_output=True, text=True, cwd=path.parent, timeout=300)
+    assert r.returncode == 0, r.stderr
+    page = (path.parent / "out" / "2026-Q1" / "audit.html").read_text(encoding="utf-8")
+    text = h.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", page, flags=re.S))))
+    section = text[text.index("预测 · Forecast"):text.index("制度执行 · Policy compliance")]
+    con = pa.connect(path, read_only=True)
+    with MetricContext(con, config=config) as ctx:
+        row = forecast(ctx, "2026-Q2", as_of="2026-03-31", level="period").iloc[0]
+        scores = forecast(ctx, "2026-Q2", as_of="2026-03-31", level="backtest")
+    con.close()
+    assert f"预测 2026年第2季度（按截至 2026-03-31 已知的情况）：在途 {row['open_projects']} 个项目" in section
+    assert (f"预计赢单 {fmt_value(row['expected_count'], 'number')} 个（80% 区间 {fmt_value(row['count_p10'], 'count')}–"
+            f"{fmt_value(row['count_p90'], 'count')} 个）") in section
+    assert f"预计赢单金额 {fmt_value(row['expected_amount'], 'amount')}" in section
+    chosen = scores[scores["chosen"]].iloc[0]
+    assert f"回测中该模型平均预测 {fmt_value(chosen['mean_predicted'], 'rate')}" in section
+    title = "预测可靠性（回测）"                 # the reliability chart's title, in the figure's JSON (maybe \u-escaped)
+    assert title in page or __import__("json").dumps(title)[1:-1] in page
