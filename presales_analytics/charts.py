@@ -124,6 +124,26 @@ def plot_win_rate_trend(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     return _layout(fig, _text("赢单率季度趋势", "Win rate by quarter", lang))
 
 
+def plot_reliability(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """The reliability chart of a forecast's backtest: per 10-point range of the predicted probability
+    (``range``, ``rows``, ``mean_predicted``, ``observed``), the observed rate against the mean predicted,
+    marker size by the rows behind it, and the diagonal a calibrated forecast lies on."""
+    rows = df["rows"].astype(float)
+    size = 8 + 22 * (rows / rows.max()) ** 0.5 if len(rows) else rows
+    fig = go.Figure([
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "#999999", "dash": "dash"},
+                   name=_text("完全校准", "perfectly calibrated", lang), hoverinfo="skip"),
+        go.Scatter(x=df["mean_predicted"], y=df["observed"], mode="markers+lines", name=_text("回测", "backtest", lang),
+                   marker={"size": list(size), "color": "#2b6cb0"}, line={"color": "#2b6cb0"},
+                   customdata=list(zip(df["range"], df["rows"])),
+                   hovertemplate="%{customdata[0]}<br>" + _text("平均预测", "mean predicted", lang) + " %{x:.1%}<br>"
+                                 + _text("实际赢单", "observed", lang) + " %{y:.1%}<br>n = %{customdata[1]}<extra></extra>")])
+    fig.update_xaxes(tickformat=".0%", range=[0, 1], title=_text("预测赢单概率", "predicted win probability", lang))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], title=_text("实际赢单比例", "observed share won", lang))
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return _layout(fig, _text("预测可靠性（回测）", "Forecast reliability (backtest)", lang))
+
+
 def plot_target_attainment(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go.Figure:
     """Target attainment (won ÷ target) per ``by`` value (``df[by]``, ``attainment``, ``won_amount``,
     ``target_amount`` in yuan) as bars, with a line at 100%."""

@@ -353,6 +353,11 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
                 df = compute(ctx, name, period, **kwargs)
         finally:
             con.close()
+    emit(df, fmt)
+
+
+def emit(df, fmt: str) -> None:
+    """A metric's frame on stdout: CSV, JSON (numbers only) or a table with its denominator."""
     for column in df.columns:            # dates as dates (2026-09-05), not midnight timestamps
         if df[column].dtype.kind == "M":
             df[column] = df[column].dt.strftime("%Y-%m-%d")
@@ -362,6 +367,62 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
         sys.stdout.write(df.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
     else:
         print_frame(df)
+
+
+_FORECAST_HELP = """预测: the calibrated chance of winning within the horizon for every project open on the as-of date,
+the period's expected bookings with a P10-P90 range, and how good these probabilities were on the backtest.
+
+--level: project (one row per open project: project_id, stage, amount, p_win, expected_amount, factors,
+model), period (expected wins and amount with P10/P50/P90 against target and weighted pipeline), backtest
+(Brier score, skill, log loss, AUC per model; the chosen one), calibration (reliability deciles), table (the
+baseline's stage x age conversion), accuracy (past quarters' forecasts against what was booked).
+
+The horizon: --horizon DAYS, else to the end of --period, else [forecast] horizon_days (180). The model
+chosen and why are printed under the table (on stderr with --format csv/json). docs/forecast.md.
+
+Example:
+
+    presales forecast --period 2026-Q4
+    presales forecast --as-of 2026-06-30 --format csv
+    presales forecast --level backtest
+"""
+
+
+@app.command(help=_FORECAST_HELP)
+def forecast(as_of: Annotated[Optional[str], typer.Option(
+                 "--as-of", help="Forecast as of this date, with only what was known then (YYYY-MM-DD) "
+                                 "[default: the latest date in the data]")] = None,
+             horizon: Annotated[Optional[int], typer.Option(
+                 "--horizon", help="Days after the as-of date a win counts in", min=1)] = None,
+             period: Annotated[Optional[str], typer.Option(
+                 "--period", "-p", help="The period to forecast (the horizon runs to its end), e.g. 2026-Q4")] = None,
+             level: Annotated[str, typer.Option("--level", help="project, period, backtest, calibration, table "
+                                                                "or accuracy")] = "project",
+             scope: Annotated[str, typer.Option(
+                 "--scope", help="company, region:<name>, department:<name> or director:<name>")] = "company",
+             fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+             db: DbOption = None) -> None:
+    if fmt not in ("table", "csv", "json"):
+        fail(InputError(f"--format {fmt!r} must be table, csv or json"))
+    if level == "period" and not period:
+        fail(InputError("--level period needs --period (e.g. --period 2026-Q4)"))
+    with exit_on_error():
+        from .config import load_config
+        from .metrics import MetricContext, compute
+        from .metrics.base import check_scope
+
+        config = load_config()
+        con = connect(db, read_only=True, wait_seconds=30)
+        try:
+            with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
+                check_scope(ctx)
+                df = compute(ctx, "forecast", period, level=level, horizon_days=horizon)
+        finally:
+            con.close()
+    if fmt != "table":
+        options = df.attrs.get("options", {})
+        err.print(f"model: {shown(str(options.get('why', '')))}", soft_wrap=True)
+    emit(df, fmt)
 
 
 def print_frame(df, *, console: Console = out) -> None:

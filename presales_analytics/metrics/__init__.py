@@ -20,8 +20,8 @@ from typing import Callable
 import pandas as pd
 
 from ..errors import InputError
-from . import (bids, channels, collection, competitors, compliance, customers, directors, durations, funnel, headline,
-               losses, members, pipeline, stalled, targets, win_rate)
+from . import (bids, channels, collection, competitors, compliance, customers, directors, durations, forecast,
+               funnel, headline, losses, members, pipeline, stalled, targets, win_rate)
 from .context import MetricContext
 from .spec import Column, MetricSpec, Option
 
@@ -29,7 +29,7 @@ SPECS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     win_rate.SPEC, durations.STAGE_SPEC, durations.CYCLE_SPEC, funnel.SPEC, stalled.SPEC, directors.SPEC,
     channels.SPEC, targets.SPEC, pipeline.SPEC, compliance.SPEC, pipeline.SUMMARY_SPEC, pipeline.SLIPPAGE_SPEC,
     headline.SPEC, bids.SPEC, competitors.SPEC, losses.SPEC, customers.SPEC, collection.SPEC,
-    members.SPEC)}
+    members.SPEC, forecast.SPEC)}
 
 #: the registry under its earlier name
 METRICS = SPECS

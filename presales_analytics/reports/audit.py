@@ -339,6 +339,13 @@ def win_loss(ctx: ReportContext, top: int = 10) -> None:
                            "satisfaction_sd"))
 
 
+def forecast(ctx: ReportContext) -> None:
+    """预测: expected bookings with their range, the backtest's quality, past forecasts (reports/forecasting.py)."""
+    from .forecasting import section
+
+    section(ctx)
+
+
 def compliance(ctx: ReportContext) -> None:
     comp = compute(ctx.metrics, "compliance", ctx.period, as_of=ctx.as_of, level="director")
     _show(ctx.metric_table(comp, "compliance", "director", "projects", "archive_rate", "weekly_coverage",
