@@ -337,6 +337,12 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
         if not sep:
             fail(InputError(f"--option {item!r} must be key=value"))
         kwargs[key.strip().replace("-", "_")] = value.strip()
+    emit(compute_metric(db, scope, as_of, name, period, require_begun_period=True, **kwargs), fmt)
+
+
+def compute_metric(db, scope: str, as_of, name: str, period, *, require_begun_period: bool, **options):
+    """One metric on the database read-only, in ``scope`` as of ``as_of``; errors exit as the CLI's
+    contract says. ``require_begun_period``: a period that has not begun in the data is refused (exit 2)."""
     with exit_on_error():
         from .config import load_config
         from .metrics import MetricContext, compute
@@ -348,12 +354,11 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
         try:
             with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
                 check_scope(ctx)
-                if period:
+                if period and require_begun_period:
                     require_begun(Period.parse(period), data_date(ctx))
-                df = compute(ctx, name, period, **kwargs)
+                return compute(ctx, name, period, **options)
         finally:
             con.close()
-    emit(df, fmt)
 
 
 def emit(df, fmt: str) -> None:
@@ -406,19 +411,9 @@ def forecast(as_of: Annotated[Optional[str], typer.Option(
         fail(InputError(f"--format {fmt!r} must be table, csv or json"))
     if level == "period" and not period:
         fail(InputError("--level period needs --period (e.g. --period 2026-Q4)"))
-    with exit_on_error():
-        from .config import load_config
-        from .metrics import MetricContext, compute
-        from .metrics.base import check_scope
-
-        config = load_config()
-        con = connect(db, read_only=True, wait_seconds=30)
-        try:
-            with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
-                check_scope(ctx)
-                df = compute(ctx, "forecast", period, level=level, horizon_days=horizon)
-        finally:
-            con.close()
+    # a future period is what a forecast is for: not refused like the other metrics'
+    df = compute_metric(db, scope, as_of, "forecast", period, require_begun_period=False, level=level,
+                        horizon_days=horizon)
     if fmt != "table":
         options = df.attrs.get("options", {})
         err.print(f"model: {shown(str(options.get('why', '')))}", soft_wrap=True)
