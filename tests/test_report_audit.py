@@ -51,7 +51,7 @@ def test_figures_charts_and_offline(rendered):
     html = rendered["zh"]
     # Q3: won P1 P2, lost P3 P4 -> 2/4 = 50%; Q2 closed nothing
     assert "赢单率 50%（2/4）" in html
-    assert html.count('class="plotly-graph-div"') == 3
+    assert html.count('class="plotly-graph-div"') == 4      # win rate, durations, funnel; the forecast's reliability
     from plotly.offline import get_plotlyjs
     assert html.count(get_plotlyjs()[-200:]) == 1
     assert not re.search(r"<script[^>]+src=[\"']?https?:", html)
@@ -68,7 +68,7 @@ def test_every_chart_draws_in_headless_chromium_offline(rendered, browser):
         o.page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
         drawn = o.page.evaluate("""() => [...document.querySelectorAll('.plotly-graph-div')].map(
             d => d.querySelectorAll('svg.main-svg .trace, svg.main-svg .bars path, svg.main-svg .point').length)""")
-        assert len(drawn) == 3 and all(n > 0 for n in drawn), drawn
+        assert len(drawn) == 4 and all(n > 0 for n in drawn), drawn     # the 4th: the forecast's reliability chart
         assert o.problems == []
         o.page.context.close()
 
