@@ -486,10 +486,11 @@ def past_accuracy(ctx: MetricContext, d: date, model: str, *, quarters: int = 8)
     rows = []
     q = Period.containing("quarter", d)
     now = scope(ctx.company().replace(as_of=d))
+    first = ctx.execute(f"SELECT min(created_at) FROM {_source(ctx)} v", {"label_date": d})[0][0] or d
     for _ in range(quarters):
         q = q.previous()
         start, last = q.start, q.end - timedelta(days=1)
-        if start < (ctx.execute(f"SELECT min(created_at) FROM {_source(ctx)} v", {"label_date": d})[0][0] or d):
+        if start < first:
             break
         short = decided_projects(ctx, start) < int(setting(ctx, "min_history"))
         f = fit(ctx.company(), start, (last - start).days, model="baseline" if short else model)
