@@ -19,6 +19,54 @@ from ..presentation.format import fixed, fmt_amount, fmt_date, fmt_pct, fmt_valu
 from .context import ReportContext
 
 
+#: the report's sections in the order the notebook shows them: key -> (zh, en) heading. The table of
+#: contents lists them; each section function prints its own heading (an anchor ``sec-<key>``).
+SECTIONS = {
+    "summary": ("关键指标", "Key figures"),
+    "targets": ("目标达成", "Target attainment"),
+    "win-rates": ("赢单率", "Win rates"),
+    "stages": ("阶段停留与漏斗", "Stage durations and funnel"),
+    "stalled": ("停滞项目与分析会", "Stalled projects and analysis meetings"),
+    "scorecard": ("项目总监考核", "Director scorecards"),
+    "channels": ("渠道贡献", "Channel contribution"),
+    "win-loss": ("赢丢单分析", "Why we win and lose"),
+    "forecast": ("预测", "Forecast"),
+    "compliance": ("制度执行", "Policy compliance"),
+    "data-quality": ("数据质量", "Data quality"),
+    "definitions": ("指标定义", "Definitions in force"),
+    "provenance": ("数据来源", "Provenance"),
+}
+
+#: what a section says under its heading, where it needs saying (zh, en)
+INTROS = {
+    "win-loss": ("投标与中标率、竞争对手、丢单原因与阶段、新老客户、回款与满意度。",
+                 "Bids and the bid win rate, competitors, loss reasons and stages, new and returning customers, "
+                 "collection and satisfaction."),
+    "forecast": ("在途项目的校准赢单概率、下一期（或本期余下时间）的预计赢单数与金额及其区间、回测质量与以往预测的准确度。",
+                 "Calibrated win probabilities of open projects, the expected wins and amount of the next period "
+                 "(or the rest of this one) with their range, the backtest and how past forecasts did."),
+    "compliance": ("按项目总监汇总的制度检查：项目档案、周报、停滞后的项目分析会、级别申报、总结报告与评价报告。",
+                   "The policy's checks by director: archive, weekly reports, the analysis meeting after a stall, "
+                   "the declared grade, the summary and the evaluation reports."),
+}
+
+
+def section(key: str):
+    """Decorate a section function: it prints its heading (``<h2 id='sec-key'>``, in the report's language)
+    and its introduction first."""
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def shown(ctx: ReportContext, *args, **kwargs):
+            from .context import section_heading
+
+            _show(section_heading(ctx, key, SECTIONS[key], INTROS.get(key)))
+            return fn(ctx, *args, **kwargs)
+        return shown
+    return wrap
+
+
 @dataclass(frozen=True)
 class Kpis:
     """Headline figures of one period. Rates are fractions with their denominator beside them;
@@ -144,6 +192,7 @@ KPI_COLUMNS = {"win_rate": C.WIN_RATE, "closed": C.CLOSED, "won_amount": C.WON_A
                "median_cycle_days": C.MEDIAN_CYCLE_DAYS}
 
 
+@section('summary')
 def executive_summary(ctx: ReportContext):
     """The summary paragraph and a table of the headline figures: this period, the previous one and
     the same period last year (``all``: this period only; in progress: its column says so)."""
@@ -204,16 +253,124 @@ def _show(*items) -> None:
             display(item)
 
 
+def subtitle(ctx: ReportContext) -> str:
+    """The period and scope in words: "2026年7月1日至2026年9月30日 · 全公司 · 数据截至 2026年9月30日"."""
+    from ..presentation.format import fmt_date
+
+    p = ctx.period
+    if p.grain == "all":
+        span = ctx.t("全部数据", "All the data")
+    else:
+        span = ctx.t(f"{fmt_date(p.start, 'zh')}至{fmt_date(p.last_day, 'zh')}",
+                     f"{fmt_date(p.start, 'en')} to {fmt_date(p.last_day, 'en')}")
+    day = fmt_date(ctx.data_day, ctx.lang) if ctx.data_day else "—"
+    return " · ".join([span, ctx.scope.label(ctx.lang), ctx.t(f"数据截至 {day}", f"data to {day}")])
+
+
 def heading(ctx: ReportContext) -> None:
-    """Title, period, scope and the parameters in force (so the report can be re-rendered)."""
+    """Links (index, the period's dashboard and workbook), the title (report, period, scope: also the page's
+    ``<title>``), the period and scope in words, and the period's state when it is not simply complete.
+    The parameters to render it again are in the provenance section."""
     from IPython.display import HTML
     import html as h
 
+    from .context import links
+
     title = f"{ctx.t('审计考核报告', 'Audit report')} · {ctx.period.label(ctx.lang)} · {ctx.scope.label(ctx.lang)}"
-    params = ctx.t("参数", "Parameters") + ": " + "; ".join(f"{k} = {v}" for k, v in ctx.parameters().items())
-    _show(HTML(f"<h1>{h.escape(title)}</h1><p class='parameters'>{h.escape(params)}</p>"), ctx.banner())
+    _show(HTML(links(ctx) + f"<h1>{h.escape(title)}</h1><p class='subtitle'>{h.escape(subtitle(ctx))}</p>"),
+          ctx.banner())
 
 
+#: the executive page's tiles: a Kpis field and how it compares (rate points, relative change, counts)
+TILES = (("win_rate", "points"), ("won_amount", "change"), ("attainment", "points"),
+         ("weighted_amount", "change"), ("stalled", "count"), ("compliance_rate", "points"))
+
+
+def _tile_base(ctx: ReportContext, field: str, k: Kpis) -> str:
+    """What a tile's figure is read against: its denominator, target or population."""
+    if field == "win_rate":
+        return ctx.t(f"{k.won}/{k.closed} 个已结束项目", f"{k.won} of {k.closed} closed")
+    if field == "won_amount":
+        return ctx.t(f"赢单 {k.won} 个，按结束日期计入本期", f"{k.won} won, by close date")
+    if field == "attainment":
+        return ctx.t(f"目标 {fmt_amount(k.target_amount)}", f"target {fmt_amount(k.target_amount, 'en')}") \
+            if not _nan(k.target_amount) else ctx.t("未载入目标", "no target loaded")
+    if field == "weighted_amount":
+        return ctx.t(f"在手 {k.open_projects} 个，金额 {fmt_amount(k.open_amount)}",
+                     f"{k.open_projects} open, {fmt_amount(k.open_amount, 'en')}")
+    if field == "stalled":
+        return ctx.t(f"期末在手 {k.open_projects} 个中", f"of {k.open_projects} open at the period's end")
+    return ctx.t(f"{k.checks_passed}/{k.checks_due} 项检查通过", f"{k.checks_passed} of {k.checks_due} checks passed")
+
+
+def kpi_tiles(ctx: ReportContext) -> str:
+    """Six headline tiles (label, figure, base, change on the previous period and the same period last
+    year), figures from the ``headline`` metric; a figure below its policy threshold is marked ``fails``."""
+    import html as h
+
+    from ..periods import compared_with
+    from ..presentation.status import partial
+    from .findings import COMPLIANCE_FLOOR
+
+    before_p, ly_p = compared_with(ctx.period)
+    now = kpis(ctx.metrics, ctx.period, as_of=ctx.as_of)
+    before = kpis(ctx.metrics, before_p, as_of=ctx.as_of) if before_p else None
+    last_year = kpis(ctx.metrics, ly_p, as_of=ctx.as_of) if ly_p else None
+    zh = ctx.lang == "zh"
+    prev = partial(ctx.period, ctx.data_day,
+                   _PREVIOUS.get(ctx.period.grain, ("上期", "the previous period"))[0 if zh else 1], ctx.lang)
+    ly = partial(ctx.period, ctx.data_day, "去年同期" if zh else "the same period last year", ctx.lang)
+    floors = {"attainment": 1.0, "compliance_rate": COMPLIANCE_FLOOR}
+    tiles = []
+    for field, how in TILES:
+        column = KPI_COLUMNS[field]
+        value = getattr(now, field)
+        changes = []
+        for other, against in ((before, prev), (last_year, ly)):
+            if other is None:
+                continue
+            if how == "points":
+                changes.append(_points(value, getattr(other, field), ctx.lang, against))
+            elif how == "change":
+                changes.append(_change(value, getattr(other, field), ctx.lang, against))
+            else:
+                changes.append(ctx.t(f"{against} {getattr(other, field)} 个", f"{getattr(other, field)} at {against}"))
+        fails = field in floors and not _nan(value) and value < floors[field]
+        tiles.append(f"<div class='kpi{' fails' if fails else ''}' data-column='{h.escape(field)}'>"
+                     f"<div class='kpi-label'>{h.escape(column.label(ctx.lang))}</div>"
+                     f"<div class='kpi-value'>{h.escape(_headline_text(value, column.kind, ctx.lang))}</div>"
+                     f"<div class='kpi-base'>{h.escape(_tile_base(ctx, field, now))}</div>"
+                     + "".join(f"<div class='kpi-change'>{h.escape(c)}</div>" for c in changes) + "</div>")
+    return "<div class='kpis'>" + "".join(tiles) + "</div>"
+
+
+def findings_list(ctx: ReportContext) -> str:
+    """主要问题: the rule-based findings (reports/findings.py), largest first, each with who owns it."""
+    import html as h
+
+    from .findings import findings
+
+    found = findings(ctx)
+    head = f"<h2 id='sec-findings'>{h.escape(ctx.t('主要问题', 'Main findings'))}</h2>"
+    if not found:
+        return head + f"<p>{h.escape(ctx.t('本期未发现超出制度阈值的问题。', 'Nothing in the period fails a policy threshold.'))}</p>"
+    owner = ctx.t("负责：", "Owner: ")
+    items = "".join(f"<li data-rule='{h.escape(f.rule)}'>{h.escape(f.text(ctx.lang))}"
+                    f"<span class='owner'>{h.escape(owner + f.owner(ctx.lang))}</span></li>" for f in found)
+    return head + f"<ol class='findings'>{items}</ol>"
+
+
+def executive_page(ctx: ReportContext) -> None:
+    """The first screen: KPI tiles with their changes, the main findings, then the table of contents."""
+    from IPython.display import HTML
+
+    from .context import contents
+
+    _show(HTML(kpi_tiles(ctx) + findings_list(ctx)
+               + contents(ctx, {"findings": (ctx.t("主要问题", "Main findings"),) * 2, **SECTIONS})))
+
+
+@section('win-rates')
 def win_rates(ctx: ReportContext) -> None:
     """Win rate by director: chart with Wilson intervals, and the table with the denominator."""
     from .. import charts
@@ -230,6 +387,7 @@ def win_rates(ctx: ReportContext) -> None:
                                          "small_sample")}, metric="win-rate"))
 
 
+@section('stages')
 def stages(ctx: ReportContext) -> None:
     """Stage durations (median and p75 of finished stays) and the funnel."""
     from .. import charts
@@ -239,6 +397,7 @@ def stages(ctx: ReportContext) -> None:
           charts.plot_funnel(compute(ctx.metrics, "funnel", ctx.period, as_of=ctx.as_of), lang=ctx.lang))
 
 
+@section('scorecard')
 def scorecard(ctx: ReportContext) -> None:
     """Director scorecards, ranked by the conservative score (lower bound)."""
     board = compute(ctx.metrics, "directors", ctx.period, as_of=ctx.as_of)
@@ -249,6 +408,7 @@ def scorecard(ctx: ReportContext) -> None:
                            "compliance_rate", "score", "score_low", "small_sample"))
 
 
+@section('stalled')
 def stalled(ctx: ReportContext, limit: int = 30) -> None:
     """Stalled projects, and the analysis meetings (项目分析会) they need."""
     st = compute(ctx.metrics, "stalled", ctx.period, as_of=ctx.as_of)
@@ -261,6 +421,7 @@ def stalled(ctx: ReportContext, limit: int = 30) -> None:
                            limit=limit))
 
 
+@section('targets')
 def target_attainment(ctx: ReportContext) -> None:
     """Attainment by region and by director (a note when no targets are loaded)."""
     from .context import metric_or_note
@@ -275,6 +436,7 @@ def target_attainment(ctx: ReportContext) -> None:
                                             "projected_attainment")}, metric="targets"))
 
 
+@section('channels')
 def channel_contribution(ctx: ReportContext) -> None:
     from .context import metric_or_note
 
@@ -284,6 +446,7 @@ def channel_contribution(ctx: ReportContext) -> None:
                                "vs_direct_same_grade", "vs_direct_projects", "vs_direct_comparable", "small_sample"))
 
 
+@section('win-loss')
 def win_loss(ctx: ReportContext, top: int = 10) -> None:
     """赢丢单分析: bids and 中标率, competitors, loss reasons and stages, new and returning customers,
     collection and satisfaction (each from its metric; a column no export had is said so)."""
@@ -339,6 +502,7 @@ def win_loss(ctx: ReportContext, top: int = 10) -> None:
                            "satisfaction_sd"))
 
 
+@section('forecast')
 def forecast(ctx: ReportContext) -> None:
     """预测: expected bookings with their range, the backtest's quality, past forecasts (reports/forecasting.py)."""
     from .forecasting import section
@@ -346,6 +510,7 @@ def forecast(ctx: ReportContext) -> None:
     section(ctx)
 
 
+@section('compliance')
 def compliance(ctx: ReportContext) -> None:
     comp = compute(ctx.metrics, "compliance", ctx.period, as_of=ctx.as_of, level="director")
     _show(ctx.metric_table(comp, "compliance", "director", "projects", "archive_rate", "weekly_coverage",
@@ -353,6 +518,7 @@ def compliance(ctx: ReportContext) -> None:
                            "compliance_rate"))
 
 
+@section('data-quality')
 def data_quality(ctx: ReportContext) -> None:
     """What the loads read, rejected and warned about, and the findings by rule."""
     loads = ctx.con.execute("""SELECT file_name, rows_read, rows_loaded, rows_flagged, rows_collapsed, rows_rejected,
@@ -385,45 +551,20 @@ DEFINED = ("win-rate", "stage-durations", "cycle-time", "funnel", "stalled", "di
            "pipeline", "compliance")
 
 
+@section('definitions')
 def definitions(ctx: ReportContext) -> None:
-    """Every metric's denominator and options in force for this period (from the metrics themselves)."""
-    import json
+    """Every metric's definition, denominator and the options in force this period (a table in the report's
+    language, from the metric specs and the metrics' results)."""
+    from .context import definitions_table
 
-    import pandas as pd
-
-    from ..errors import MissingColumnError
-
-    rows = []
-    for name in DEFINED:
-        try:
-            df = compute(ctx.metrics, name, ctx.period, as_of=ctx.as_of)
-        except MissingColumnError as exc:
-            rows.append({"metric": name, "denominator": ctx.t(f"无法计算：{exc}", f"not available: {exc}"),
-                         "options": ""})
-            continue
-        rows.append({"metric": name, "denominator": df.attrs.get("denominator"),
-                     "options": json.dumps(df.attrs.get("options") or {}, ensure_ascii=False, default=str)})
-    _show(ctx.text("定义详见 docs/metrics.md。", "Full definitions: docs/metrics.md."),
-          ctx.table(pd.DataFrame(rows), {"metric": ("指标", "Metric", "text"),
-                                         "denominator": ("分母与口径", "Denominator", "text"),
-                                         "options": ("选项", "Options in force", "text")}))
+    _show(ctx.text("完整定义见 docs/metrics.md。", "Full definitions: docs/metrics.md."),
+          definitions_table(ctx, DEFINED))
 
 
+@section('provenance')
 def provenance(ctx: ReportContext) -> None:
     """The loads behind the numbers (file, sha256), the latest data date, the toolkit version, render time."""
-    from .. import __version__
-    from ..metrics.base import data_date
-
-    _show(ctx.table(ctx.provenance(), {"file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
-                                       "rows_loaded": ("载入行数", "Rows loaded", "int"),
-                                       "rows_flagged": ("载入并标记", "Loaded, flagged", "int"),
-                                       "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
-                                       "rows_rejected": ("拒绝行数", "Rows rejected", "int"),
-                                       "loaded_at": ("载入时间", "Loaded at", "text")}),
-          ctx.text(f"数据库 {ctx.database}；最新数据日期 {data_date(ctx.con)}；工具版本 {__version__}；"
-                   f"生成时间 {ctx.rendered_at}",
-                   f"Database {ctx.database}; latest data date {data_date(ctx.con)}; toolkit {__version__}; "
-                   f"rendered {ctx.rendered_at}"))
+    _show(ctx.provenance_section())
 
 
 __all__ = ["Kpis", "kpis", "summary_sentences", "executive_summary", "heading", "win_rates", "stages", "scorecard",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from ..store import connect, database_path
 from .offline import use_offline_renderer
 
 
+#: how a report prints a time (in the configured zone, to the second)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
 #: kinds whose cells read left-aligned (text); numbers align right
 _LEFT = {"text": True, "date": True, "bool": True}
 
@@ -37,17 +41,26 @@ class ReportContext:
     scope: ReportScope
     redact: bool
     as_of: str | None
-    database: str
+    database: str                          # the database's file name (no local path leaves in a report)
     config: Config
     metrics: MetricContext = None          # what every metric of the report is computed with (scope, as-of)
     data_day: object = None                # the latest date in the data (a period in progress says so)
-    rendered_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
+    rendered_at: str = ""                  # "2026-12-04 14:03:12", in the configured time zone (ctx.zone)
     _pseudonyms: Pseudonyms = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._pseudonyms = Pseudonyms(self.lang)
+        if not self.rendered_at:
+            from zoneinfo import ZoneInfo
+
+            self.rendered_at = datetime.now(ZoneInfo(self.zone)).strftime(TIME_FORMAT)
         if self.metrics is None:
             self.metrics = MetricContext(self.con, scope=self.scope, config=self.config, as_of=self.as_of)
+
+    @property
+    def zone(self) -> str:
+        """The configured time zone (``time_zone``, default Asia/Shanghai): every time a report prints is in it."""
+        return self.config.time_zone
 
     def t(self, zh: str, en: str) -> str:
         """The text in the report's language."""
@@ -115,10 +128,34 @@ class ReportContext:
         return {"period": str(self.period), "scope": str(self.scope), "lang": self.lang,
                 "redact": str(self.redact).lower(), "as_of": self.as_of or "—", "database": self.database}
 
+    def parameters_line(self) -> str:
+        """"参数: period = 2026-Q3; scope = …" — what to pass to render the report again."""
+        return self.t("参数", "Parameters") + ": " + "; ".join(f"{k} = {v}" for k, v in self.parameters().items())
+
+    def provenance_section(self):
+        """The loads behind the numbers (file name, sha256, rows, load time in the configured zone), then the
+        database's file name, the latest data date, the toolkit version, the render time and the parameters."""
+        from IPython.display import HTML
+
+        from .. import __version__
+
+        table = self.table(self.provenance(), {
+            "file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
+            "rows_loaded": ("载入行数", "Rows loaded", "int"), "rows_flagged": ("载入并标记", "Loaded, flagged", "int"),
+            "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
+            "rows_rejected": ("拒绝行数", "Rows rejected", "int"), "loaded_at": ("载入时间", "Loaded at", "text")})
+        about = self.t(f"数据库 {self.database}；最新数据日期 {self.data_day}；工具版本 {__version__}；"
+                       f"生成时间 {self.rendered_at}（{self.zone}）",
+                       f"Database {self.database}; latest data date {self.data_day}; toolkit {__version__}; "
+                       f"rendered {self.rendered_at} ({self.zone})")
+        return HTML(table.data + f"<p>{html.escape(about)}</p>"
+                    f"<p class='parameters'>{html.escape(self.parameters_line())}</p>")
+
     def provenance(self) -> pd.DataFrame:
         return self.con.execute("""SELECT file_name, table_name, sha256, rows_loaded, rows_flagged, rows_collapsed,
                                           rows_rejected,
-                                          CAST(loaded_at AS VARCHAR) AS loaded_at FROM load_log ORDER BY load_id""").df()
+                                          strftime(timezone($zone, loaded_at), $format) AS loaded_at
+                                   FROM load_log ORDER BY load_id""", {"zone": self.zone, "format": TIME_FORMAT}).df()
 
 
 def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "company", redact: bool = False,
@@ -142,7 +179,7 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
         con.close()
         raise
     use_offline_renderer()
-    return ReportContext(con, p, lang, metrics.scope, bool(redact), as_of or None, str(path), config, metrics,
+    return ReportContext(con, p, lang, metrics.scope, bool(redact), as_of or None, Path(path).name, config, metrics,
                          data_day=day)
 
 
@@ -160,3 +197,100 @@ def metric_or_note(ctx: ReportContext, name: str, period, **options):
     except MissingColumnError as exc:
         display(ctx.text(f"无法计算：{exc}", f"Not available: {exc}"))
         return None
+
+
+def metric_or_note_quiet(ctx: ReportContext, name: str, **options):
+    """The metric of the report's period and as-of date, or None when a column or the targets it needs were
+    not loaded (the section that shows it says so; a finding is simply not made)."""
+    from ..errors import MissingColumnError
+    from ..metrics import compute
+
+    try:
+        return compute(ctx.metrics, name, ctx.period, as_of=ctx.as_of, **options)
+    except MissingColumnError:
+        return None
+
+
+def section_heading(ctx: ReportContext, key: str, names: tuple[str, str], intro: tuple[str, str] | None = None):
+    """A section's heading in the report's language, with the anchor ``sec-<key>`` the contents link to,
+    and its introduction (zh, en) when it has one."""
+    from IPython.display import HTML
+
+    text = f"<h2 id='sec-{html.escape(key)}'>{html.escape(ctx.t(*names))}</h2>"
+    if intro:
+        text += f"<p class='intro'>{html.escape(ctx.t(*intro))}</p>"
+    return HTML(text)
+
+
+def contents(ctx: ReportContext, sections: dict[str, tuple[str, str]]) -> str:
+    """目录: a numbered list of links to the sections' anchors."""
+    items = "".join(f"<li><a href='#sec-{html.escape(k)}'>{html.escape(ctx.t(*names))}</a></li>"
+                    for k, names in sections.items())
+    return f"<nav class='toc'><h2>{html.escape(ctx.t('目录', 'Contents'))}</h2><ol>{items}</ol></nav>"
+
+
+def links(ctx: ReportContext) -> str:
+    """The way back: the reports' index and the period's dashboard and workbook, as ``presales report``,
+    ``presales dashboard`` and ``presales export xlsx`` lay them out (reports/<period>/…)."""
+    targets = (("../index.html", "报告索引", "All reports"), ("dashboard.html", "本期看板", "Dashboard of the period"),
+               ("workbook.xlsx", "本期工作簿", "Workbook of the period"))
+    return "<nav class='links'>" + " · ".join(
+        f"<a href='{href}'>{html.escape(ctx.t(zh, en))}</a>" for href, zh, en in targets) + "</nav>"
+
+
+def option_text(value, ctx: ReportContext | None = None) -> str:
+    """An option's value as a reader reads it: 0.35 (no float noise), 是/否, a table's entries as
+    "key value" joined by 、 (stage keys as the stage's name)."""
+    import math as _math
+
+    zh = ctx is None or ctx.lang == "zh"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if zh else ("yes" if value else "no")
+    if isinstance(value, float):
+        if _math.isnan(value):
+            return MISSING_TEXT
+        return f"{value:.6g}"
+    if isinstance(value, dict):
+        if not value:
+            return ctx.t("（无）", "(none)") if ctx else "（无）"
+
+        def key(k):
+            return ctx.config.stage_label(str(k), ctx.lang) if ctx and k in ctx.config.stage_keys else str(k)
+        return ("、" if zh else ", ").join(f"{key(k)} {option_text(v, ctx)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ("、" if zh else ", ").join(option_text(v, ctx) for v in value)
+    return MISSING_TEXT if value is None else str(value)
+
+
+MISSING_TEXT = "—"
+
+
+def definitions_table(ctx: ReportContext, names, *, frames: dict | None = None):
+    """指标定义: one row per metric in ``names``: its title, definition and denominator from its spec (in
+    the report's language) and the options in force this period (``name = value``), read off the metric's
+    result (``frames[name]`` when the caller has it, else computed). A metric whose column no export had
+    says so instead."""
+    from ..errors import MissingColumnError
+    from ..metrics import compute
+
+    rows = []
+    for name in names:
+        spec = SPECS[name]
+        df = (frames or {}).get(name)
+        if df is None:
+            try:
+                df = compute(ctx.metrics, name, ctx.period, as_of=ctx.as_of)
+            except MissingColumnError as exc:
+                rows.append({"metric": spec.title(ctx.lang), "definition": spec.definition(ctx.lang),
+                             "denominator": spec.denominator(ctx.lang),
+                             "options": ctx.t(f"无法计算：{exc}", f"not available: {exc}")})
+                continue
+        options = df.attrs.get("options") or {}
+        rows.append({"metric": spec.title(ctx.lang), "definition": spec.definition(ctx.lang),
+                     "denominator": spec.denominator(ctx.lang),
+                     "options": "；".join(f"{k} = {option_text(v, ctx)}" for k, v in options.items())
+                     if ctx.lang == "zh" else "; ".join(f"{k} = {option_text(v, ctx)}" for k, v in options.items())})
+    return ctx.table(pd.DataFrame(rows, columns=["metric", "definition", "denominator", "options"]),
+                     {"metric": ("指标", "Metric", "text"), "definition": ("定义", "Definition", "text"),
+                      "denominator": ("分母", "Denominator", "text"),
+                      "options": ("本期选项", "Options in force", "text")})

@@ -360,41 +360,25 @@ def findings_list(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = 
 
 
 def definitions(ctx: ReportContext, r: Review):
-    """The definitions in force: the scorecard's denominator, weights and options."""
+    """The definitions in force: the scorecard's, compliance's and stalled's definitions, denominators and
+    options (a table in the report's language), and how this review judges."""
     from IPython.display import HTML
 
-    attrs = r.board.attrs
-    opts = attrs.get("options", {})
-    weights = ", ".join(f"{k} {fmt_pct(v)}" for k, v in opts.get("weights", {}).items())
-    zh = [f"考核表分母：{attrs.get('denominator')}；区间为 Wilson 95%。",
-          f"审计得分：加权平均（{weights}），目标达成封顶 {opts.get('attainment_cap')}；小样本：已结束项目少于 "
-          f"{opts.get('small_sample')} 个。",
-          f"制度执行：{r.compliance.attrs.get('denominator', '')}；执行率低于 {fmt_pct(COMPLIANCE_FLOOR)} 列为问题。",
-          "同事中位数：除本人以外的总监（赢单率只计有已结束项目者）。"]
-    en = [f"Scorecard denominators: {attrs.get('denominator')}; intervals are Wilson 95%.",
-          f"Audit score: weighted mean ({weights}), attainment capped at {opts.get('attainment_cap')}; small "
-          f"sample: fewer than {opts.get('small_sample')} closed projects.",
-          f"Compliance: {r.compliance.attrs.get('denominator', '')}; a finding below {fmt_pct(COMPLIANCE_FLOOR)}.",
-          "Peer median: the other directors (win rate: those with a closed project)."]
-    return HTML("".join(f"<p>{html.escape(t)}</p>" for t in (zh if ctx.lang == "zh" else en)))
+    from .context import definitions_table
+
+    rules = ctx.t(f"制度执行率低于 {fmt_pct(COMPLIANCE_FLOOR)} 列为问题；同事中位数：除本人以外的总监"
+                  "（赢单率只计有已结束项目者）；区间为 Wilson 95% 区间。",
+                  f"A compliance rate below {fmt_pct(COMPLIANCE_FLOOR)} is a finding; peer median: the other "
+                  "directors (win rate: those with a closed project); intervals are Wilson 95%.")
+    table = definitions_table(ctx, ("directors", "compliance", "stalled"),
+                              frames={"directors": r.board, "compliance": r.compliance, "stalled": r.stalled})
+    return HTML(table.data + f"<p>{html.escape(rules)}</p>")
 
 
-def provenance(ctx: ReportContext, parameters: dict):
-    """Data provenance (load log with sha256), toolkit version, render time and the parameters."""
-    from IPython.display import HTML
-
-    import presales_analytics
-
-    table = ctx.table(ctx.provenance(), {"file_name": ("文件", "File", "text"), "sha256": ("SHA-256", "SHA-256", "text"),
-                                         "rows_loaded": ("载入行数", "Rows loaded", "int"),
-                                         "rows_flagged": ("载入并标记", "Loaded, flagged", "int"),
-                                         "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
-                                         "rows_rejected": ("拒绝行数", "Rows rejected", "int")})
-    about = ctx.t(f"数据库 {ctx.database}；工具版本 {presales_analytics.__version__}；生成时间 {ctx.rendered_at}",
-                  f"Database {ctx.database}; toolkit {presales_analytics.__version__}; rendered {ctx.rendered_at}")
-    params = "; ".join(f"{k}={v!r}" for k, v in parameters.items())
-    return HTML(table.data + f"<p>{html.escape(about)}</p><p>{html.escape(ctx.t('参数', 'Parameters'))}: "
-                f"{html.escape(params)}</p>")
+def provenance(ctx: ReportContext, parameters: dict | None = None):
+    """Data provenance (load log with sha256), toolkit version, render time and the parameters as resolved
+    (``parameters``, what the notebook was given, is no longer printed: it held local paths)."""
+    return ctx.provenance_section()
 
 
 __all__ = ["Review", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",

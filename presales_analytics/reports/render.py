@@ -12,11 +12,20 @@ process is removed by the next render). A failing cell raises :class:`RenderErro
 keeps the executed notebook for diagnosis as ``<name>.failed.ipynb`` (the previous notebook and HTML
 stay), and writes no HTML. A report the notebook *refuses* (an unknown scope, a period it cannot
 cover: the notebook raised an ``InputError``) raises :class:`ReportRefused` and leaves nothing behind.
+
+Nothing local leaks into a report that gets emailed: before the executed notebook and its HTML are
+written, every absolute path of this machine they would carry (the notebook's, the scratch folder's,
+the database's and any other path parameter's, the working and home folders) is replaced by its file
+name (:func:`scrub_paths`). The HTML's ``<title>`` is the report's first heading (report, period,
+scope), and the print footer carries it (``resources["print_title"]``, the template's ``@page``).
 """
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -91,15 +100,75 @@ def render_notebook(notebook: str | os.PathLike, out_html: str | os.PathLike, *,
             raise RenderError(f"{Path(notebook).name}: cell {cell} ({first_line}) failed: "
                               f"{exc.ename}: {exc.evalue} (executed notebook kept at {failed})",
                               cell=cell, notebook=failed) from None
+        local = _local_paths(notebook, scratch, out_html, cwd, parameters or {})
+        node = nbformat.reads(scrub_paths(scratch.read_text(encoding="utf-8"), local), as_version=4)
+        title = report_title(node)
+        node.metadata["title"] = title
         exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-        body, _ = exporter.from_notebook_node(nbformat.read(scratch, as_version=4))
+        body, _ = exporter.from_notebook_node(node, resources={"print_title": css_string(title)})
+        nbformat.write(node, str(scratch))
         copy_atomic(scratch, executed)
         write_text_atomic(out_html, body)
         failed.unlink(missing_ok=True)        # an earlier failure's notebook is out of date now
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Rendered(out_html, executed)
+
+
+def _local_paths(notebook, scratch: Path, out_html: Path, cwd, parameters: dict) -> list[str]:
+    """The absolute paths of this machine a rendered report could carry: the notebook's and its folder,
+    the scratch folder, the output folder, the working folder, any parameter that is an absolute path
+    (the database), the home and temporary folders."""
+    found: set[str] = set()
+    for p in (notebook, scratch, out_html, cwd, Path.cwd(), Path.home(), tempfile.gettempdir(),
+              *(v for v in parameters.values() if isinstance(v, (str, os.PathLike)) and os.path.isabs(v))):
+        if p is None or str(p) in ("", "/"):
+            continue
+        for q in {Path(p).absolute(), Path(p).resolve()}:
+            found.add(str(q))
+            if q.parent != q and str(q.parent) != "/":
+                found.add(str(q.parent))
+    return sorted(found, key=len, reverse=True)
+
+
+def scrub_paths(text: str, paths: list[str]) -> str:
+    """``text`` with each absolute path in ``paths`` (longest first) replaced by its last part: a file
+    ``/home/a/data/presales.duckdb`` reads ``presales.duckdb``; a folder's prefix of a longer path is
+    dropped (``/home/a/reports/x.html`` reads ``x.html``). The forms a path takes inside JSON (``\\u``
+    escapes, ``\\/``) are covered; nothing else of the text changes, so JSON stays JSON."""
+    for p in paths:
+        name = Path(p).name
+        plain = json.dumps(p, ensure_ascii=False)[1:-1]           # as inside a JSON string
+        for form, sep in dict.fromkeys(((p, "/"), (plain, "/"), (json.dumps(p)[1:-1], "/"),
+                                        (p.replace("/", "\\/"), "\\/"))):
+            text = re.sub(re.escape(form) + f"(?:{re.escape(sep)})+", "", text)
+            text = text.replace(form, name)
+    return text
+
+
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
+
+
+def report_title(node) -> str:
+    """The report's first ``<h1>`` as plain text (what the browser tab, a bookmark and the print footer
+    show), or the notebook's own title, or its kind."""
+    for cell in node.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("text/html")
+            match = _H1.search("".join(data) if isinstance(data, list) else data or "")
+            if match:
+                return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+    return node.metadata.get("title") or "presales-analytics"
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end its ``<style>`` element: backslash, quotes, line
+    breaks and ``<`` are CSS escapes."""
+    out = []
+    for ch in text:
+        out.append(f"\\{ord(ch):x} " if ch in '\\"\'<>\n\r&' else ch)
+    return '"' + "".join(out) + '"'
 
 
 def _sweep(folder: Path) -> None:
