@@ -461,7 +461,8 @@ KIND is one of:
                    to the quarter it closed in)
 
 Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
-reports/index.html. A failing cell exits 2, names the cell, keeps the executed notebook (.failed.ipynb) and
+reports/index.html; with --pdf also the .pdf beside the HTML (A4, printed by headless Chromium with a
+CJK font: apt-get install chromium fonts-noto-cjk). A failing cell exits 2, names the cell, keeps the executed notebook (.failed.ipynb) and
 publishes no HTML. --due renders the audit of every month, quarter and year that has ended in the
 data and has no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
 
@@ -470,6 +471,7 @@ Example:
     presales report audit --period 2026-Q3 --scope region:华东
     presales report director-review --scope director:张伟 --period 2026-Q3
     presales report project-summary --scope project:SQ-2025-0168
+    presales report audit --period 2026-Q3 --pdf
     presales report --due
 """
 
@@ -486,9 +488,13 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
            out_dir: Annotated[Path, typer.Option("--out", help="Folder of rendered reports")] = Path("reports"),
            due: Annotated[bool, typer.Option("--due", help="Render every period that has ended in the data and "
                                                          "has no report yet (for cron; one run at a time)")] = False,
+           pdf: Annotated[Optional[bool], typer.Option("--pdf/--no-pdf", help="Also print the report to PDF (A4) "
+                                                       "beside the HTML, with headless Chromium [default: off; for "
+                                                       "--due, [reports] pdf]")] = None,
            db: DbOption = None) -> None:
     from .reports.kinds import ReportRequest, resolve_request
     from .reports.render import RenderError, render_notebook
+    from .pdf import PdfError, chromium, print_pdf
     from .reports.schedule import ReportsBusyError, render_due, write_index
 
     database = database_path(db).resolve()
@@ -497,25 +503,39 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
         from .config import load_config
         from .reports.kinds import notebook_path
 
+        config = load_config()
+        want_pdf = bool(config.raw.get("reports", {}).get("pdf", False)) if pdf is None else pdf
+        if want_pdf:
+            with exit_on_error():
+                chromium()                  # before anything renders: say what to install
+
         def render_audit(p, target):
-            return render_notebook(notebook_path("audit"), target, progress=progress, parameters={
+            done = render_notebook(notebook_path("audit"), target, progress=progress, parameters={
                 "period": str(p), "database": str(database), "scope": "company", "lang": lang, "redact": redact,
                 "as_of": as_of or ""})
+            if want_pdf:
+                print_pdf(done.html)
+            return done
 
-        with exit_on_error({ReportsBusyError: 3, RenderError: 2}):
-            render_due(database, out_dir, config=load_config(), render=render_audit,
+        with exit_on_error({ReportsBusyError: 3, RenderError: 2, PdfError: 2}):
+            render_due(database, out_dir, config=config, render=render_audit,
                        log=lambda line: out.print(escape(line)))
         return
     with exit_on_error():
         request: ReportRequest = resolve_request(kind, database, period=period, scope=scope, lang=lang,
                                                  redact=redact, as_of=as_of)
+        if pdf:
+            chromium()                      # before rendering: say what to install
     if not period:
         err.print(f"period: {request.period} ({request.period_reason})")
     with exit_on_error({RenderError: 2}):
         rendered = render_notebook(request.notebook, out_dir / request.relative_path, progress=progress,
                                    parameters=request.parameters)
+    out.print(str(rendered.html), soft_wrap=True)
+    if pdf:
+        with exit_on_error({PdfError: 2}):
+            out.print(str(print_pdf(rendered.html)), soft_wrap=True)
     write_index(out_dir)
-    out.print(str(rendered.html))
 
 
 config_app = typer.Typer(help="The effective configuration (built-in defaults and presales.toml).",

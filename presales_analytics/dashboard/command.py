@@ -98,9 +98,12 @@ def dashboard_command(
         out: Annotated[Optional[Path], typer.Option("--out", help="The HTML file [default: "
                                                     "reports/<period>/dashboard.html]")] = None,
         db: Annotated[Optional[Path], typer.Option("--db", envvar="PRESALES_DB", help="DuckDB file [default: "
-                                                   "data/presales.duckdb, or $PRESALES_DB]")] = None) -> None:
+                                                   "data/presales.duckdb, or $PRESALES_DB]")] = None,
+        pdf: Annotated[bool, typer.Option("--pdf", help="Also print it to PDF (A4) beside the HTML, with "
+                                          "headless Chromium")] = False) -> None:
     from rich.console import Console
 
+    from ..pdf import PdfError, print_pdf
     from ..presentation.exits import exit_on_error
 
     with exit_on_error():
@@ -108,3 +111,6 @@ def dashboard_command(
     if not period:
         Console(stderr=True).print(f"period: {chosen} (the latest complete quarter in the data)")
     print(written)
+    if pdf:
+        with exit_on_error({PdfError: 2}):
+            print(print_pdf(written))

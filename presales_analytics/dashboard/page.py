@@ -164,13 +164,21 @@ def _asset(name: str) -> str:
     return resources.files("presales_analytics.dashboard").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+def _print_footer(title: str) -> str:
+    """The printed page's footer: the dashboard's title left, "page / pages" right (dashboard.css's @page)."""
+    from ..reports.render import css_string
+
+    return ("\n@page { @bottom-left { content: " + css_string(title) + "; font-size: 8pt; color: #5a6478; }\n"
+            "        @bottom-right { content: counter(page) \" / \" counter(pages); font-size: 8pt; color: #5a6478; } }\n")
+
+
 def render_page(data: dict, *, lang: str, title: str) -> str:
     """The whole HTML file as text."""
     from plotly.offline import get_plotlyjs
 
     template = _asset("dashboard.html")
     parts = {"@@LANG@@": "zh-CN" if lang == "zh" else "en", "@@TITLE@@": html.escape(title),
-             "@@CSS@@": _asset("dashboard.css"), "@@DATA@@": script_json(data), "@@PLOTLY@@": get_plotlyjs(),
+             "@@CSS@@": _asset("dashboard.css") + _print_footer(title), "@@DATA@@": script_json(data), "@@PLOTLY@@": get_plotlyjs(),
              "@@JS@@": _asset("stats.js") + "\n" + _asset("dashboard.js")}
     # one pass over the template: text put in is never searched for placeholders again
     out, rest = [], template
