@@ -128,14 +128,43 @@ def review(ctx: ReportContext, scope: str) -> Review:
     return r
 
 
+#: the review's sections in the order the notebook shows them (conclusion first, the project list last):
+#: key -> (zh, en) heading; :func:`section` prints one, :func:`heading` lists them
+SECTIONS = {
+    "findings": ("问题与建议", "Findings a reviewer should raise"),
+    "outcomes": ("结果", "Outcomes"),
+    "peers": ("同事比较", "Against peers"),
+    "compliance": ("制度执行缺项", "Compliance gaps"),
+    "stalled": ("停滞项目", "Stalled projects"),
+    "projects": ("负责的项目", "Projects in the period"),
+    "definitions": ("指标定义", "Definitions in force"),
+    "provenance": ("数据来源", "Provenance"),
+}
+INTROS = {"peers": ("排名按保守得分（赢单率取 Wilson 区间下限）。",
+                    "Ranked by the conservative score (win rate at its Wilson lower bound).")}
+
+
+def section(ctx: ReportContext, key: str):
+    """A section's heading (anchor ``sec-<key>``) in the report's language, with its introduction."""
+    from .context import section_heading
+
+    return section_heading(ctx, key, SECTIONS[key], INTROS.get(key))
+
+
 def heading(ctx: ReportContext, r: Review):
-    """The report's title: the director's name (escaped) and the period."""
+    """Links back (index, the period's dashboard), the title (the director's name, escaped, and the period:
+    also the page's ``<title>``), the period in words, its state when not complete, and the contents."""
     from IPython.display import HTML
+
+    from .audit import subtitle
+    from .context import contents, links
 
     title = ctx.t(f"项目总监评价报告 · {r.name} · {ctx.period.label('zh')}",
                   f"Director review · {r.name} · {ctx.period.label('en')}")
     banner = ctx.banner()
-    return HTML(f"<h1>{html.escape(title)}</h1>" + (banner.data if banner is not None else ""))
+    words = subtitle(ctx).replace(ctx.scope.label(ctx.lang), ctx.t(f"项目总监 {r.name}", f"director {r.name}"), 1)
+    return HTML(links(ctx) + f"<h1>{html.escape(title)}</h1><p class='subtitle'>{html.escape(words)}</p>"
+                + (banner.data if banner is not None else "") + contents(ctx, SECTIONS))
 
 
 def projects_table(ctx: ReportContext, r: Review):
@@ -174,13 +203,10 @@ def outcomes(ctx: ReportContext, r: Review):
 
 
 def attainment(ctx: ReportContext, r: Review, targets: pd.DataFrame | None):
-    """Target attainment from ``targets`` (``metric_or_note(ctx, "targets", …, by="director")``;
-    None when no targets are loaded — the note is already shown, and this is empty): won amount ÷ the
-    director's target."""
-    from IPython.display import HTML
-
+    """Target attainment from ``targets`` (``metric_or_note_quiet(ctx, "targets", by="director")``; None when
+    no targets are loaded, which this says): won amount ÷ the director's target."""
     if targets is None:
-        return HTML("")
+        return ctx.text("未载入业绩目标，无法计算目标达成率。", "No targets are loaded: attainment cannot be computed.")
     mine = targets[targets["scope"] == r.name]
     if not len(mine) or pd.isna(mine.iloc[0]["target_amount"]):
         return ctx.text("该总监本期没有业绩目标。", "This director has no target for the period.")
@@ -382,5 +408,6 @@ def provenance(ctx: ReportContext, parameters: dict | None = None):
 
 
 __all__ = ["Review", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
-           "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions",
+           "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions", "section",
+           "SECTIONS",
            "provenance", "project_label", "key_label", "COMPLIANCE_FLOOR"]
