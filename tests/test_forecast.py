@@ -466,8 +466,9 @@ def test_audit_report_forecast_section_shows_the_metric(history_db):
                        capture_output=True, text=True, cwd=path.parent, timeout=300)
     assert r.returncode == 0, r.stderr
     page = (path.parent / "out" / "2026-Q1" / "audit.html").read_text(encoding="utf-8")
+    page = page[page.index('id="sec-forecast"'):page.index('id="sec-compliance"')]   # the section's headings
     text = h.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", page, flags=re.S))))
-    section = text[text.index("预测 · Forecast"):text.index("制度执行 · Policy compliance")]
+    section = text
     con = pa.connect(path, read_only=True)
     with MetricContext(con, config=config) as ctx:
         row = forecast(ctx, "2026-Q2", as_of="2026-03-31", level="period").iloc[0]

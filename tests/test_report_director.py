@@ -187,7 +187,8 @@ def test_compliance_gaps_stalled_and_findings(rendered):
     # stalled: P3, 121 days in stage, limit 90, 31 over, no meeting
     assert ("<td>P3</td><td>嘉兴停车诱导</td><td>方案设计</td><td class=\"num\">121</td><td class=\"num\">90</td>"
             "<td class=\"num\">31</td><td>否</td>") in html
-    findings = html.split("问题与建议")[1].split("指标定义")[0]
+    # the findings come first now (after the contents): from their heading to the next section's
+    findings = html.split('id="sec-findings"')[1].split('id="sec-outcomes"')[0]
     for sentence in ("赢单率 50%（1/2） 低于其他总监中位数 67%",
                      "目标达成 50%（赢单 100.00万元 ÷ 目标 200.00万元），未完成目标。",
                      "1 个停滞项目停滞后未召开项目分析会：P3 嘉兴停车诱导（超期 31 天）。",
@@ -197,7 +198,7 @@ def test_compliance_gaps_stalled_and_findings(rendered):
                      "1/2 个已结束项目未按时提交总结报告。", "2/2 个已结束项目未按时提交评价报告。",
                      "1 个项目申报等级低于金额对应的等级：P3。"):
         assert sentence in findings, sentence
-    en = rendered["en"].split("Findings a reviewer should raise")[1]
+    en = rendered["en"].split('id="sec-findings"')[1].split('id="sec-outcomes"')[0]
     assert "Win rate 50% (1/2) is below the other directors" in en and "median 67%: ask" in en
     assert "Compliance 38% (5 of 13 checks passed), below 80%." in en
 
@@ -209,14 +210,16 @@ def test_chart_offline_no_code_and_escaped(rendered):
         assert EVIL_DIRECTOR not in html and EVIL_PROJECT not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html                   # the peer table
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered["zh"]           # P2 in the projects table
-    assert "Provenance" in rendered["en"] and "商机.csv" in rendered["en"] and "scope='director:张伟'" in rendered["en"]
+    # the parameters as resolved, in the provenance (the database by its file name, no local path)
+    assert "Provenance" in rendered["en"] and "商机.csv" in rendered["en"] and "scope = director:张伟" in rendered["en"]
 
 
 def test_redact_leaves_no_customer_or_project_name(rendered):
     html = rendered["redacted"]
     assert names_absent(html, [r[1] for r in PROJECTS[1:]] + [r[2] for r in PROJECTS[1:]]) == []
     assert "项目-001" in html and "客户-001" in html
-    assert "P3 项目-003（超期 31 天）" in html
+    # pseudonyms number in order of first appearance: P3 is the first project the findings (now first) name
+    assert "P3 项目-001（超期 31 天）" in html
 
 
 def test_scope_must_name_a_director(rendered):
@@ -243,7 +246,8 @@ def test_small_sample_flag_and_escaped_heading(tmp_path, monkeypatch):
     assert zh[0] == "本期仅结束 2 个项目（少于 10 个）：赢单率 50%（1/2） 不宜与同事比较，宜结合下一期复核。"
     assert not any("低于其他总监中位数" in z for z in zh)
     evil = dr.review(ctx, f"director:{EVIL_DIRECTOR}")
-    assert dr.heading(ctx, evil).data == ("<h1>项目总监评价报告 · &lt;img src=x onerror=alert(1)&gt; · "
-                                          f"{ctx.period.label('zh')}</h1>")
+    assert ("<h1>项目总监评价报告 · &lt;img src=x onerror=alert(1)&gt; · "
+            f"{ctx.period.label('zh')}</h1>") in dr.heading(ctx, evil).data
+    assert EVIL_DIRECTOR not in dr.heading(ctx, evil).data
     assert evil.row["won"] == 1 and evil.row["closed"] == 2
     ctx.con.close()

@@ -44,8 +44,8 @@ def outputs(tmp_path_factory):
 
 
 def _section(page: str) -> str:
-    start = page.index("赢丢单分析")
-    return page[start:page.index("制度执行 · Policy compliance", start)]
+    start = page.index('id="sec-win-loss"')
+    return page[start:page.index('id="sec-forecast"', start)]
 
 
 def test_the_audit_report_shows_bids_rivals_losses_customers_and_collection(outputs):

@@ -254,7 +254,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
             ("截至（as-of）", "As of", d if d else ("全部已载入数据" if zh else "everything loaded"),
              "date" if d else "text"),
             ("数据日期", "Data date", latest, "date"),
-            ("数据库", "Database", database, "text"),
+            ("数据库", "Database", Path(database).name, "text"),      # its file name: no local path leaves
             ("工具版本", "Toolkit version", __version__, "text"),
             ("生成时间", "Generated", datetime.now().astimezone().isoformat(timespec="seconds"), "text"),
             ("脱敏", "Redacted", redact, "bool"),

@@ -538,6 +538,11 @@ def data_quality(ctx: ReportContext) -> None:
                             "rows_collapsed": ("重复合并", "Identical, collapsed", "int"),
                             "rows_rejected": ("拒绝行数", "Rejected", "int"),
                             "warnings": ("数据质量提示", "Warnings", "int")}))
+    from ..presentation.reasons import reason_text, rule_text
+
+    rules = rules.assign(rule=[rule_text(r, ctx.lang) for r in rules["rule"]],
+                         example=[reason_text(m, ctx.lang) for m in rules["example"]])
+    rejects = rejects.assign(reason=[reason_text(m, ctx.lang) for m in rejects["reason"]])
     if len(rules):
         _show(ctx.table(rules, {"rule": ("规则", "Rule", "text"), "rows": ("行数", "Rows", "int"),
                                 "example": ("示例", "Example", "text")}))

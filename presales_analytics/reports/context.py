@@ -60,7 +60,7 @@ class ReportContext:
     @property
     def zone(self) -> str:
         """The configured time zone (``time_zone``, default Asia/Shanghai): every time a report prints is in it."""
-        return self.config.time_zone
+        return self.config.time_zone if self.config is not None else load_config().time_zone
 
     def t(self, zh: str, en: str) -> str:
         """The text in the report's language."""
@@ -128,11 +128,13 @@ class ReportContext:
         return {"period": str(self.period), "scope": str(self.scope), "lang": self.lang,
                 "redact": str(self.redact).lower(), "as_of": self.as_of or "—", "database": self.database}
 
-    def parameters_line(self) -> str:
-        """"参数: period = 2026-Q3; scope = …" — what to pass to render the report again."""
-        return self.t("参数", "Parameters") + ": " + "; ".join(f"{k} = {v}" for k, v in self.parameters().items())
+    def parameters_line(self, **overrides) -> str:
+        """"参数: period = 2026-Q3; scope = …" — what to pass to render the report again (``overrides``: what
+        the notebook was given where the context differs, e.g. the director review's scope)."""
+        shown = {**self.parameters(), **{k: v for k, v in overrides.items() if v not in (None, "")}}
+        return self.t("参数", "Parameters") + ": " + "; ".join(f"{k} = {v}" for k, v in shown.items())
 
-    def provenance_section(self):
+    def provenance_section(self, **overrides):
         """The loads behind the numbers (file name, sha256, rows, load time in the configured zone), then the
         database's file name, the latest data date, the toolkit version, the render time and the parameters."""
         from IPython.display import HTML
@@ -149,7 +151,7 @@ class ReportContext:
                        f"Database {self.database}; latest data date {self.data_day}; toolkit {__version__}; "
                        f"rendered {self.rendered_at} ({self.zone})")
         return HTML(table.data + f"<p>{html.escape(about)}</p>"
-                    f"<p class='parameters'>{html.escape(self.parameters_line())}</p>")
+                    f"<p class='parameters'>{html.escape(self.parameters_line(**overrides))}</p>")
 
     def provenance(self) -> pd.DataFrame:
         return self.con.execute("""SELECT file_name, table_name, sha256, rows_loaded, rows_flagged, rows_collapsed,
@@ -195,8 +197,24 @@ def metric_or_note(ctx: ReportContext, name: str, period, **options):
     try:
         return compute(ctx.metrics, name, period, **options)
     except MissingColumnError as exc:
-        display(ctx.text(f"无法计算：{exc}", f"Not available: {exc}"))
+        display(ctx.text(missing_text(exc, "zh"), f"Not available: {exc}"))
         return None
+
+
+def missing_text(exc, lang: str = "zh") -> str:
+    """Why a figure is missing (a :class:`~presales_analytics.errors.MissingColumnError`), in ``lang``: in
+    Chinese, the column by the export header that provides it and what to load; in English, the error's own
+    message."""
+    if lang != "zh":
+        return f"not available: {exc}"
+    if exc.column == "targets":
+        return ("无法计算：未载入业绩目标。请载入目标文件（列：目标范围、期间、目标金额（万元）），"
+                "例如 presales load 目标.csv；见 docs/data-format.md。")
+    from ..ingest.columns import ALIASES
+
+    header = (ALIASES.get("projects", {}).get(exc.column) or [exc.column])[0]
+    return (f"无法计算：载入的导出中没有「{header}」列（{exc.column}）。请载入带此列的项目导出，或在映射文件的 "
+            f"[columns] 中指明对应的表头；见 docs/data-format.md。")
 
 
 def metric_or_note_quiet(ctx: ReportContext, name: str, **options):
@@ -282,8 +300,7 @@ def definitions_table(ctx: ReportContext, names, *, frames: dict | None = None):
                 df = compute(ctx.metrics, name, ctx.period, as_of=ctx.as_of)
             except MissingColumnError as exc:
                 rows.append({"metric": spec.title(ctx.lang), "definition": spec.definition(ctx.lang),
-                             "denominator": spec.denominator(ctx.lang),
-                             "options": ctx.t(f"无法计算：{exc}", f"not available: {exc}")})
+                             "denominator": spec.denominator(ctx.lang), "options": missing_text(exc, ctx.lang)})
                 continue
         options = df.attrs.get("options") or {}
         rows.append({"metric": spec.title(ctx.lang), "definition": spec.definition(ctx.lang),

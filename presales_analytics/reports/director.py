@@ -402,9 +402,10 @@ def definitions(ctx: ReportContext, r: Review):
 
 
 def provenance(ctx: ReportContext, parameters: dict | None = None):
-    """Data provenance (load log with sha256), toolkit version, render time and the parameters as resolved
-    (``parameters``, what the notebook was given, is no longer printed: it held local paths)."""
-    return ctx.provenance_section()
+    """Data provenance (load log with sha256), toolkit version, render time and the parameters as resolved;
+    ``parameters`` (what the notebook was given) supplies the report's own scope (the context is the whole
+    company's), nothing else of it is printed (it may hold local paths)."""
+    return ctx.provenance_section(scope=(parameters or {}).get("scope"))
 
 
 __all__ = ["Review", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
