@@ -111,6 +111,14 @@ def test_the_executive_page_comes_first_with_tiles_findings_and_contents(printed
     assert director.index('id="sec-findings"') < director.index('id="sec-outcomes"') < director.index('id="sec-projects"')
 
 
+def test_the_index_lists_the_period_audit_first_with_pdfs(printed):
+    index = printed["index"].read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert links == [f"{PERIOD}/audit.html", f"{PERIOD}/audit.pdf",
+                     f"{PERIOD}/director-review-director-张伟.html", f"{PERIOD}/director-review-director-张伟.pdf",
+                     f"{PERIOD}/dashboard.html", f"{PERIOD}/dashboard.pdf", f"{PERIOD}/workbook.xlsx"]
+
+
 # --- PDFs ----------------------------------------------------------------------------------------------
 
 def _pdf_pages(pdf: Path) -> list[str]:

@@ -114,3 +114,6 @@ def dashboard_command(
     if pdf:
         with exit_on_error({PdfError: 2}):
             print(print_pdf(written))
+    from ..reports.schedule import refresh_index
+
+    refresh_index(written)

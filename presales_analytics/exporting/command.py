@@ -65,6 +65,9 @@ def xlsx_command(
         finally:
             con.close()
     Console().print(escape(str(written)), highlight=False, soft_wrap=True)
+    from ..reports.schedule import refresh_index
+
+    refresh_index(written)
 
 
 __all__ = ["xlsx_command", "XLSX_HELP"]

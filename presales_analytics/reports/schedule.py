@@ -133,32 +133,62 @@ def _title(stem: str) -> str:
     return stem
 
 
+#: the order of a period's outputs in the index: the audit first, the dashboard and the workbook last
+_ORDER = ("audit", "director-review", "project-summary", "dashboard", "workbook")
+
+
+def _rank(stem: str) -> int:
+    for i, kind in enumerate(_ORDER):
+        if stem == kind or stem.startswith(kind + "-"):
+            return i
+    return len(_ORDER) - 2          # another page: before the dashboard
+
+
+def refresh_index(written: Path) -> Path | None:
+    """After a dashboard or workbook was written to ``<reports>/<period>/``: rewrite ``<reports>/index.html``
+    when there is one, so it lists the new file (and its PDF). Elsewhere: nothing."""
+    folder = Path(written).resolve().parent.parent
+    if (folder / "index.html").exists():
+        return write_index(folder)
+    return None
+
+
 def write_index(out_dir: Path) -> Path:
-    """``reports/index.html``: every rendered report by period and kind, newest first (offline, escaped)."""
+    """``reports/index.html``: per period, newest first, every rendered report (the audit first), the
+    dashboard and the workbook, each with its PDF beside it when there is one (offline, escaped)."""
     rows = []
-    for page in out_dir.glob("*/*.html"):
+    for page in [*out_dir.glob("*/*.html"), *out_dir.glob("*/*.xlsx")]:
+        if page.name.startswith("."):
+            continue
         try:
             period = Period.parse(page.parent.name)
         except PresalesError:
             continue
         rows.append((period, page))
-    # newest first; all (no dates) before every dated period
-    rows.sort(key=lambda r: (r[0].end or date.max, r[0].start or date.min), reverse=True)
-    items = "\n".join(
-        f'<tr><td>{html.escape(p.label("zh"))}</td><td>{html.escape(str(p))}</td>'
-        f'<td><a href="{html.escape(page.relative_to(out_dir).as_posix(), quote=True)}">'
-        f'{html.escape(_title(page.stem))}</a></td></tr>'
-        for p, page in rows)
+    # newest first; all (no dates) before every dated period; within a period the audit first
+    rows.sort(key=lambda r: (-(r[0].end or date.max).toordinal(), -(r[0].start or date.min).toordinal(),
+                             _rank(r[1].stem), r[1].name))
+
+    def link(path: Path, text: str) -> str:
+        return (f'<a href="{html.escape(path.relative_to(out_dir).as_posix(), quote=True)}">'
+                f'{html.escape(text)}</a>')
+
+    items = []
+    for p, page in rows:
+        pdf = page.with_suffix(".pdf")
+        title = "工作簿 (xlsx)" if page.suffix == ".xlsx" else _title(page.stem)
+        items.append(f'<tr><td>{html.escape(p.label("zh"))}</td><td>{html.escape(str(p))}</td>'
+                     f'<td>{link(page, title)}</td><td>{link(pdf, "PDF") if pdf.exists() else ""}</td></tr>')
     body = f"""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>审计考核报告 · Reports</title>
-<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em}}
-table{{border-collapse:collapse}}td,th{{padding:.4em 1em;border-bottom:1px solid #ddd;text-align:left}}</style>
+<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#1f2933}}
+table{{border-collapse:collapse}}td,th{{padding:.4em 1em;border-bottom:1px solid #d9e2ec;text-align:left}}
+a{{color:#0072b2}}</style>
 </head><body><h1>审计考核报告 · Reports</h1>
-<table><thead><tr><th>期间</th><th>Period</th><th>报告 Report</th></tr></thead><tbody>
-{items}
+<table><thead><tr><th>期间</th><th>Period</th><th>报告 Report</th><th>PDF</th></tr></thead><tbody>
+{chr(10).join(items)}
 </tbody></table></body></html>
 """
     target = write_text_atomic(out_dir / "index.html", body)
     return target
-
