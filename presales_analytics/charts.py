@@ -72,7 +72,10 @@ def plot_funnel(df: pd.DataFrame, *, lang: str = "zh", config: Config | None = N
     config = config or load_config()
     names = [config.stage_label(s, lang) for s in df["stage"]]
     fig = go.Figure(go.Funnel(y=names, x=df["reached"], textinfo="value+percent initial"))
-    return _layout(fig, label("reached", lang))
+    # the title says which population it counts: the spec's label (projects created in the period)
+    from .metrics import SPECS
+
+    return _layout(fig, SPECS["funnel"].column("reached").label(lang))
 
 
 def plot_stage_timeline(visits: pd.DataFrame, *, lang: str = "zh", config: Config | None = None,
@@ -178,13 +181,16 @@ def plot_channel_share(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
 
 
 def plot_leaderboard(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
-    """Directors in rank order: audit score (bars) and win rate with its Wilson interval (points with
-    error bars), both 0–1. ``df``: ``director``, ``score``, ``win_rate``, ``win_rate_low``,
-    ``win_rate_high``, ``won``, ``closed``."""
+    """Directors in rank order: the conservative score they are ranked by (bars, so the bars fall from
+    left to right) and win rate with its Wilson interval (points with error bars), both 0–1. ``df``:
+    ``director``, ``score_low`` (else ``score``), ``win_rate``, ``win_rate_low``, ``win_rate_high``,
+    ``won``, ``closed``, in rank order."""
     names = [str(v) for v in df["director"]]
+    bars = df["score_low"] if "score_low" in df else df["score"]
     fig = go.Figure([
-        go.Bar(name=_text("审计考核得分", "Audit score", lang), x=names, y=df["score"], marker={"color": "#9fb8d8"},
-               hovertemplate="%{x}<br>" + _text("得分", "Score", lang) + " %{y:.2f}<extra></extra>"),
+        go.Bar(name=_text("保守得分（排名依据）", "Conservative score (ranked by)", lang), x=names, y=bars,
+               marker={"color": "#9fb8d8"},
+               hovertemplate="%{x}<br>" + _text("保守得分", "Conservative score", lang) + " %{y:.2f}<extra></extra>"),
         go.Scatter(name=label("win_rate", lang) + " (" + label("interval", lang) + ")", x=names, y=df["win_rate"],
                    mode="markers", marker={"color": "#c05621", "size": 9},
                    error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
@@ -194,4 +200,5 @@ def plot_leaderboard(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
                                  + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})<extra></extra>")])
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
-    return _layout(fig, _text("项目总监排行（得分与赢单率）", "Director leaderboard (score and win rate)", lang))
+    return _layout(fig, _text("项目总监排行（保守得分与赢单率）", "Director leaderboard (conservative score and win rate)",
+                              lang))

@@ -229,3 +229,48 @@ def test_browser_draws_filters_and_escapes(db, browser, tmp_path):
     assert tile(page, "win_rate")[0] == "60.0%"
     assert o.problems == []
     page.context.close()
+
+
+def test_choosing_a_region_names_it_narrows_the_directors_and_equals_its_audit(tmp_path, browser):
+    """With 华南 chosen (this fixture's 华北 renamed), the header names it, the director list holds only
+    华南's directors, and the tiles show what `presales report audit --scope region:华南` shows."""
+    from browser import open_offline
+
+    south = [[("华南" if c == "华北" else c) for c in r] for r in ROWS]
+    targets = [[c.replace("华北", "华南") for c in r] for r in TARGETS]
+    con = pa.connect(tmp_path / "s.duckdb")
+    pa.load(con, [write_csv(tmp_path / "商机.csv", [HEADER, *south]), write_csv(tmp_path / "目标.csv", targets)])
+    con.close()
+    assert run_dashboard(tmp_path / "s.duckdb", "--period", "2026-Q3", "--out", "s.html").returncode == 0
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    r = subprocess.run([exe, "report", "audit", "--period", "2026-Q3", "--scope", "region:华南", "--db", "s.duckdb",
+                        "--out", "out"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                       env={k: v for k, v in os.environ.items() if k != "PRESALES_DB"})
+    assert r.returncode == 0, r.stderr
+    audit = next((tmp_path / "out" / "2026-Q3").glob("audit*.html")).read_text(encoding="utf-8")
+    shown = dict(re.findall(r'<div class="kpi[^"]*" data-column="(\w+)"><div class="kpi-label">[^<]*</div>'
+                            r'<div class="kpi-value">([^<]*)</div>', audit))
+    assert set(shown) == {"win_rate", "won_amount", "attainment", "weighted_amount", "stalled", "compliance_rate"}
+    o = open_offline(browser, tmp_path / "s.html")
+    page = o.page
+    page.wait_for_selector("body[data-ready='1']")
+    banner = " · 截至 2026年9月20日，期间未结束"                  # the data run to 09-20
+    assert page.inner_text("#period") == "2026年第3季度 · 全公司" + banner
+    page.select_option("#f-region", label="华南")
+    assert page.inner_text("#period") == "2026年第3季度 · 华南" + banner and page.title().endswith("华南" + banner)
+    directors = page.eval_on_selector_all("#f-director option", "os => os.filter(o => !o.hidden).map(o => o.textContent)")
+    assert directors == ["全部", "李娜"]                        # 张伟 and the other work only in 华东
+    # P4 won 40, P5 abandoned: 1/2 = 50.0%; 40 of the 100 target = 40.0%
+    assert tile(page, "win_rate")[0] == shown["win_rate"] == "50.0%"
+    assert tile(page, "won_amount")[0] == shown["won_amount"] == "40.00万元"
+    assert tile(page, "attainment")[0] == shown["attainment"] == "40.0%"
+    assert tile(page, "weighted_amount")[0] == shown["weighted_amount"]
+    assert tile(page, "stalled")[0] == shown["stalled"]
+    assert tile(page, "compliance")[0] == shown["compliance_rate"]
+    assert page.locator("#kpi-attainment .scope-note").is_hidden()
+    # a director too: the header names both; the target is now the director's, and the tile says so
+    page.select_option("#f-director", label="李娜")
+    assert page.inner_text("#period") == "2026年第3季度 · 华南 · 李娜" + banner
+    assert page.inner_text("#kpi-attainment .scope-note") == "目标按“李娜”计，未按 华南 拆分"
+    assert o.problems == []
+    page.context.close()

@@ -53,7 +53,12 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     def t(zh: str, en: str) -> str:
         return zh if lang == "zh" else en
 
-    generated = datetime.now().astimezone().isoformat(timespec="seconds")
+    from zoneinfo import ZoneInfo
+
+    from ..reports.context import TIME_FORMAT
+
+    generated = f"{datetime.now(ZoneInfo(config.time_zone)).strftime(TIME_FORMAT)}（{config.time_zone}）" \
+        if lang == "zh" else f"{datetime.now(ZoneInfo(config.time_zone)).strftime(TIME_FORMAT)} ({config.time_zone})"
     dates = data["dates"]
     data["labels"] = labels(lang)
     day = datetime.fromisoformat(dates["data"]).date() if dates["data"] else None
@@ -66,6 +71,8 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
                 else t("无（全部数据不与其他期间对比）", "none (all the data is not compared with another period)"))
     data["meta"] = {
         "lang": lang, "period": str(p), "heading": heading, "table_limit": TABLE_LIMIT,
+        # the header the page writes as filters change: the period (and its state), then what is shown
+        "period_label": p.label(lang), "scope_label": report_scope.label(lang),
         "compare": p.grain != "all", "banner": banner,
         "facts": [[t("期间", "Period"), f"{p.label(lang)} ({p})" + (f" · {banner}" if banner else "")],
                   [t("对比期间", "Compared with"), compared],

@@ -75,6 +75,7 @@ _WORDS = {
     "basis": ("停滞、制度执行、得分、阶段、漏斗与管道按范围“{s}”计算（与该范围的报告一致）。",
               "Stalls, compliance, scores, stages, funnel and pipeline are computed for the scope “{s}” "
               "(as its scoped report computes them)."),
+    "tile_scope": ("目标按“{s}”计，未按 {f} 拆分", "target of “{s}”, not split by {f}"),
     "several": ("同时选择多个维度时，按最具体的一个计算，清单再按其余条件筛选。",
                 "With several filters, the most specific one sets the scope; lists are then narrowed by the others."),
     "company": ("全公司", "company"),

@@ -207,7 +207,7 @@
     var lb = leaderboard(part);
     draw("leaderboard", function (d) {
       var x = lb.map(function (r) { return r.director; });
-      d[0].x = x; d[0].y = clean(lb.map(function (r) { return r.score; }));
+      d[0].x = x; d[0].y = clean(lb.map(function (r) { return r.score_low; }));   // what the rank is by
       var rt = lb.map(function (r) { return r.win_rate; });
       d[1].x = x; d[1].y = clean(rt);
       errorBars(d[1], rt, lb.map(function (r) { return r.low; }), lb.map(function (r) { return r.high; }));
@@ -382,13 +382,49 @@
   }
 
   // ---------------------------------------------------------------- filters and update
+  // each filter list offers only what the other filters allow (a region's directors, …); a choice the
+  // others no longer allow goes back to "all"
+  function narrow() {
+    var changed = false;
+    FILTERS.forEach(function (k) {
+      var di = DIMS.indexOf(k), allowed = {};
+      D.cells.forEach(function (c, n) { if (keep(n, k)) allowed[c[di]] = true; });
+      var sel = document.getElementById("f-" + k);
+      [].forEach.call(sel.options, function (o) {
+        var i = Number(o.value), ok = i < 0 || allowed[i] === true;
+        o.hidden = !ok; o.disabled = !ok;
+      });
+      if (F[k] >= 0 && !allowed[F[k]]) { F[k] = -1; sel.value = "-1"; changed = true; }
+    });
+    if (changed) KEPT = {};
+    return changed;
+  }
+  // the header names every filter in force, so a forwarded screenshot says what it shows
+  function heading() {
+    var named = FILTERS.filter(function (k) { return F[k] >= 0; }).map(function (k) {
+      return k === "grade" ? D.grade_labels[F.grade] : D.dims[k][F[k]];
+    });
+    document.getElementById("period").textContent = D.meta.period_label + " · " +
+      (named.length ? named.join(" · ") : D.meta.scope_label) + (D.meta.banner ? " · " + D.meta.banner : "");
+    document.title = L.text.title + " · " + document.getElementById("period").textContent;
+  }
   function update() {
     KEPT = {};
+    while (narrow()) { /* a reset choice can widen the others: until nothing changes */ }
     var key = scopeKey(), part = D.scopes[key];
     renderKPIs(part);
     var lb = renderCharts(part);
     renderTables(part, lb);
     renderWinLoss(part);
+    heading();
+    // the target is the scope's (targets are set per scope, not per cell): when the filters name more than
+    // that scope, the attainment tile says so itself
+    var ignored = FILTERS.filter(function (k) { return k !== "grade" && F[k] >= 0 && key !== k + ":" + D.dims[k][F[k]]; });
+    var note = ignored.length ? L.tile_scope.replace("{s}", key === "company" ? L.company : key.replace(/^[a-z]+:/, ""))
+                                  .replace("{f}", ignored.map(function (k) { return D.dims[k][F[k]]; }).join("、")) : "";
+    var tile = document.getElementById("kpi-attainment"), n = tile.querySelector(".scope-note");
+    if (!n) { n = document.createElement("div"); n.className = "scope-note"; tile.appendChild(n); }
+    n.textContent = note; n.hidden = !note;
     var several = FILTERS.filter(function (k) { return k !== "grade" && F[k] >= 0; }).length > 1;
     document.getElementById("basis").textContent = key === "company" && !several ? "" :
       L.basis.replace("{s}", key === "company" ? L.company : key.replace(/^[a-z]+:/, "")) + (several ? " " + L.several : "");
@@ -416,7 +452,7 @@
   }
   terms("facts", D.meta.facts);
   terms("definitions", D.meta.definitions);
-  document.getElementById("period").textContent = D.meta.heading;
+  document.getElementById("period").textContent = D.meta.heading;   // heading() names the filters from here on
   document.querySelectorAll("[data-l]").forEach(function (el) { el.textContent = L.text[el.getAttribute("data-l")]; });
   update();
   document.body.setAttribute("data-ready", "1");
