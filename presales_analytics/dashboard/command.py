@@ -55,7 +55,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
 
     from zoneinfo import ZoneInfo
 
-    from ..reports.context import TIME_FORMAT
+    from ..presentation.format import TIME_FORMAT
 
     generated = f"{datetime.now(ZoneInfo(config.time_zone)).strftime(TIME_FORMAT)}（{config.time_zone}）" \
         if lang == "zh" else f"{datetime.now(ZoneInfo(config.time_zone)).strftime(TIME_FORMAT)} ({config.time_zone})"
@@ -121,6 +121,6 @@ def dashboard_command(
     if pdf:
         with exit_on_error({PdfError: 2}):
             print(print_pdf(written))
-    from ..reports.schedule import refresh_index
+    from ..presentation.index import refresh_index
 
     refresh_index(written)

@@ -65,7 +65,7 @@ def xlsx_command(
         finally:
             con.close()
     Console().print(escape(str(written)), highlight=False, soft_wrap=True)
-    from ..reports.schedule import refresh_index
+    from ..presentation.index import refresh_index
 
     refresh_index(written)
 

@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 MISSING = "—"
+#: a time as every output prints it (in the configured zone, to the second: no microseconds)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _MONTH_ABBR = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -134,4 +136,18 @@ def fmt_month(value, lang: str = "zh") -> str:
     return f"{d.year}年{d.month}月" if lang == "zh" else f"{_MONTH_ABBR[d.month]} {d.year}"
 
 
-__all__ = ["fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_value", "fmt_date", "fmt_month", "is_missing", "MISSING"]
+def css_string(text: str) -> str:
+    r"""``text`` as a quoted CSS string that cannot end its ``<style>`` element: backslash, quotes, line
+    breaks and ``<`` are CSS escapes (the print footers of the reports and the dashboard).
+
+    >>> css_string('审计 "Q3" </style>')
+    '"审计 \\22 Q3\\22  \\3c /style\\3e "'
+    """
+    out = []
+    for ch in text:
+        out.append(f"\\{ord(ch):x} " if ch in '\\"\'<>\n\r&' else ch)
+    return '"' + "".join(out) + '"'
+
+
+__all__ = ["fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_value", "fmt_date", "fmt_month", "is_missing", "MISSING",
+           "TIME_FORMAT", "css_string"]

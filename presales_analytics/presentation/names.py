@@ -24,6 +24,16 @@ import hashlib
 import os
 from pathlib import Path
 
+#: output kind -> (中文名, English name): the reports ``presales report`` renders, the dashboard and the
+#: workbook (their notebooks: :data:`presales_analytics.reports.kinds.KINDS`)
+OUTPUT_TITLES: dict[str, tuple[str, str]] = {
+    "audit": ("审计考核报告", "Audit report"),
+    "director-review": ("项目总监评价报告", "Director review"),
+    "project-summary": ("项目总结", "Project summary"),
+    "dashboard": ("管理看板", "Dashboard"),
+    "workbook": ("工作簿", "Workbook"),
+}
+
 #: the longest output file name, in bytes of UTF-8
 MAX_NAME_BYTES = 120
 _HASH = 10
@@ -57,4 +67,4 @@ def output_path(root: str | os.PathLike, period, kind: str, **options) -> Path:
     return Path(root) / str(period) / output_name(kind, **options)
 
 
-__all__ = ["output_name", "output_path", "shorten", "MAX_NAME_BYTES"]
+__all__ = ["output_name", "output_path", "shorten", "MAX_NAME_BYTES", "OUTPUT_TITLES"]

@@ -17,7 +17,7 @@ from ..metrics import SPECS
 from ..metrics.base import check_scope, data_date, report_period
 from ..metrics.context import MetricContext
 from ..periods import Period, require_begun
-from ..presentation.format import fixed, fmt_amount, fmt_cell, fmt_pct, fmt_value  # noqa: F401  (notebooks import them)
+from ..presentation.format import TIME_FORMAT, fixed, fmt_amount, fmt_cell, fmt_pct, fmt_value  # noqa: F401  (notebooks import them)
 from ..presentation.labels import table_columns
 from ..presentation.lang import check_lang
 from ..presentation.pseudonyms import Pseudonyms
@@ -25,9 +25,6 @@ from ..scoping import ReportScope
 from ..store import connect, database_path
 from .offline import use_offline_renderer
 
-
-#: how a report prints a time (in the configured zone, to the second)
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 #: kinds whose cells read left-aligned (text); numbers align right
 _LEFT = {"text": True, "date": True, "bool": True}

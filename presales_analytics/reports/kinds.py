@@ -15,15 +15,14 @@ from pathlib import Path
 from ..errors import InputError
 from ..periods import Period
 from ..presentation.lang import check_lang
-from ..presentation.names import output_path
+from ..presentation.names import OUTPUT_TITLES, output_path
 from ..scoping import ReportScope, file_safe
 
 #: kind -> (notebook file, 中文名, English name)
 KINDS: dict[str, tuple[str, str, str]] = {
-    "audit": ("audit_report.ipynb", "审计考核报告", "Audit report"),
-    "director-review": ("director_review.ipynb", "项目总监评价报告", "Director review"),
-    "project-summary": ("project_summary.ipynb", "项目总结", "Project summary"),
-}
+    kind: (notebook, *OUTPUT_TITLES[kind])
+    for kind, notebook in {"audit": "audit_report.ipynb", "director-review": "director_review.ipynb",
+                           "project-summary": "project_summary.ipynb"}.items()}
 
 
 def notebook_path(kind: str) -> Path:

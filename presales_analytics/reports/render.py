@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..atomic import copy_atomic, stale_pid, sweep_stale, write_text_atomic
 from ..errors import DatabaseBusyError, PresalesError
+from ..presentation.format import css_string
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -160,15 +161,6 @@ def report_title(node) -> str:
             if match:
                 return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
     return node.metadata.get("title") or "presales-analytics"
-
-
-def css_string(text: str) -> str:
-    """``text`` as a quoted CSS string that cannot end its ``<style>`` element: backslash, quotes, line
-    breaks and ``<`` are CSS escapes."""
-    out = []
-    for ch in text:
-        out.append(f"\\{ord(ch):x} " if ch in '\\"\'<>\n\r&' else ch)
-    return '"' + "".join(out) + '"'
 
 
 def _sweep(folder: Path) -> None:
