@@ -465,6 +465,7 @@ reports/index.html; with --pdf also the .pdf beside the HTML (A4, printed by hea
 CJK font: apt-get install chromium fonts-noto-cjk). A failing cell exits 2, names the cell, keeps the executed notebook (.failed.ipynb) and
 publishes no HTML. --due renders the audit of every month, quarter and year that has ended in the
 data and has no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
+--due --dry-run lists what --due would render and what it would skip, and why, and writes nothing.
 
 Example:
 
@@ -473,6 +474,7 @@ Example:
     presales report project-summary --scope project:SQ-2025-0168
     presales report audit --period 2026-Q3 --pdf
     presales report --due
+    presales report --due --dry-run
 """
 
 
@@ -488,6 +490,8 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
            out_dir: Annotated[Path, typer.Option("--out", help="Folder of rendered reports")] = Path("reports"),
            due: Annotated[bool, typer.Option("--due", help="Render every period that has ended in the data and "
                                                          "has no report yet (for cron; one run at a time)")] = False,
+           dry_run: Annotated[bool, typer.Option("--dry-run", help="With --due: list what would be rendered "
+                                                 "and what skipped, and why; write nothing")] = False,
            pdf: Annotated[Optional[bool], typer.Option("--pdf/--no-pdf", help="Also print the report to PDF (A4) "
                                                        "beside the HTML, with headless Chromium [default: off; for "
                                                        "--due, [reports] pdf]")] = None,
@@ -495,16 +499,28 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
     from .reports.kinds import ReportRequest, resolve_request
     from .reports.render import RenderError, render_notebook
     from .pdf import PdfError, chromium, print_pdf
-    from .reports.schedule import ReportsBusyError, render_due, write_index
+    from .reports.schedule import ReportsBusyError, plan_due, render_due, write_index
 
+    if dry_run and not due:
+        fail(InputError("--dry-run goes with --due: presales report --due --dry-run"))
     database = database_path(db).resolve()
     progress = sys.stderr.isatty()
     if due:
         from .config import load_config
         from .reports.kinds import notebook_path
 
-        config = load_config()
+        with exit_on_error():
+            config = load_config()
         want_pdf = bool(config.raw.get("reports", {}).get("pdf", False)) if pdf is None else pdf
+        if dry_run:
+            with exit_on_error():
+                plan = plan_due(database, out_dir, config=config)
+            for item in plan.items:
+                out.print(escape(f"{'would render' if item.render else 'skip'} {item}"
+                                 f"{' (and its PDF)' if item.render and want_pdf else ''}"), soft_wrap=True)
+            n = sum(item.render for item in plan.items)
+            out.print(f"dry run: {n} would be rendered, {len(plan.items) - n} skipped; nothing written")
+            return
         if want_pdf:
             with exit_on_error():
                 chromium()                  # before anything renders: say what to install
