@@ -29,9 +29,78 @@ def shown(text) -> str:
     return escape(printable(text))
 
 
-app = typer.Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
-                       "compute the audit, render reports.", no_args_is_help=True,
-                  add_completion=False, rich_markup_mode="rich")
+def flow(text: str) -> str:
+    """Help text as the terminal should wrap it: each paragraph (lines between blank lines) joined into
+    one line, so rich re-flows it to the width; a paragraph with an indented line (a list, an example)
+    is kept line by line. Brackets are escaped: help text holds no rich markup, and ``[default: …]`` or
+    ``[reports] pdf`` would otherwise be taken for a style and vanish."""
+    import inspect
+
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines = paragraph.split("\n")
+        if not any(line[:1].isspace() for line in lines):
+            joined = lines[0]
+            for line in lines[1:]:     # Chinese runs on without a space; other text with one
+                cjk = "\u3000" <= joined[-1:] <= "\u9fff" and "\u3000" <= line[:1] <= "\u9fff"
+                joined += ("" if cjk else " ") + line
+            paragraph = joined
+        paragraphs.append(paragraph)
+    return escape("\n\n".join(paragraphs))
+
+
+def _tidy(command) -> None:
+    """Flowed, escaped help for a command and each of its options and arguments (see :func:`flow`)."""
+    if command.help:
+        command.help = flow(command.help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = flow(param.help)
+
+
+def _flags_without_metavar(params):
+    """A flag takes no value: no metavar in the help (typer shows its type, ``<bool>``, otherwise;
+    ``--help`` included). Options with a value keep theirs (``<str>``, ``<path>``, an explicit one)."""
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    """Every presales command: help as :func:`flow` makes it, flags shown as flags."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
+    def get_params(self, ctx):
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    """``presales`` and its command groups (config, export): as :class:`_Command`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
+    def get_params(self, ctx):
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+class _Typer(typer.Typer):
+    """A typer app whose commands are :class:`_Command` and whose groups are :class:`_Group`."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cls=_Group, rich_markup_mode="rich", add_completion=False, **kwargs)
+
+    def command(self, *args, cls=_Command, **kwargs):
+        return super().command(*args, cls=cls, **kwargs)
+
+
+app = _Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
+                  "compute the audit, render reports.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
 
@@ -274,12 +343,12 @@ Example:
 """
 
 
-class _MetricsCommand(typer.core.TyperCommand):
+class _MetricsCommand(_Command):
     """The metrics command, whose help text is read from the registry only when it is shown (the
     registry imports pandas; other commands should not pay for it)."""
 
     def format_help(self, ctx, formatter):
-        self.help = metrics_help()
+        self.help = flow(metrics_help())
         return super().format_help(ctx, formatter)
 
 
@@ -454,11 +523,13 @@ _REPORT_HELP = """Render a report notebook (papermill) to offline HTML (nbconver
 
 KIND is one of:
 
-  audit            审计考核报告: the periodic audit (scope: company, region:<name>, department:<name>
-                   or director:<name>)
-  director-review  项目总监评价报告: one director's review (--scope director:<name>)
-  project-summary  项目总结: one finished project (--scope project:<project id>; the period defaults
-                   to the quarter it closed in)
+  audit            审计考核报告, the periodic audit
+  director-review  项目总监评价报告, one director's review
+  project-summary  项目总结, one finished project
+
+--scope narrows an audit to company, region:<name>, department:<name> or director:<name>; a director
+review needs --scope director:<name>, a project summary --scope project:<project id> (its period
+defaults to the quarter the project closed in).
 
 Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
 reports/index.html; with --pdf also the .pdf beside the HTML (A4, printed by headless Chromium with a
@@ -554,13 +625,14 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
     write_index(out_dir)
 
 
-config_app = typer.Typer(help="The effective configuration (built-in defaults and presales.toml).",
-                         no_args_is_help=True)
+config_app = _Typer(help="The effective configuration (built-in defaults and presales.toml).",
+                    no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("show", help="""Print the effective configuration as TOML: the built-in defaults
-overlaid by ./presales.toml (or $PRESALES_CONFIG).
+@config_app.command("show", help="""Print the effective configuration as TOML.
+
+The built-in defaults overlaid by ./presales.toml (or $PRESALES_CONFIG).
 
 Example:
 
@@ -577,7 +649,7 @@ def config_show() -> None:
 
 from .exporting.command import XLSX_HELP, xlsx_command  # noqa: E402  (light: heavy imports run inside)
 
-export_app = typer.Typer(help="Exports for spreadsheets: presales export xlsx.", no_args_is_help=True)
+export_app = _Typer(help="Exports for spreadsheets: presales export xlsx.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 export_app.command("xlsx", help=XLSX_HELP)(xlsx_command)
 
