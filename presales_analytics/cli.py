@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 import typer.core
 from rich.console import Console
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -489,15 +490,57 @@ def forecast(as_of: Annotated[Optional[str], typer.Option(
     emit(df, fmt)
 
 
+RECORDS_MAX = 5      # a table wider than the terminal with this many rows or fewer is shown a record per block
+
+
 def print_frame(df, *, console: Console = out) -> None:
-    """A metric as a rich table, with its period, as-of date and denominator underneath."""
-    table = Table(title=f"{df.attrs.get('metric', '')}  {df.attrs.get('period', '')}".strip())
-    for column in df.columns:
-        table.add_column(shown(str(column)), justify="right" if df[column].dtype.kind in "iufb" else "left",
-                         overflow="fold")
-    for row in df.itertuples(index=False):
-        table.add_row(*(shown(_cell(v)) for v in row))
-    console.print(table)
+    """A metric as a rich table, with its period, as-of date and denominator underneath.
+
+    A table wider than the terminal is not squeezed into columns a letter wide: a few rows are shown one
+    record per block (column, value), more rows keep the columns that fit, from the left, and a line names
+    the hidden ones; either way a line says how to get every column (--format csv / json)."""
+    title = f"{df.attrs.get('metric', '')}  {df.attrs.get('period', '')}".strip()
+    names = [shown(str(column)) for column in df.columns]
+    rows = [[shown(_cell(v)) for v in row] for row in df.itertuples(index=False)]
+    right = [df[column].dtype.kind in "iufb" for column in df.columns]
+    widths = [max([cell_len(n), *(cell_len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    hidden: list[str] = []
+
+    def fits(keep) -> bool:            # each column: its text, one space either side and a border
+        return sum(widths[i] + 3 for i in keep) + 1 <= console.width
+
+    if fits(range(len(names))) or not names:
+        keep = list(range(len(names)))
+    elif len(rows) <= RECORDS_MAX:
+        keep = None
+    else:
+        keep = [0]
+        for i in range(1, len(names)):
+            if not fits([*keep, i]):
+                break
+            keep.append(i)
+        hidden = names[len(keep):]
+    if keep is None:                   # one block per record: column name, value
+        console.print(title)
+        for n, row in enumerate(rows, 1):
+            block = Table(title=f"{n}/{len(rows)}" if len(rows) > 1 else None, show_header=False)
+            block.add_column(overflow="fold")
+            block.add_column(overflow="fold")
+            for name, value in zip(names, row):
+                block.add_row(name, value)
+            console.print(block)
+    else:
+        table = Table(title=title)
+        for i in keep:
+            table.add_column(names[i], justify="right" if right[i] else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*(row[i] for i in keep))
+        console.print(table)
+    if hidden:
+        console.print(f"{len(hidden)} of {len(names)} columns hidden to fit {console.width} columns: "
+                      f"{', '.join(hidden)}")
+    if hidden or keep is None:
+        console.print("everything, one row a line: --format csv (or --format json)")
     attrs = df.attrs
     if attrs.get("as_of"):
         console.print(f"as of {attrs['as_of']}")
