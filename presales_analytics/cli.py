@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 import typer.core
 from rich.console import Console
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -29,9 +30,78 @@ def shown(text) -> str:
     return escape(printable(text))
 
 
-app = typer.Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
-                       "compute the audit, render reports.", no_args_is_help=True,
-                  add_completion=False, rich_markup_mode="rich")
+def flow(text: str) -> str:
+    """Help text as the terminal should wrap it: each paragraph (lines between blank lines) joined into
+    one line, so rich re-flows it to the width; a paragraph with an indented line (a list, an example)
+    is kept line by line. Brackets are escaped: help text holds no rich markup, and ``[default: …]`` or
+    ``[reports] pdf`` would otherwise be taken for a style and vanish."""
+    import inspect
+
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines = paragraph.split("\n")
+        if not any(line[:1].isspace() for line in lines):
+            joined = lines[0]
+            for line in lines[1:]:     # Chinese runs on without a space; other text with one
+                cjk = "\u3000" <= joined[-1:] <= "\u9fff" and "\u3000" <= line[:1] <= "\u9fff"
+                joined += ("" if cjk else " ") + line
+            paragraph = joined
+        paragraphs.append(paragraph)
+    return escape("\n\n".join(paragraphs))
+
+
+def _tidy(command) -> None:
+    """Flowed, escaped help for a command and each of its options and arguments (see :func:`flow`)."""
+    if command.help:
+        command.help = flow(command.help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = flow(param.help)
+
+
+def _flags_without_metavar(params):
+    """A flag takes no value: no metavar in the help (typer shows its type, ``<bool>``, otherwise;
+    ``--help`` included). Options with a value keep theirs (``<str>``, ``<path>``, an explicit one)."""
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    """Every presales command: help as :func:`flow` makes it, flags shown as flags."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
+    def get_params(self, ctx):
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    """``presales`` and its command groups (config, export): as :class:`_Command`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
+    def get_params(self, ctx):
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+class _Typer(typer.Typer):
+    """A typer app whose commands are :class:`_Command` and whose groups are :class:`_Group`."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cls=_Group, rich_markup_mode="rich", add_completion=False, **kwargs)
+
+    def command(self, *args, cls=_Command, **kwargs):
+        return super().command(*args, cls=cls, **kwargs)
+
+
+app = _Typer(help="presales-analytics: 售前项目审计考核. Load pipeline exports into DuckDB, "
+                  "compute the audit, render reports.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
 
@@ -274,12 +344,12 @@ Example:
 """
 
 
-class _MetricsCommand(typer.core.TyperCommand):
+class _MetricsCommand(_Command):
     """The metrics command, whose help text is read from the registry only when it is shown (the
     registry imports pandas; other commands should not pay for it)."""
 
     def format_help(self, ctx, formatter):
-        self.help = metrics_help()
+        self.help = flow(metrics_help())
         return super().format_help(ctx, formatter)
 
 
@@ -420,15 +490,57 @@ def forecast(as_of: Annotated[Optional[str], typer.Option(
     emit(df, fmt)
 
 
+RECORDS_MAX = 5      # a table wider than the terminal with this many rows or fewer is shown a record per block
+
+
 def print_frame(df, *, console: Console = out) -> None:
-    """A metric as a rich table, with its period, as-of date and denominator underneath."""
-    table = Table(title=f"{df.attrs.get('metric', '')}  {df.attrs.get('period', '')}".strip())
-    for column in df.columns:
-        table.add_column(shown(str(column)), justify="right" if df[column].dtype.kind in "iufb" else "left",
-                         overflow="fold")
-    for row in df.itertuples(index=False):
-        table.add_row(*(shown(_cell(v)) for v in row))
-    console.print(table)
+    """A metric as a rich table, with its period, as-of date and denominator underneath.
+
+    A table wider than the terminal is not squeezed into columns a letter wide: a few rows are shown one
+    record per block (column, value), more rows keep the columns that fit, from the left, and a line names
+    the hidden ones; either way a line says how to get every column (--format csv / json)."""
+    title = f"{df.attrs.get('metric', '')}  {df.attrs.get('period', '')}".strip()
+    names = [shown(str(column)) for column in df.columns]
+    rows = [[shown(_cell(v)) for v in row] for row in df.itertuples(index=False)]
+    right = [df[column].dtype.kind in "iufb" for column in df.columns]
+    widths = [max([cell_len(n), *(cell_len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    hidden: list[str] = []
+
+    def fits(keep) -> bool:            # each column: its text, one space either side and a border
+        return sum(widths[i] + 3 for i in keep) + 1 <= console.width
+
+    if fits(range(len(names))) or not names:
+        keep = list(range(len(names)))
+    elif len(rows) <= RECORDS_MAX:
+        keep = None
+    else:
+        keep = [0]
+        for i in range(1, len(names)):
+            if not fits([*keep, i]):
+                break
+            keep.append(i)
+        hidden = names[len(keep):]
+    if keep is None:                   # one block per record: column name, value
+        console.print(title)
+        for n, row in enumerate(rows, 1):
+            block = Table(title=f"{n}/{len(rows)}" if len(rows) > 1 else None, show_header=False)
+            block.add_column(overflow="fold")
+            block.add_column(overflow="fold")
+            for name, value in zip(names, row):
+                block.add_row(name, value)
+            console.print(block)
+    else:
+        table = Table(title=title)
+        for i in keep:
+            table.add_column(names[i], justify="right" if right[i] else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*(row[i] for i in keep))
+        console.print(table)
+    if hidden:
+        console.print(f"{len(hidden)} of {len(names)} columns hidden to fit {console.width} columns: "
+                      f"{', '.join(hidden)}")
+    if hidden or keep is None:
+        console.print("everything, one row a line: --format csv (or --format json)")
     attrs = df.attrs
     if attrs.get("as_of"):
         console.print(f"as of {attrs['as_of']}")
@@ -454,17 +566,20 @@ _REPORT_HELP = """Render a report notebook (papermill) to offline HTML (nbconver
 
 KIND is one of:
 
-  audit            审计考核报告: the periodic audit (scope: company, region:<name>, department:<name>
-                   or director:<name>)
-  director-review  项目总监评价报告: one director's review (--scope director:<name>)
-  project-summary  项目总结: one finished project (--scope project:<project id>; the period defaults
-                   to the quarter it closed in)
+  audit            审计考核报告, the periodic audit
+  director-review  项目总监评价报告, one director's review
+  project-summary  项目总结, one finished project
+
+--scope narrows an audit to company, region:<name>, department:<name> or director:<name>; a director
+review needs --scope director:<name>, a project summary --scope project:<project id> (its period
+defaults to the quarter the project closed in).
 
 Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
 reports/index.html; with --pdf also the .pdf beside the HTML (A4, printed by headless Chromium with a
 CJK font: apt-get install chromium fonts-noto-cjk). A failing cell exits 2, names the cell, keeps the executed notebook (.failed.ipynb) and
 publishes no HTML. --due renders the audit of every month, quarter and year that has ended in the
 data and has no report yet; safe from cron (one run at a time: a second run exits 3 and does nothing).
+--due --dry-run lists what --due would render and what it would skip, and why, and writes nothing.
 
 Example:
 
@@ -473,6 +588,7 @@ Example:
     presales report project-summary --scope project:SQ-2025-0168
     presales report audit --period 2026-Q3 --pdf
     presales report --due
+    presales report --due --dry-run
 """
 
 
@@ -488,6 +604,8 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
            out_dir: Annotated[Path, typer.Option("--out", help="Folder of rendered reports")] = Path("reports"),
            due: Annotated[bool, typer.Option("--due", help="Render every period that has ended in the data and "
                                                          "has no report yet (for cron; one run at a time)")] = False,
+           dry_run: Annotated[bool, typer.Option("--dry-run", help="With --due: list what would be rendered "
+                                                 "and what skipped, and why; write nothing")] = False,
            pdf: Annotated[Optional[bool], typer.Option("--pdf/--no-pdf", help="Also print the report to PDF (A4) "
                                                        "beside the HTML, with headless Chromium [default: off; for "
                                                        "--due, [reports] pdf]")] = None,
@@ -495,16 +613,28 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
     from .reports.kinds import ReportRequest, resolve_request
     from .reports.render import RenderError, render_notebook
     from .pdf import PdfError, chromium, print_pdf
-    from .reports.schedule import ReportsBusyError, render_due, write_index
+    from .reports.schedule import ReportsBusyError, plan_due, render_due, write_index
 
+    if dry_run and not due:
+        fail(InputError("--dry-run goes with --due: presales report --due --dry-run"))
     database = database_path(db).resolve()
     progress = sys.stderr.isatty()
     if due:
         from .config import load_config
         from .reports.kinds import notebook_path
 
-        config = load_config()
+        with exit_on_error():
+            config = load_config()
         want_pdf = bool(config.raw.get("reports", {}).get("pdf", False)) if pdf is None else pdf
+        if dry_run:
+            with exit_on_error():
+                plan = plan_due(database, out_dir, config=config)
+            for item in plan.items:
+                out.print(escape(f"{'would render' if item.render else 'skip'} {item}"
+                                 f"{' (and its PDF)' if item.render and want_pdf else ''}"), soft_wrap=True)
+            n = sum(item.render for item in plan.items)
+            out.print(f"dry run: {n} would be rendered, {len(plan.items) - n} skipped; nothing written")
+            return
         if want_pdf:
             with exit_on_error():
                 chromium()                  # before anything renders: say what to install
@@ -538,13 +668,14 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review or p
     write_index(out_dir)
 
 
-config_app = typer.Typer(help="The effective configuration (built-in defaults and presales.toml).",
-                         no_args_is_help=True)
+config_app = _Typer(help="The effective configuration (built-in defaults and presales.toml).",
+                    no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("show", help="""Print the effective configuration as TOML: the built-in defaults
-overlaid by ./presales.toml (or $PRESALES_CONFIG).
+@config_app.command("show", help="""Print the effective configuration as TOML.
+
+The built-in defaults overlaid by ./presales.toml (or $PRESALES_CONFIG).
 
 Example:
 
@@ -561,7 +692,7 @@ def config_show() -> None:
 
 from .exporting.command import XLSX_HELP, xlsx_command  # noqa: E402  (light: heavy imports run inside)
 
-export_app = typer.Typer(help="Exports for spreadsheets: presales export xlsx.", no_args_is_help=True)
+export_app = _Typer(help="Exports for spreadsheets: presales export xlsx.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 export_app.command("xlsx", help=XLSX_HELP)(xlsx_command)
 

@@ -22,7 +22,8 @@ Exit: 0 written, 2 unusable input (unknown period, scope, or an empty database),
 Example:
 
     presales export xlsx --period 2026-Q3
-    presales export xlsx --scope region:华东 --redact --lang en --out 华东.xlsx
+    presales export xlsx --scope region:华东 --redact --out 华东.xlsx
+    presales export xlsx --lang en
 """
 
 

@@ -67,6 +67,20 @@ class DueRun:
     skipped: list[Path] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Due:
+    """What ``--due`` does with one period: ``render`` it or not, and why (one line)."""
+
+    period: Period
+    target: Path
+    render: bool
+    why: str
+    again: bool = False         # rendered before, from older loads
+
+    def __str__(self) -> str:
+        return f"{self.target}{' again' if self.again else ''}: {self.why}"
+
+
 def data_fingerprint(con, config: Config) -> str:
     """What a rendering depends on besides its parameters: every load (its id and the sha256 of the
     file), the configuration and the toolkit version, as one sha256."""
@@ -85,37 +99,69 @@ def stamp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.data")
 
 
+def decide_due(periods, fingerprint: str, out_dir: Path, *, refresh: str = "data") -> list[Due]:
+    """The one place that decides what ``--due`` renders: for each period, render or skip, and why.
+
+    A report not there yet is rendered; one there is skipped when its stamp (see
+    :func:`data_fingerprint`) matches the data, and rendered again when the loads behind it changed,
+    unless ``refresh == "never"``. Reads the stamps, writes nothing; the dry run and the real run
+    both call it."""
+    plan = []
+    for p in periods:
+        target = out_dir / str(p) / "audit.html"
+        if not target.exists():
+            plan.append(Due(p, target, True, "no report yet"))
+            continue
+        stamp = stamp_path(target)
+        stamped = stamp.read_text(encoding="utf-8").strip() if stamp.exists() else None
+        if stamped == fingerprint:
+            plan.append(Due(p, target, False, "already there, rendered from the same data"))
+            continue
+        changed = ("the data loaded changed since it was rendered" if stamped else
+                   "it was not rendered by --due, so the data behind it is not known")
+        if refresh == "never":
+            plan.append(Due(p, target, False, f'already there; {changed}, but [reports] refresh = "never" keeps it'))
+        else:
+            plan.append(Due(p, target, True, changed, again=True))
+    return plan
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    fingerprint: str            # of the data the plan was made from; stamped beside what is rendered
+    items: list[Due]
+
+
+def plan_due(database: Path, out_dir: Path, *, config: Config) -> DuePlan:
+    """What a ``render_due`` run would do now (:func:`decide_due` on the database's ended periods and
+    fingerprint). Opens the database read-only and writes nothing: no lock, no folder."""
+    from ..store import connect
+
+    reports = config.raw.get("reports", {})
+    con = connect(database, read_only=True, config=config, wait_seconds=600)
+    try:
+        periods = due_periods(con, tuple(reports.get("due", DEFAULT_GRAINS)))
+        fingerprint = data_fingerprint(con, config)
+    finally:
+        con.close()
+    return DuePlan(fingerprint, decide_due(periods, fingerprint, out_dir, refresh=reports.get("refresh", "data")))
+
+
 def render_due(database: Path, out_dir: Path, *, config: Config, render, log=print) -> DueRun:
     """Render what is due (see the module docstring); ``render(period, target)`` renders one report.
 
-    A report already there is rendered again when the loads behind it changed since (its stamp, see
-    :func:`data_fingerprint`, differs), unless ``[reports] refresh = "never"``."""
-    from ..store import connect
-
+    What is due is decided by :func:`plan_due` (the dry run shows the same plan), inside the lock."""
     run = DueRun()
-    reports = config.raw.get("reports", {})
-    refresh = reports.get("refresh", "data")
     with reports_lock(out_dir):
-        con = connect(database, read_only=True, config=config, wait_seconds=600)
-        try:
-            periods = due_periods(con, tuple(reports.get("due", DEFAULT_GRAINS)))
-            fingerprint = data_fingerprint(con, config)
-        finally:
-            con.close()
-        for p in periods:
-            target = out_dir / str(p) / "audit.html"
-            stamp = stamp_path(target)
-            if target.exists():
-                current = stamp.exists() and stamp.read_text(encoding="utf-8").strip() == fingerprint
-                if current or refresh == "never":
-                    run.skipped.append(target)
-                    continue
-                log(f"rendering {target} again: the data loaded changed since it was rendered")
-            else:
-                log(f"rendering {target}")
-            render(p, target)
-            write_text_atomic(stamp, fingerprint + "\n")
-            run.rendered.append(target)
+        plan = plan_due(database, out_dir, config=config)
+        for due in plan.items:
+            if not due.render:
+                run.skipped.append(due.target)
+                continue
+            log(f"rendering {due}")
+            render(due.period, due.target)
+            write_text_atomic(stamp_path(due.target), plan.fingerprint + "\n")
+            run.rendered.append(due.target)
         write_index(out_dir)
     log(f"{len(run.rendered)} rendered, {len(run.skipped)} already there")
     return run
