@@ -171,6 +171,41 @@ class NaiveBayes:
         return _top(f, parts, top)
 
 
+class Encoder:
+    """The logistic model's inputs as one dense matrix: each categorical column one-hot over the values
+    seen in :meth:`fit` (sorted; a value not seen then is all zeros), then each numeric column centred
+    and scaled by its mean and standard deviation (ddof 0; a constant column is only centred). The same
+    matrix scikit-learn's ``OneHotEncoder(handle_unknown="ignore")`` and ``StandardScaler`` in a
+    ``ColumnTransformer`` make, at a fraction of their cost per fold (the backtest fits it dozens of times).
+
+    >>> e = Encoder(["c"], ["x"]).fit(pd.DataFrame({"c": ["b", "a", "b"], "x": [1.0, 2.0, 3.0]}))
+    >>> e.categories_, e.transform(pd.DataFrame({"c": ["a", "z"], "x": [2.0, 4.0]})).round(4).tolist()
+    ([['a', 'b']], [[1.0, 0.0, 0.0], [0.0, 0.0, 2.4495]])
+    """
+
+    def __init__(self, categorical: list[str], numeric: list[str]) -> None:
+        self.categorical, self.numeric = list(categorical), list(numeric)
+
+    def fit(self, design: pd.DataFrame) -> "Encoder":
+        self.categories_ = [sorted(design[c].astype("str").unique().tolist()) for c in self.categorical]
+        x = design[self.numeric].to_numpy(dtype="float64")
+        self.center_ = x.mean(axis=0) if len(x) else np.zeros(len(self.numeric))
+        scale = x.std(axis=0) if len(x) else np.ones(len(self.numeric))
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        return self
+
+    def transform(self, design: pd.DataFrame) -> np.ndarray:
+        parts = []
+        for column, categories in zip(self.categorical, self.categories_):
+            codes = pd.Index(categories).get_indexer(design[column].astype("str"))
+            onehot = np.zeros((len(design), len(categories)))
+            known = codes >= 0
+            onehot[np.flatnonzero(known), codes[known]] = 1.0
+            parts.append(onehot)
+        parts.append((design[self.numeric].to_numpy(dtype="float64") - self.center_) / self.scale_)
+        return np.hstack(parts)
+
+
 class Logistic:
     """scikit-learn's L2-regularised logistic regression, calibrated on a later time block (module
     docstring). Its inputs: the discrete fields stage, grade, competitor and the director's and the
@@ -205,13 +240,10 @@ class Logistic:
         return pd.concat([features(rows, self.age_edges)[self.CATEGORICAL], numeric], axis=1)
 
     def fit(self, rows: pd.DataFrame) -> "Logistic":
-        from sklearn.compose import ColumnTransformer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         y = rows["won"].to_numpy(dtype=int)
-        self.model, self.platt = None, None
+        self.model, self.platt, self.encoder = None, None, None
         self.constant = float(y.mean()) if len(y) else math.nan
         if len(set(y)) < 2:
             return self
@@ -220,23 +252,25 @@ class Logistic:
         late = (rows["cutoff"] >= split).to_numpy() if split is not None else np.zeros(len(rows), bool)
         calibrate = late.sum() >= 50 and len(set(y[late])) == 2 and len(set(y[~late])) == 2
         learn = ~late if calibrate else np.ones(len(rows), bool)
-        columns = ColumnTransformer([("categorical", OneHotEncoder(handle_unknown="ignore"), self.CATEGORICAL),
-                                     ("numeric", StandardScaler(), self.NUMERIC)])
-        self.model = make_pipeline(columns, LogisticRegression(C=1.0, max_iter=2000, random_state=self.seed))
         design = self._design(rows)
-        self.model.fit(design[learn], y[learn])
+
+        def regression(on: np.ndarray):
+            encoder = Encoder(self.CATEGORICAL, self.NUMERIC).fit(design[on])
+            model = LogisticRegression(C=1.0, max_iter=2000, random_state=self.seed)
+            return encoder, model.fit(encoder.transform(design[on]), y[on])
+
+        self.encoder, self.model = regression(learn)
         if calibrate:
-            z = _logit(self.model.predict_proba(design[late])[:, 1])
+            z = _logit(self.model.predict_proba(self.encoder.transform(design[late]))[:, 1])
             self.platt = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), y[late])
-            self.model.fit(design, y)           # then every row; the mapping learned out of sample stays
-        x = self.model.steps[0][1].transform(design)
-        self.mean_ = np.asarray(x.mean(axis=0)).ravel()
+            self.encoder, self.model = regression(np.ones(len(rows), bool))   # then every row; the mapping learned out of sample stays
+        self.mean_ = self.encoder.transform(design).mean(axis=0)
         return self
 
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
         if self.model is None:
             return np.full(len(rows), self.constant)
-        p = self.model.predict_proba(self._design(rows))[:, 1]
+        p = self.model.predict_proba(self.encoder.transform(self._design(rows)))[:, 1]
         if self.platt is not None:
             p = self.platt.predict_proba(_logit(p).reshape(-1, 1))[:, 1]
         return p
@@ -250,11 +284,9 @@ class Logistic:
         ``(field, value, coefficient × (input − its training mean))`` summed over the field's inputs."""
         if self.model is None:
             return [[] for _ in range(len(rows))]
-        columns, regression = self.model.steps[0][1], self.model.steps[-1][1]
-        x = columns.transform(self._design(rows))
-        x = x.toarray() if hasattr(x, "toarray") else np.asarray(x)
-        contribution = (x - self.mean_) * regression.coef_[0]
-        fields = [f for f, cats in zip(self.CATEGORICAL, columns.named_transformers_["categorical"].categories_)
+        x = self.encoder.transform(self._design(rows))
+        contribution = (x - self.mean_) * self.model.coef_[0]
+        fields = [f for f, cats in zip(self.CATEGORICAL, self.encoder.categories_)
                   for _ in cats] + [self.NUMERIC_FIELD[n] for n in self.NUMERIC]
         parts = {}
         for i, field in enumerate(fields):
