@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .config import Config, load_config
+from .presentation import palette
 
 _LABELS = {
     "win_rate": ("赢单率", "Win rate"),
@@ -33,7 +34,8 @@ def label(key: str, lang: str = "zh") -> str:
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(title=title, font={"family": FONT}, template="plotly_white",
+    fig.update_layout(title=title, font={"family": FONT, "color": palette.INK}, template="plotly_white",
+                      colorway=palette.COLORWAY,
                       margin={"l": 60, "r": 20, "t": 60, "b": 60}, height=420)
     return fig
 
@@ -49,7 +51,7 @@ def plot_win_rate(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go.Figure:
         x=names, y=df["win_rate"],
         error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
                  "arrayminus": df["win_rate"] - df["win_rate_low"]},
-        marker={"color": ["#c7d7ea" if s else "#2b6cb0" for s in small]},
+        marker={"color": [palette.PALE if s else palette.BLUE for s in small]},
         customdata=list(zip(df["won"], df["closed"], [label("small", lang) if s else "" for s in small])),
         hovertemplate="%{x}<br>" + label("win_rate", lang) + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})"
                       "<br>%{customdata[2]}<extra></extra>"))
@@ -97,7 +99,7 @@ def plot_stage_timeline(visits: pd.DataFrame, *, lang: str = "zh", config: Confi
         y=names, base=[d.strftime("%Y-%m-%d") for d in start],
         x=[(e - s).total_seconds() * 1000 for s, e in zip(start, end)], orientation="h",
         text=[f"{d} {unit}" for d in days], textposition="auto",
-        marker={"color": ["#c7d7ea" if o else "#2b6cb0" for o in ongoing]},
+        marker={"color": [palette.PALE if o else palette.BLUE for o in ongoing]},
         customdata=list(zip([d.strftime("%Y-%m-%d") for d in start], [d.strftime("%Y-%m-%d") for d in end], days,
                             [("进行中" if zh else "ongoing") if o else "" for o in ongoing])),
         hovertemplate="%{y}<br>" + ("进入" if zh else "entered") + " %{customdata[0]}<br>"
@@ -134,10 +136,10 @@ def plot_reliability(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     rows = df["rows"].astype(float)
     size = 8 + 22 * (rows / rows.max()) ** 0.5 if len(rows) else rows
     fig = go.Figure([
-        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "#999999", "dash": "dash"},
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": palette.GREY, "dash": "dash"},
                    name=_text("完全校准", "perfectly calibrated", lang), hoverinfo="skip"),
         go.Scatter(x=df["mean_predicted"], y=df["observed"], mode="markers+lines", name=_text("回测", "backtest", lang),
-                   marker={"size": list(size), "color": "#2b6cb0"}, line={"color": "#2b6cb0"},
+                   marker={"size": list(size), "color": palette.BLUE}, line={"color": palette.BLUE},
                    customdata=list(zip(df["range"], df["rows"])),
                    hovertemplate="%{customdata[0]}<br>" + _text("平均预测", "mean predicted", lang) + " %{x:.1%}<br>"
                                  + _text("实际赢单", "observed", lang) + " %{y:.1%}<br>n = %{customdata[1]}<extra></extra>")])
@@ -153,13 +155,13 @@ def plot_target_attainment(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go
     names = [str(v) for v in df[by]]
     unit = 1e4 if lang == "zh" else 1.0      # hover in 万元 (zh) or yuan (en)
     fig = go.Figure(go.Bar(
-        x=names, y=df["attainment"], marker={"color": "#2b6cb0"},
+        x=names, y=df["attainment"], marker={"color": palette.BLUE},
         customdata=list(zip(df["won_amount"] / unit, df["target_amount"] / unit)),
         hovertemplate="%{x}<br>" + _text("达成率", "Attainment", lang) + " %{y:.1%}<br>"
                       + _text("赢单 %{customdata[0]:,.2f} 万元 / 目标 %{customdata[1]:,.2f} 万元",
                               "won ¥%{customdata[0]:,.0f} / target ¥%{customdata[1]:,.0f}", lang)
                       + "<extra></extra>"))
-    fig.add_hline(y=1.0, line={"dash": "dot", "color": "#888"})
+    fig.add_hline(y=1.0, line={"dash": "dot", "color": palette.GREY})
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=_text("目标达成率", "Target attainment", lang))
     title = {"region": ("各区域目标达成率", "Target attainment by region"),
              "director": ("各总监目标达成率", "Target attainment by director")}.get(by, ("目标达成率", "Target attainment"))
@@ -171,9 +173,9 @@ def plot_channel_share(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     0–1, ``won_amount`` yuan), as horizontal bars, largest first."""
     names = [str(v) if isinstance(v, str) else _text("直销", "direct", lang) for v in df["channel"]]
     fig = go.Figure(go.Bar(
-        y=names, x=df["won_share"], orientation="h", marker={"color": "#2f855a"},
+        y=names, x=df["won_share"], orientation="h", marker={"color": palette.BLUE},
         customdata=list(df["won_amount"] / (1e4 if lang == "zh" else 1.0)),
-        hovertemplate="%{y}<br>%{x:.1%}<br>" + _text("%{customdata:,.2f} 万元", "¥%{customdata:,.0f}", lang)
+        hovertemplate="%{y}<br>%{x:.1%}<br>" + _text("%{customdata:,.1f} 万元", "¥%{customdata:,.0f}", lang)
                       + "<extra></extra>"))
     fig.update_xaxes(tickformat=".0%", rangemode="tozero", title=_text("赢单金额占比", "Share of won amount", lang))
     fig.update_yaxes(autorange="reversed")
@@ -189,10 +191,10 @@ def plot_leaderboard(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     bars = df["score_low"] if "score_low" in df else df["score"]
     fig = go.Figure([
         go.Bar(name=_text("保守得分（排名依据）", "Conservative score (ranked by)", lang), x=names, y=bars,
-               marker={"color": "#9fb8d8"},
+               marker={"color": palette.PALE},
                hovertemplate="%{x}<br>" + _text("保守得分", "Conservative score", lang) + " %{y:.2f}<extra></extra>"),
         go.Scatter(name=label("win_rate", lang) + " (" + label("interval", lang) + ")", x=names, y=df["win_rate"],
-                   mode="markers", marker={"color": "#c05621", "size": 9},
+                   mode="markers", marker={"color": palette.ORANGE, "size": 9},
                    error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
                             "arrayminus": df["win_rate"] - df["win_rate_low"]},
                    customdata=list(zip(df["won"], df["closed"])),

@@ -169,8 +169,8 @@ def _print_footer(title: str) -> str:
     """The printed page's footer: the dashboard's title left, "page / pages" right (dashboard.css's @page)."""
     from ..presentation.format import css_string
 
-    return ("\n@page { @bottom-left { content: " + css_string(title) + "; font-size: 8pt; color: #5a6478; }\n"
-            "        @bottom-right { content: counter(page) \" / \" counter(pages); font-size: 8pt; color: #5a6478; } }\n")
+    return ("\n@page { @bottom-left { content: " + css_string(title) + "; font-size: 8pt; color: #52606d; }\n"
+            "        @bottom-right { content: counter(page) \" / \" counter(pages); font-size: 8pt; color: #52606d; } }\n")
 
 
 def render_page(data: dict, *, lang: str, title: str) -> str:

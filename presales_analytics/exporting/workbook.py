@@ -42,6 +42,7 @@ from ..presentation.format import is_missing
 from ..presentation.pseudonyms import Pseudonyms
 from ..scoping import ReportScope
 from ..store import connect, database_path
+from ..presentation import palette
 from .sheets import Build, Column, Sheet, build_sheets
 
 WAN = 10_000                        # yuan per 万元
@@ -53,7 +54,7 @@ UNIT = {"zh": "（万元）", "en": " (RMB 10k)"}
 #: Text a spreadsheet reads as a formula when the cell is edited (OWASP "CSV injection" list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill(fill_type="solid", fgColor="DDEBF7")
+HEADER_FILL = PatternFill(fill_type="solid", fgColor=palette.HEADER_FILL.lstrip("#").upper())
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
