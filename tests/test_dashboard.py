@@ -195,7 +195,7 @@ def test_browser_draws_filters_and_escapes(db, browser, tmp_path):
     assert len(drawn) == 7 and all(n > 0 for n in drawn), drawn
     # the whole company: 3/5 = 60.0%, 190 万元, attainment 190/400 = 47.5%, median cycle 172 days
     assert tile(page, "win_rate")[0] == "60.0%" and "3/5" in tile(page, "win_rate")[1]
-    assert tile(page, "won_amount")[0] == "190.00万元"
+    assert tile(page, "won_amount")[0] == "190.0万元"
     assert tile(page, "attainment")[0] == "47.5%"
     assert tile(page, "cycle")[0] == "172 天"
     con = pa.connect(db, read_only=True)
@@ -209,7 +209,7 @@ def test_browser_draws_filters_and_escapes(db, browser, tmp_path):
     con.close()
     page.select_option("#f-region", label="华东")
     assert tile(page, "win_rate")[0] == fmt_pct(wr["win_rate"], 1) == "66.7%"
-    assert tile(page, "won_amount")[0] == fmt_amount(wr["won_amount"]) == "150.00万元"
+    assert tile(page, "won_amount")[0] == fmt_amount(wr["won_amount"]) == "150.0万元"
     assert tile(page, "attainment")[0] == "75.0%"                   # 150 / 200
     ids = page.eval_on_selector_all("#t-stalled tbody tr td:first-child", "tds => tds.map(t => t.textContent)")
     assert "P10" in stalled and sorted(ids) == sorted(stalled)
@@ -262,7 +262,7 @@ def test_choosing_a_region_names_it_narrows_the_directors_and_equals_its_audit(t
     assert directors == ["全部", "李娜"]                        # 张伟 and the other work only in 华东
     # P4 won 40, P5 abandoned: 1/2 = 50.0%; 40 of the 100 target = 40.0%
     assert tile(page, "win_rate")[0] == shown["win_rate"] == "50.0%"
-    assert tile(page, "won_amount")[0] == shown["won_amount"] == "40.00万元"
+    assert tile(page, "won_amount")[0] == shown["won_amount"] == "40.0万元"
     assert tile(page, "attainment")[0] == shown["attainment"] == "40.0%"
     assert tile(page, "weighted_amount")[0] == shown["weighted_amount"]
     assert tile(page, "stalled")[0] == shown["stalled"]

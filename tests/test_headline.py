@@ -135,4 +135,4 @@ def test_the_dashboard_shows_the_same_figures_after_choosing_each_filter(outputs
         assert mine[col] == fmt_value(outputs["score"][s], "score"), s
     assert o.problems == []
     # the three scopes differ (the filter was applied)
-    assert len({seen[(s, "won_amount")] for s in SCOPES}) == 2 and seen[("company", "won_amount")] == "190.00万元"
+    assert len({seen[(s, "won_amount")] for s in SCOPES}) == 2 and seen[("company", "won_amount")] == "190.0万元"

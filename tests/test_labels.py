@@ -26,7 +26,8 @@ from presales_analytics.reports.audit import KPI_COLUMNS
 
 
 #: what a cell of each kind looks like (zh); "—" is a missing value of any kind
-SHAPES = {"count": r"-?[\d,]+", "amount": r"-?[\d,]+\.\d\d(万元|亿元)", "rate": r"-?[\d,]+\.\d%",
+#: how each kind prints in a table (amounts in 万元 by size: one decimal under 1,000万, none from there up)
+SHAPES = {"count": r"-?[\d,]+", "amount": r"-?(\d{1,3}\.\d|1,000\.0|\d{1,3}(,\d{3})+)万元", "rate": r"-?[\d,]+\.\d%",
           "pp": r"[+-]?[\d,]+\.\d个百分点", "days": r"-?[\d,]+( 天)?", "score": r"-?\d+\.\d", "bool": r"是|否",
           "number": r"-?[\d,]+\.\d\d", "date": r"\d{4}年\d{1,2}月\d{1,2}日"}
 #: workbook columns that are not a metric column: (sheet, header)

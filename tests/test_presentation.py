@@ -28,9 +28,10 @@ from test_cli import presales
 def test_numbers_round_ties_away_from_zero():
     # 0.3125 -> 31.25%: Python's format gives 31.2 (ties to even), the dashboard's JS 31.3
     assert fmt_pct(0.3125, 1) == "31.3%" and f"{31.25:.1f}" == "31.2"
-    assert fmt_amount(12_345_678) == "1,234.57万元"
+    assert fmt_amount(12_345_678) == "1,235万元"  # 1,234.5678万: no decimals from 1,000万 up
     assert fmt_amount(123_456_789) == "1.23亿元"
-    assert fmt_amount(123_456_789, yi=False) == "12,345.68万元"
+    assert fmt_amount(123_456_789, yi=False) == "12,346万元"
+    assert fmt_amount(9_999_999) == "1,000.0万元" and fmt_amount(125_000) == "12.5万元" and fmt_amount(-50_000) == "-5.0万元"
     assert fmt_amount(1234.5, "en") == "¥1,235"
     assert [fmt_cell(v, "pct") for v in (0.5, None, float("nan"), pd.NA)] == ["50.0%", "—", "—", "—"]
     assert [fmt_cell(v, "int") for v in (1234.5, 2.5, pd.NaT)] == ["1,235", "3", "—"]

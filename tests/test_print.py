@@ -83,8 +83,8 @@ def test_findings_name_the_target_gaps_with_their_figures_largest_first(printed)
     try:
         gaps = target_gaps(ctx)
         assert [(f.owner_zh, f.zh) for f in gaps] == [
-            ("华东 区域", "华东 目标达成率 62.5%：赢单 150.00万元，目标 240.00万元，差 90.00万元。"),
-            ("西南 区域", "西南 目标达成率 44.4%：赢单 40.00万元，目标 90.00万元，差 50.00万元。")]
+            ("华东 区域", "华东 目标达成率 62.5%：赢单 150.0万元，目标 240.0万元，差 90.0万元。"),
+            ("西南 区域", "西南 目标达成率 44.4%：赢单 40.0万元，目标 90.0万元，差 50.0万元。")]
         assert [round(f.severity, 4) for f in gaps] == [0.375, round(1 - 40 / 90, 4)]
         assert weak_directors(ctx) == []          # every director has fewer than 10 closed: never judged
         ranked = findings(ctx)

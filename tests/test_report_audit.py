@@ -50,14 +50,14 @@ def rendered(tmp_path_factory):
 def test_figures_charts_and_offline(rendered):
     html = rendered["zh"]
     # Q3: won P1 P2, lost P3 P4 -> 2/4 = 50%; Q2 closed nothing
-    assert "赢单率 50%（2/4）" in html
+    assert "赢单率 50.0%（2/4）" in html
     assert html.count('class="plotly-graph-div"') == 4      # win rate, durations, funnel; the forecast's reliability
     from plotly.offline import get_plotlyjs
     assert html.count(get_plotlyjs()[-200:]) == 1
     assert not re.search(r"<script[^>]+src=[\"']?https?:", html)
     assert not re.search(r"<link[^>]+href=[\"']?https?:", html)
     assert "compute(ctx.con" not in html                   # no code cells
-    assert "Win rate 50% (2/4)" in rendered["en"]
+    assert "Win rate 50.0% (2/4)" in rendered["en"]
 
 
 def test_every_chart_draws_in_headless_chromium_offline(rendered, browser):
@@ -110,7 +110,7 @@ def test_due_renders_each_ended_period_once_and_lists_them(tmp_path):
     assert second.returncode == 0 and "0 rendered, 1 already there" in second.stdout
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert 'href="2026-07/audit.html"' in index and "2026年7月" in index
-    assert "赢单率 100%（1/1）" in (tmp_path / "reports" / "2026-07" / "audit.html").read_text(encoding="utf-8")
+    assert "赢单率 100.0%（1/1）" in (tmp_path / "reports" / "2026-07" / "audit.html").read_text(encoding="utf-8")
     # a late export changes July's data: the next run renders July again, once
     con = pa.connect(tmp_path / "d.duckdb")
     pa.load(con, [write_csv(tmp_path / "late.csv", [HEADER, ["P7", "湖州停车", "湖州市交通局", "张伟", "5", "谈判",
@@ -120,7 +120,7 @@ def test_due_renders_each_ended_period_once_and_lists_them(tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert third.returncode == 0 and "again: the data loaded changed" in third.stdout
     assert "1 rendered, 0 already there" in third.stdout
-    assert "赢单率 100%（2/2）" in (tmp_path / "reports" / "2026-07" / "audit.html").read_text(encoding="utf-8")
+    assert "赢单率 100.0%（2/2）" in (tmp_path / "reports" / "2026-07" / "audit.html").read_text(encoding="utf-8")
     fourth = subprocess.run([exe, "report", "--due", "--db", "d.duckdb"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert "0 rendered, 1 already there" in fourth.stdout
@@ -169,7 +169,7 @@ def test_scope_report_for_one_director_with_a_hostile_name(tmp_path):
     assert r.returncode == 0, r.stderr
     page = tmp_path / "reports" / "2026-Q3" / "audit-director-_img_src=x_onerror=alert(1)_.html"
     html = page.read_text(encoding="utf-8")
-    assert "赢单率 0%（0/2）" in html                # P3 and P4, both lost in Q3
+    assert "赢单率 0.0%（0/2）" in html                # P3 and P4, both lost in Q3
     assert "杭州智慧停车" not in html                  # 张伟's projects are out of scope
     assert EVIL not in html and "项目总监：&lt;img src=x onerror=alert(1)&gt;" in html
     unknown = _presales(["report", "audit", "--scope", "region:华北", "--db", "r.duckdb"], tmp_path)

@@ -17,8 +17,8 @@ The fixture (period 2026-Q3; ``presales.toml`` in the working directory sets ``s
   11 documents due, 1 on file (调研报告); initiated 05-15, weeks 06-29 … 09-28 = 14 due, none reported.
   Checks 0/4 (archive, grade, weekly, meeting).
 - P4 湖州路内停车, won 2026-05-10: closed before Q3, not in the review.
-So 张伟 in Q3: 3 projects; closed 2 (won 1, lost 1, abandoned 0), open 1; win rate 1/2 = 50%, Wilson 95%
-[9.5%, 90.5%] → "9%–91%"; won 100.00万元; target 200万 → attainment 50%; compliance 5/13 = 38%;
+So 张伟 in Q3: 3 projects; closed 2 (won 1, lost 1, abandoned 0), open 1; win rate 1/2 = 50.0%, Wilson 95%
+[9.5%, 90.5%] → "9.5%–90.5%"; won 100.0万元; target 200万 → attainment 50.0%; compliance 5/13 = 38.5%;
 archive incomplete 2 of 3 (13 + 10 = 23 documents missing); weekly short 1 (0/14 weeks); summary late
 1 of 2; evaluation late 2 of 2; grade mismatch P3.
 
@@ -150,13 +150,13 @@ def rendered(tmp_path_factory):
 def test_outcomes_with_the_denominator_and_interval(rendered):
     html = rendered["zh"]
     assert "项目总监评价报告 · 张伟 · 2026年第三季度" in html or "项目总监评价报告 · 张伟 · 2026年第3季度" in html
-    assert ("本期结束 2 个项目：赢单 1、丢单 1、放弃 0；期末进行中 1 个。赢单率 50%（1/2），95% 置信区间 9%–91%"
+    assert ("本期结束 2 个项目：赢单 1、丢单 1、放弃 0；期末进行中 1 个。赢单率 50.0%（1/2），95% 置信区间 9.5%–90.5%"
             in html)
-    assert "赢单金额 100.00万元" in html
-    assert "业绩目标 200.00万元，赢单 100.00万元，目标达成 50%（赢单金额 ÷ 目标）" in html
+    assert "赢单金额 100.0万元" in html
+    assert "业绩目标 200.0万元，赢单 100.0万元，目标达成 50.0%（赢单金额 ÷ 目标）" in html
     en = rendered["en"]
     assert "Closed in the period: 2 (won 1, lost 1, abandoned 0); open at the period" in en
-    assert "Win rate 50% (1/2), 95% interval 9%–91%" in en and "won amount ¥1,000,000" in en
+    assert "Win rate 50.0% (1/2), 95% interval 9.5%–90.5%" in en and "won amount ¥1,000,000" in en
 
 
 def test_projects_in_the_period_only(rendered):
@@ -167,13 +167,13 @@ def test_projects_in_the_period_only(rendered):
     assert "湖州路内停车" not in html
     # P3's row: grade, stage, status, amount
     assert "<td>P3</td><td>嘉兴停车诱导</td><td>嘉兴市交通局</td><td>办事处重点</td><td>方案设计</td><td>进行中</td>" \
-           "<td class=\"num\">2,500.00万元</td>" in html
+           "<td class=\"num\">2,500万元</td>" in html
 
 
 def test_standing_against_peers(rendered):
     html = rendered["zh"]
     # the other directors' win rates 2/3, 1/2, 2/2: median 2/3
-    assert "其他 3 名总监的中位数" in html and "赢单率 67%。" in html
+    assert "其他 3 名总监的中位数" in html and "赢单率 66.7%。" in html
     # scores on their 0-100 scale, one decimal, as the spec's "score" kind prints (no percent sign)
     assert re.search(r"排名 [1-4]/4（按保守得分排序）；审计得分 \d+\.\d，保守得分 \d+\.\d；", html)
     assert "小样本" not in html.split("同事比较")[1].split("制度执行缺项")[0]   # 2 closed, threshold 2
@@ -181,7 +181,7 @@ def test_standing_against_peers(rendered):
 
 def test_compliance_gaps_stalled_and_findings(rendered):
     html = rendered["zh"]
-    assert "制度执行率 38%（通过 5/13 项检查，3 个项目）；3 个项目有缺项。" in html
+    assert "制度执行率 38.5%（通过 5/13 项检查，3 个项目）；3 个项目有缺项。" in html
     assert "档案缺 10/11 份" in html and "周报 0/14 周" in html and "停滞后未开项目分析会" in html
     assert "等级不符：申报 办事处重点，金额对应 系统部级" in html
     # stalled: P3, 121 days in stage, limit 90, 31 over, no meeting
@@ -189,18 +189,18 @@ def test_compliance_gaps_stalled_and_findings(rendered):
             "<td class=\"num\">31</td><td>否</td>") in html
     # the findings come first now (after the contents): from their heading to the next section's
     findings = html.split('id="sec-findings"')[1].split('id="sec-outcomes"')[0]
-    for sentence in ("赢单率 50%（1/2） 低于其他总监中位数 67%",
-                     "目标达成 50%（赢单 100.00万元 ÷ 目标 200.00万元），未完成目标。",
+    for sentence in ("赢单率 50.0%（1/2） 低于其他总监中位数 66.7%",
+                     "目标达成 50.0%（赢单 100.0万元 ÷ 目标 200.0万元），未完成目标。",
                      "1 个停滞项目停滞后未召开项目分析会：P3 嘉兴停车诱导（超期 31 天）。",
-                     "制度执行率 38%（5/13 项检查通过），低于 80%。",
+                     "制度执行率 38.5%（5/13 项检查通过），低于 80%。",
                      "2/3 个项目档案不全，共缺 23 份文档。",
                      "1 个项目周报覆盖不足（共 0/14 周有周报）。",
                      "1/2 个已结束项目未按时提交总结报告。", "2/2 个已结束项目未按时提交评价报告。",
                      "1 个项目申报等级低于金额对应的等级：P3。"):
         assert sentence in findings, sentence
     en = rendered["en"].split('id="sec-findings"')[1].split('id="sec-outcomes"')[0]
-    assert "Win rate 50% (1/2) is below the other directors" in en and "median 67%: ask" in en
-    assert "Compliance 38% (5 of 13 checks passed), below 80%." in en
+    assert "Win rate 50.0% (1/2) is below the other directors" in en and "median 66.7%: ask" in en
+    assert "Compliance 38.5% (5 of 13 checks passed), below 80%." in en
 
 
 def test_chart_offline_no_code_and_escaped(rendered):
@@ -243,7 +243,7 @@ def test_small_sample_flag_and_escaped_heading(tmp_path, monkeypatch):
     r = dr.review(ctx, "director:张伟")
     assert "小样本：本期结束 2 个项目，少于 10 个，赢单率和得分的不确定性大。" in dr.standing(ctx, r).data
     zh = [z for z, _ in dr.findings(ctx, r)]
-    assert zh[0] == "本期仅结束 2 个项目（少于 10 个）：赢单率 50%（1/2） 不宜与同事比较，宜结合下一期复核。"
+    assert zh[0] == "本期仅结束 2 个项目（少于 10 个）：赢单率 50.0%（1/2） 不宜与同事比较，宜结合下一期复核。"
     assert not any("低于其他总监中位数" in z for z in zh)
     evil = dr.review(ctx, f"director:{EVIL_DIRECTOR}")
     assert ("<h1>项目总监评价报告 · &lt;img src=x onerror=alert(1)&gt; · "

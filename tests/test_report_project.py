@@ -6,11 +6,11 @@ shown) → 谈判 06-01 → 赢单 07-15: visits
 线索 31 days, 立项 61 days, 谈判 44 days (three bars). Reached 谈判 and won: 14 + 4 = 18 documents due,
 all 18 on file. The state date is the latest data date, 2026-10-05 (P12 created): weekly reports are
 owed from the week of initiation (Mon 03-30) to the week of the close (Mon 07-13) = 105 / 7 + 1 = 16
-weeks, 3 reported → 19%（3/16）; summary 07-30 on time; evaluation due 08-14, none → not on time.
+weeks, 3 reported → 18.8%（3/16: 18.75, ties away from zero）; summary 07-30 on time; evaluation due 08-14, none → not on time.
 Collected 80万 ÷ 100万 = 80%.
 
 Similar projects: the *other* 办事处重点 projects closed in 2026 — P2 (lost, 141 days, 300万), P4 (won,
-98 days, 200万), P5 (won, 212 days, 50万): win rate 2/3 = 67%, Wilson [20.8%, 93.9%] → 21%–94%; median
+98 days, 200万), P5 (won, 212 days, 50万): win rate 2/3 = 66.7%, Wilson [20.8%, 93.9%]; median
 cycle 141 days, median amount 200万; P1's 136 days: 2 longer (141, 212), 1 shorter (98); its 100万:
 2 larger, 1 smaller.
 """
@@ -43,7 +43,7 @@ def test_header_facts_and_cycle_days(rendered):
     html = rendered["zh"]
     assert "项目总结 · P1 杭州智慧停车" in html
     for item, value in (("客户", "杭州市城市管理局"), ("项目总监", "张伟"), ("区域", "华东"), ("项目等级", "办事处重点"),
-                        ("金额", "100.00万元"), ("状态", "赢单"), ("创建日期", "2026-03-01"), ("立项日期", "2026-04-01"),
+                        ("金额", "100.0万元"), ("状态", "赢单"), ("创建日期", "2026-03-01"), ("立项日期", "2026-04-01"),
                         ("结束日期", "2026-07-15"), ("周期（天）", "136")):
         assert f"<td>{item}</td><td>{value}</td>" in html, item
     assert "<td>Cycle (days)</td><td>136</td>" in rendered["en"]
@@ -62,13 +62,13 @@ def test_documents_meetings_collection_and_similar(rendered):
     html = rendered["zh"]
     assert "应归档 18 份，已归档 18 份。" in html
     assert "<td>合同</td><td>赢单</td><td>2026-07-20</td>" in html
-    assert "周报覆盖 19%（3/16 周）；总结报告按时提交；评价报告未按时提交。" in html
+    assert "周报覆盖 18.8%（3/16 周）；总结报告按时提交；评价报告未按时提交。" in html
     assert "<td>项目周报</td><td class=\"num\">3</td><td>2026-07-01</td><td>2026-07-15</td>" in html
-    assert "金额 100.00万元，已回款 80.00万元，回款率 80%（已回款 ÷ 金额）。" in html
-    assert ("同类项目：2026年结束的其他办事处重点项目 3 个。赢单率 67%（2/3），95% 置信区间 21%–94%；中位周期 141 天，"
-            "中位金额 200.00万元。本项目周期 136 天：2 个同类项目更长，1 个更短。金额 100.00万元：2 个更大，1 个更小。") in html
+    assert "金额 100.0万元，已回款 80.0万元，回款率 80.0%（已回款 ÷ 金额）。" in html
+    assert ("同类项目：2026年结束的其他办事处重点项目 3 个。赢单率 66.7%（2/3），95% 置信区间 20.8%–93.9%；中位周期 141 天，"
+            "中位金额 200.0万元。本项目周期 136 天：2 个同类项目更长，1 个更短。金额 100.0万元：2 个更大，1 个更小。") in html
     en = rendered["en"]
-    assert "Win rate 67% (2/3), 95% interval 21%–94%; median cycle 141 days" in en
+    assert "Win rate 66.7% (2/3), 95% interval 20.8%–93.9%; median cycle 141 days" in en
     assert "This project took 136 days: 2 took longer, 1 shorter." in en
 
 

@@ -41,11 +41,11 @@ def test_summary_in_words_against_previous_quarter_and_last_year(con):
     assert last_year.closed == 0 and math.isnan(last_year.win_rate)
     zh = summary_sentences(now, before, last_year, p, "zh")
     # 83.3% - 100% = -16.7 points; 240 / 70 - 1 = +242.9%; attainment 80% - 23.3% = +56.7 points
-    assert zh[0] == "赢单率 83%（5/6），较上季度下降 17 个百分点，去年同期无可比数据。"
-    assert zh[1] == "赢单金额 240.00万元，较上季度增长 243%，去年同期无可比数据。"
-    assert zh[2] == "目标达成率 80%（目标 300.00万元），较上季度上升 57 个百分点。"
+    assert zh[0] == "赢单率 83.3%（5/6），较上季度下降 16.7 个百分点，去年同期无可比数据。"
+    assert zh[1] == "赢单金额 240.0万元，较上季度增长 242.9%，去年同期无可比数据。"
+    assert zh[2] == "目标达成率 80.0%（目标 300.0万元），较上季度上升 56.7 个百分点。"
     en = summary_sentences(now, before, last_year, p, "en")
-    assert en[0] == ("Win rate 83% (5/6), down 17 points on the previous quarter, "
+    assert en[0] == ("Win rate 83.3% (5/6), down 16.7 points on the previous quarter, "
                      "no comparable figure for the same period last year.")
 
 

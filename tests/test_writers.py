@@ -339,7 +339,7 @@ def test_period_all_renders_everywhere_without_comparison(tmp_path, browser):
     audit = _text((tmp_path / "reports" / "all" / "audit-redacted.html").read_text(encoding="utf-8"))
     assert "全部数据（截至 2026年7月20日），不与其他期间对比" in audit
     # 4 projects, 2 closed (1 won, 1 lost): 1/2 = 50%; won 100 万元; no "较上…" comparison anywhere
-    assert "本期为全部数据，不与其他期间对比。 赢单率 50%（1/2）。 赢单金额 100.00万元。" in audit
+    assert "本期为全部数据，不与其他期间对比。 赢单率 50.0%（1/2）。 赢单金额 100.0万元。" in audit
     assert "较上" not in audit and "去年同期" not in audit
     r = presales("dashboard", "--period", "all", "--db", "t.duckdb", cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -368,7 +368,7 @@ def test_a_period_in_progress_has_a_banner_and_partial_comparisons(tmp_path, bro
     assert "截至 2026年7月20日，期间未结束" in audit
     assert "截至 2026年7月20日，本期未结束：与上期、去年同期的对比只是部分期间的对比。" in audit
     # nothing closed in Q3 yet; Q2 closed P2 (lost): 0 / 1 = 0%, so the rate has no comparable figure
-    assert "赢单金额 0.00万元，上季度（部分期间）无可比数据，去年同期（部分期间）无可比数据。" in audit
+    assert "赢单金额 0.0万元，上季度（部分期间）无可比数据，去年同期（部分期间）无可比数据。" in audit
     assert "指标 2026年第3季度（截至 2026年7月20日，期间未结束） 2026年第2季度 2025年第3季度" in audit
     r = presales("dashboard", "--period", "2026-Q3", "--lang", "en", "--db", "t.duckdb", cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -25,7 +25,7 @@ def render() -> str:
     out = [START, "", "## Reference: every metric of the registry", "",
            f"`--by` takes a column of projects: {', '.join(f'`{d}`' for d in DIMENSIONS)} "
            "(a metric without `--by` says so). Every metric also takes `as_of` and `scope` (`presales metrics "
-           "--scope`, `pa.compute(..., scope=)`). Kinds print as: count `1,234`; amount `1,234.57万元` (¥ in "
+           "--scope`, `pa.compute(..., scope=)`). Kinds print as: count `1,234`; amount `1,235万元`, `12.5万元` or `27.28亿元` by size (¥ in "
            "English); rate `31.3%`; pp `+5.0个百分点`; days `172 天`; score `64.8` (0–100); date `2026年9月30日`.", ""]
     for name, spec in SPECS.items():
         out += [f"### `{name}` · {spec.zh} · {spec.en}", "",

@@ -13,7 +13,7 @@ Column kinds and how they print (:mod:`presales_analytics.presentation` does the
 kind      value                                          zh                   en
 ========  =============================================  ===================  ==================
 count     an integer count                               1,234                1,234
-amount    yuan                                           1,234.57万元          ¥12,345,678
+amount    yuan                                           1,235万元 (by size)   ¥12,345,678
 rate      a fraction (0.3125)                            31.3%                31.3%
 pp        a difference of two rates, in points (0.05)    +5.0个百分点          +5.0 pp
 days      days (may be fractional)                       172 天                172 d

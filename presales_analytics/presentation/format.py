@@ -6,7 +6,7 @@ chromium) rounds, so a figure reads the same in a report and on the dashboard (P
 rounds ties to even: 31.25 -> 31.2).
 
 >>> fmt_amount(12_345_678), fmt_amount(12_345_678, "en"), fmt_pct(0.3125, 1)
-('1,234.57万元', '¥12,345,678', '31.3%')
+('1,235万元', '¥12,345,678', '31.3%')
 >>> fmt_date("2026-09-30"), fmt_date("2026-09-30", "en"), fmt_month("2026-09-30"), fmt_month("2026-09-30", "en")
 ('2026年9月30日', '2026-09-30', '2026年9月', 'Sep 2026')
 """
@@ -47,19 +47,28 @@ def is_missing(value) -> bool:
 
 
 def fmt_amount(yuan, lang: str = "zh", *, yi: bool = True) -> str:
-    """Yuan as 万元, or 亿元 from 1亿 up (zh; ``yi=False`` keeps 万元, as table columns do so that a
-    column reads in one unit), or as ¥ with thousands (en). ``fmt_amount(12_345_678)`` -> '1,234.57万元'."""
+    """Yuan as every output prints an amount, with the precision an amount of its size deserves (zh):
+    亿元 with two decimals from 1亿 up (``yi=False`` keeps 万元, as table columns do so that a column reads
+    in one unit); 万元 without decimals from 1,000万 up; 万元 with one decimal below. English: ¥ with
+    thousands. Ties away from zero (:func:`fixed`); the dashboard's ``PresalesStats.amount`` is the same.
+
+    >>> fmt_amount(2_728_398_000), fmt_amount(2_728_398_000, yi=False), fmt_amount(12_345_678)
+    ('27.28亿元', '272,840万元', '1,235万元')
+    >>> fmt_amount(1_000_000), fmt_amount(125_000), fmt_amount(12_345_678, "en")
+    ('100.0万元', '12.5万元', '¥12,345,678')
+    """
     if is_missing(yuan):
         return MISSING
     if lang == "zh":
         if yi and abs(yuan) >= 1e8:
             return f"{fixed(yuan / 1e8, 2, grouping=True)}亿元"
-        return f"{fixed(yuan / 1e4, 2, grouping=True)}万元"
+        return f"{fixed(yuan / 1e4, 0 if abs(yuan) >= 1e7 else 1, grouping=True)}万元"
     return f"¥{fixed(yuan, 0, grouping=True)}"
 
 
-def fmt_pct(rate, digits: int = 0) -> str:
-    """A fraction as a percentage: ``fmt_pct(0.3125, 1)`` -> '31.3%' (ties away from zero, see :func:`fixed`)."""
+def fmt_pct(rate, digits: int = 1) -> str:
+    """A fraction as a percentage, one decimal as every rate of a metric spec reads (``fmt_pct(0.3125)`` ->
+    '31.3%', ties away from zero, see :func:`fixed`); ``digits=0`` for round policy thresholds (80%)."""
     if is_missing(rate):
         return MISSING
     return f"{fixed(rate * 100, digits)}%"
@@ -75,7 +84,7 @@ def fmt_value(v, kind: str, lang: str = "zh", *, unit: bool = False) -> str:
     does not carry it (天, 分, 个百分点). Missing values show as an em dash.
 
     >>> fmt_value(0.3125, "rate"), fmt_value(12_345_678, "amount"), fmt_value(0.6479, "score")
-    ('31.3%', '1,234.57万元', '64.8')
+    ('31.3%', '1,235万元', '64.8')
     >>> fmt_value(-0.35, "pp"), fmt_value(-0.35, "pp", "en"), fmt_value(142.5, "days", unit=True)
     ('-35.0个百分点', '-35.0 pp', '143 天')
     """

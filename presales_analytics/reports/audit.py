@@ -2,7 +2,7 @@
 
 ``kpis(con, period)`` gathers the headline figures of one period from the metrics (so they agree with
 ``presales metrics`` to the digit); ``executive_summary(ctx)`` compares them with the previous period
-and the same period last year, in sentences ("赢单率 31%（12/39），较上季度下降 4 个百分点") and a table.
+and the same period last year, in sentences ("赢单率 30.8%（12/39），较上季度下降 4.2 个百分点") and a table.
 """
 
 from __future__ import annotations
@@ -105,27 +105,29 @@ def _nan(x) -> bool:
 
 
 def _points(now: float, before: float, lang: str, against: str) -> str:
-    """'较上季度下降 4 个百分点' / 'down 4 points on the previous quarter' (rates)."""
+    """'较上季度下降 4.2 个百分点' / 'down 4.2 points on the previous quarter' (rates; one decimal, as the
+    spec's percentage points and the dashboard's tiles read)."""
     if _nan(now) or _nan(before):
         return f"{against}无可比数据" if lang == "zh" else f"no comparable figure for {against}"
     delta = (now - before) * 100
-    if fixed(abs(delta), 0) == "0":
+    if fixed(abs(delta), 1) == "0.0":
         return f"与{against}持平" if lang == "zh" else f"level with {against}"
     if lang == "zh":
-        return f"较{against}{'上升' if delta > 0 else '下降'} {fixed(abs(delta), 0)} 个百分点"
-    return f"{'up' if delta > 0 else 'down'} {fixed(abs(delta), 0)} points on {against}"
+        return f"较{against}{'上升' if delta > 0 else '下降'} {fixed(abs(delta), 1)} 个百分点"
+    return f"{'up' if delta > 0 else 'down'} {fixed(abs(delta), 1)} points on {against}"
 
 
 def _change(now: float, before: float, lang: str, against: str) -> str:
-    """'较上季度增长 12%' / 'up 12% on the previous quarter' (amounts and counts)."""
+    """'较上季度增长 12.3%' / 'up 12.3% on the previous quarter' (amounts and counts; one decimal, as the
+    dashboard's tiles read)."""
     if _nan(now) or _nan(before) or before == 0:
         return f"{against}无可比数据" if lang == "zh" else f"no comparable figure for {against}"
     ratio = now / before - 1
-    if fixed(abs(ratio) * 100, 0) == "0":
+    if fixed(abs(ratio) * 100, 1) == "0.0":
         return f"与{against}持平" if lang == "zh" else f"level with {against}"
     if lang == "zh":
-        return f"较{against}{'增长' if ratio > 0 else '下降'} {fixed(abs(ratio) * 100, 0)}%"
-    return f"{'up' if ratio > 0 else 'down'} {fixed(abs(ratio) * 100, 0)}% on {against}"
+        return f"较{against}{'增长' if ratio > 0 else '下降'} {fixed(abs(ratio) * 100, 1)}%"
+    return f"{'up' if ratio > 0 else 'down'} {fixed(abs(ratio) * 100, 1)}% on {against}"
 
 
 def summary_sentences(now: Kpis, before: Kpis | None, last_year: Kpis | None, period: Period, lang: str = "zh",

@@ -346,9 +346,9 @@ def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None)
     c = r.compliance
     passed, due = int(c["checks_passed"].sum()), int(c["checks_due"].sum())
     if due and passed / due < COMPLIANCE_FLOOR:
-        out.append((f"制度执行率 {fmt_pct(passed / due)}（{passed}/{due} 项检查通过），低于 {fmt_pct(COMPLIANCE_FLOOR)}。",
+        out.append((f"制度执行率 {fmt_pct(passed / due)}（{passed}/{due} 项检查通过），低于 {fmt_pct(COMPLIANCE_FLOOR, 0)}。",
                     f"Compliance {fmt_pct(passed / due)} ({passed} of {due} checks passed), below "
-                    f"{fmt_pct(COMPLIANCE_FLOOR)}."))
+                    f"{fmt_pct(COMPLIANCE_FLOOR, 0)}."))
     archive = c[~c["archive_ok"]]
     if len(archive):
         missing = int((archive["docs_due"] - archive["docs_present"]).sum())
@@ -392,9 +392,9 @@ def definitions(ctx: ReportContext, r: Review):
 
     from .context import definitions_table
 
-    rules = ctx.t(f"制度执行率低于 {fmt_pct(COMPLIANCE_FLOOR)} 列为问题；同事中位数：除本人以外的总监"
+    rules = ctx.t(f"制度执行率低于 {fmt_pct(COMPLIANCE_FLOOR, 0)} 列为问题；同事中位数：除本人以外的总监"
                   "（赢单率只计有已结束项目者）；区间为 Wilson 95% 区间。",
-                  f"A compliance rate below {fmt_pct(COMPLIANCE_FLOOR)} is a finding; peer median: the other "
+                  f"A compliance rate below {fmt_pct(COMPLIANCE_FLOOR, 0)} is a finding; peer median: the other "
                   "directors (win rate: those with a closed project); intervals are Wilson 95%.")
     table = definitions_table(ctx, ("directors", "compliance", "stalled"),
                               frames={"directors": r.board, "compliance": r.compliance, "stalled": r.stalled})

@@ -51,10 +51,11 @@ var PresalesStats = (function () {
     }
     return (neg ? "-" : "") + s;
   }
-  function amount(yuan, lang, yi) {  // fmt_amount: 万元 (亿元 from 1亿 up unless yi === false) or ¥
-    if (missing(yuan)) return "—";
+  function amount(yuan, lang, yi) {  // fmt_amount: 亿元 (2 decimals, from 1亿 up unless yi === false),
+    if (missing(yuan)) return "—";   // 万元 (no decimals from 1,000万 up, else 1 decimal) or ¥
     if (lang === "zh") {
-      return yi !== false && Math.abs(yuan) >= 1e8 ? fixed(yuan / 1e8, 2, true) + "亿元" : fixed(yuan / 1e4, 2, true) + "万元";
+      if (yi !== false && Math.abs(yuan) >= 1e8) return fixed(yuan / 1e8, 2, true) + "亿元";
+      return fixed(yuan / 1e4, Math.abs(yuan) >= 1e7 ? 0 : 1, true) + "万元";
     }
     return "¥" + fixed(yuan, 0, true);
   }
