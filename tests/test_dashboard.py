@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import presales_analytics as pa
+from presales_analytics.presentation.order import pinyin_sorted
 from presales_analytics.config import load_config
 from presales_analytics.dashboard.data import build_data
 from presales_analytics.dashboard.page import script_json
@@ -227,6 +228,13 @@ def test_browser_draws_filters_and_escapes(db, browser, tmp_path):
     assert ranks() == first[::-1] and first == sorted(first, key=int)
     page.select_option("#f-region", label="全部")
     assert tile(page, "win_rate")[0] == "60.0%"
+    # the attainment charts sorted by what they draw (largest first); the filter lists in pinyin order
+    for kind, bars in (("region", 2), ("director", 1)):             # targets: 2 regions, 1 director
+        drawn = page.evaluate(f"() => document.getElementById('chart-attainment_{kind}').data[0].y")
+        assert len(drawn) == bars and drawn == sorted(drawn, reverse=True), (kind, drawn)
+    assert page.evaluate("() => document.getElementById('chart-attainment_region').data[0].x") == ["华东", "华北"]  # 75%, 40%
+    listed = page.eval_on_selector_all("#f-director option", "os => os.slice(1).map(o => o.textContent)")
+    assert listed == [EVIL, "李娜", "张伟"] == pinyin_sorted(listed)  # "<" first, then lǐ, zhāng (code points: <, 张 U+5F20, 李 U+674E)
     assert o.problems == []
     page.context.close()
 

@@ -128,3 +128,42 @@ def test_every_spec_is_complete(name):
         if shared is not None and c.key not in ("projects", "stage", "name", "scope") and \
                 (name, c.key) != ("compliance", "stalled"):
             assert c.kind == shared.kind, (name, c.key)
+
+
+def _tables_by_column(html_text: str) -> dict[str, tuple[list[str], list[list[tuple[str, str]]]]]:
+    """metric column -> (the headers' columns, rows of (class, text) cells), for every marked table."""
+    found = {}
+    for table in re.findall(r"<table class=[\"']presales[\"']>(.*?)</table>", html_text, re.S):
+        heads = re.findall(r"<th([^>]*)>[^<]*</th>", table)
+        cols = [dict(re.findall(r"""data-(metric|column)=["']([^"']+)["']""", a)).get("column", "") for a in heads]
+        rows = [[(cls, h.unescape(text)) for cls, text in re.findall(r"<td(?: class=['\"]([^'\"]*)['\"])?>([^<]*)</td>", r)]
+                for r in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)]
+        for c in cols:
+            found.setdefault(c, (cols, rows))
+    return found
+
+
+def _pct(text: str) -> float:
+    return float(text.rstrip("%")) if text != "—" else float("-inf")
+
+
+def test_tables_are_ordered_by_their_figure_and_mark_what_fails_the_policy(outputs):
+    """Issue 11 (one look): the targets and win-rate tables list the largest figure first, the compliance
+    table the lowest first (the gaps); a cell below its policy floor (attainment < 100%, a compliance rate
+    < 80%) carries class ``fails`` and no other does (ties in pinyin order: tests/test_presentation.py)."""
+    tables = _tables_by_column(outputs["audit"]["company"])
+    for column, descending in (("attainment", True), ("win_rate", True), ("compliance_rate", False)):
+        cols, rows = tables[column]
+        values = [_pct(r[cols.index(column)][1]) for r in rows]
+        assert values == sorted(values, reverse=descending), (column, values)
+    marked = 0
+    for column, floor in (("attainment", 100.0), ("compliance_rate", 80.0), ("archive_rate", 80.0),
+                          ("weekly_coverage", 80.0)):
+        cols, rows = tables[column]
+        for r in rows:
+            cls, text = r[cols.index(column)]
+            assert ("fails" in cls.split()) == (text != "—" and _pct(text) < floor), (column, text, cls)
+            marked += "fails" in cls.split()
+    assert marked >= 2                    # the fixture has figures on both sides of the floors
+    cols, rows = tables["won"]            # a column never judged: no cell marked
+    assert not any("fails" in cls for r in rows for cls, _ in r if cls)

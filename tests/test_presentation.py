@@ -148,3 +148,20 @@ def test_docstring_examples():
 
     for module in (presentation, exits, format, lang, names, pseudonyms, status):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_rows_in_pinyin_order_and_by_their_figure():
+    """Directors by pinyin (陈 chén, 胡 hú, 黄 huáng, 李 lǐ, 刘 liú, 马 mǎ, 王 wáng, 吴 wú, 张 zhāng, 赵 zhào, 周 zhōu),
+    not by code point (刘 U+5218 before 吴 U+5434 before 周 U+5468 before 张 U+5F20 …); by a figure, largest
+    first, ties by pinyin, missing figures last."""
+    import pandas as pd
+
+    from presales_analytics.presentation.order import order_rows, pinyin_sorted
+
+    names = ["周杰", "刘洋", "吴敏", "张伟", "李娜", "王芳", "黄丽华", "马俊峰", "胡斌", "赵磊", "陈静"]
+    assert sorted(names)[:3] == ["刘洋", "吴敏", "周杰"]                       # the code-point order readers saw
+    assert pinyin_sorted(names) == ["陈静", "胡斌", "黄丽华", "李娜", "刘洋", "马俊峰", "王芳", "吴敏", "张伟", "赵磊", "周杰"]
+    df = pd.DataFrame({"director": ["周杰", "刘洋", "吴敏", "陈静", "张伟"], "attainment": [0.5, None, 0.5, 0.9, 0.5]})
+    assert order_rows(df, "director", "attainment")["director"].tolist() == ["陈静", "吴敏", "张伟", "周杰", "刘洋"]
+    assert order_rows(df, "director", "attainment", ascending=True)["director"].tolist() == ["吴敏", "张伟", "周杰", "陈静", "刘洋"]
+    assert order_rows(df, "director")["director"].tolist() == ["陈静", "刘洋", "吴敏", "张伟", "周杰"]

@@ -122,9 +122,10 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
         prev = previous_of(period)
         idx = {d: _Index() for d in DIMS}
         values = base_scope(ctx).query(
-            "SELECT " + ", ".join(f"list(DISTINCT {d} ORDER BY {d}) FILTER ({d} IS NOT NULL) AS {d}" for d in DIMS)
+            "SELECT " + ", ".join(f"list(DISTINCT {d} ORDER BY {d} COLLATE zh, {d}) FILTER ({d} IS NOT NULL) AS {d}"
+                                  for d in DIMS)
             + " FROM prj").iloc[0]
-        for d in DIMS:                                   # sorted value lists for the filters
+        for d in DIMS:                   # value lists for the filters, in pinyin order (ICU zh, built in)
             listed = values[d]                           # NULL (no value at all: no region in a CRM export)
             for v in (listed if not (listed is None or pd.api.types.is_scalar(listed) and pd.isna(listed)) else []):
                 idx[d](v)

@@ -312,7 +312,7 @@ def kpi_tiles(ctx: ReportContext) -> str:
 
     from ..periods import compared_with
     from ..presentation.status import partial
-    from .findings import COMPLIANCE_FLOOR
+    from .policy import fails as below_floor
 
     before_p, ly_p = compared_with(ctx.period)
     now = kpis(ctx.metrics, ctx.period, as_of=ctx.as_of)
@@ -322,7 +322,6 @@ def kpi_tiles(ctx: ReportContext) -> str:
     prev = partial(ctx.period, ctx.data_day,
                    _PREVIOUS.get(ctx.period.grain, ("上期", "the previous period"))[0 if zh else 1], ctx.lang)
     ly = partial(ctx.period, ctx.data_day, "去年同期" if zh else "the same period last year", ctx.lang)
-    floors = {"attainment": 1.0, "compliance_rate": COMPLIANCE_FLOOR}
     tiles = []
     for field, how in TILES:
         column = KPI_COLUMNS[field]
@@ -337,7 +336,7 @@ def kpi_tiles(ctx: ReportContext) -> str:
                 changes.append(_change(value, getattr(other, field), ctx.lang, against))
             else:
                 changes.append(ctx.t(f"{against} {getattr(other, field)} 个", f"{getattr(other, field)} at {against}"))
-        fails = field in floors and not _nan(value) and value < floors[field]
+        fails = below_floor(field, value)
         tiles.append(f"<div class='kpi{' fails' if fails else ''}' data-column='{h.escape(field)}'>"
                      f"<div class='kpi-label'>{h.escape(column.label(ctx.lang))}</div>"
                      f"<div class='kpi-value'>{h.escape(_headline_text(value, column.kind, ctx.lang))}</div>"
@@ -377,7 +376,10 @@ def win_rates(ctx: ReportContext) -> None:
     """Win rate by director: chart with Wilson intervals, and the table with the denominator."""
     from .. import charts
 
-    wr = compute(ctx.metrics, "win-rate", ctx.period, by="director", as_of=ctx.as_of)
+    from ..presentation.order import order_rows
+
+    # drawn and listed by the rate the bars show, ties by pinyin
+    wr = order_rows(compute(ctx.metrics, "win-rate", ctx.period, by="director", as_of=ctx.as_of), "director", "win_rate")
     small = int(ctx.config.raw.get("metrics", {}).get("small_sample", 10))
     _show(ctx.text(f"赢单率 = 赢单 ÷ 已结束（赢单 + 丢单 + 放弃），按结束日期计入本期；区间为 95% Wilson 区间；"
                    f"已结束少于 {small} 个的为小样本，浅色显示，不宜据此排名。",
@@ -386,7 +388,7 @@ def win_rates(ctx: ReportContext) -> None:
           charts.plot_win_rate(wr, "director", lang=ctx.lang),
           ctx.table(wr, {"director": ("项目总监", "Director", "text"),
                          **table_columns("win-rate", "won", "closed", "win_rate", "win_rate_low", "win_rate_high",
-                                         "small_sample")}, metric="win-rate"))
+                                         "small_sample")}, metric="win-rate", order_by="win_rate"))
 
 
 @section('stages')
@@ -435,7 +437,7 @@ def target_attainment(ctx: ReportContext) -> None:
         t = t.rename(columns={"scope": level})        # the holder, labelled as the breakdown it is
         _show(ctx.table(t, {level: (zh, en, "text"),
                             **table_columns("targets", "target_amount", "won_amount", "attainment",
-                                            "projected_attainment")}, metric="targets"))
+                                            "projected_attainment")}, metric="targets", order_by="attainment"))
 
 
 @section('channels')
@@ -445,7 +447,8 @@ def channel_contribution(ctx: ReportContext) -> None:
     ch = metric_or_note(ctx, "channels", ctx.period, as_of=ctx.as_of)
     if ch is not None:
         _show(ctx.metric_table(ch, "channels", "channel", "won", "closed", "win_rate", "won_share",
-                               "vs_direct_same_grade", "vs_direct_projects", "vs_direct_comparable", "small_sample"))
+                               "vs_direct_same_grade", "vs_direct_projects", "vs_direct_comparable", "small_sample",
+                               order_by="won_share"))
 
 
 @section('win-loss')
@@ -465,7 +468,8 @@ def win_loss(ctx: ReportContext, top: int = 10) -> None:
                    "the denominator."))
     by_director = compute(ctx.metrics, "bids", p, as_of=d, by="director")
     _show(ctx.metric_table(by_director, "bids", "director", "bids", "won", "lost", "decided", "open",
-                           "bid_win_rate", "bid_win_rate_low", "bid_win_rate_high", "small_sample"))
+                           "bid_win_rate", "bid_win_rate_low", "bid_win_rate_high", "small_sample",
+                           order_by="bid_win_rate"))
     rivals = metric_or_note(ctx, "competitors", p, as_of=d)
     if rivals is not None:
         share = fmt_value(rivals.attrs.get("without_competitor_share"), "rate", ctx.lang)
@@ -517,7 +521,7 @@ def compliance(ctx: ReportContext) -> None:
     comp = compute(ctx.metrics, "compliance", ctx.period, as_of=ctx.as_of, level="director")
     _show(ctx.metric_table(comp, "compliance", "director", "projects", "archive_rate", "weekly_coverage",
                            "meeting_rate", "summary_rate", "evaluation_rate", "grade_mismatches", "checks_due",
-                           "compliance_rate"))
+                           "compliance_rate", order_by="compliance_rate", ascending=True))
 
 
 @section('data-quality')

@@ -72,13 +72,24 @@ class ReportContext:
         return self._pseudonyms.frame(df) if self.redact else df
 
     def table(self, df: pd.DataFrame, columns: dict[str, tuple[str, str, str]], *, limit: int | None = None,
-              metric: str | None = None):
+              metric: str | None = None, order_by: str | None = None, ascending: bool = False):
         """An HTML table of ``df`` (escaped): ``columns`` maps a column to (zh, en, kind), kind one of
         the spec kinds (count, amount, rate, pp, days, score, number, date, bool, text; also int, pct).
         With ``metric`` the headers carry ``data-metric`` / ``data-column`` (what the label test reads).
-        A metric's columns come from its spec: :meth:`metric_table`."""
+        A metric's columns come from its spec: :meth:`metric_table`.
+
+        ``order_by``: the rows by that column, largest first (``ascending`` the other way; missing values
+        last), ties in the pinyin order of the first column; ``order_by="name"``: by the first column's
+        pinyin only (:mod:`presales_analytics.presentation.order`). Without it the rows keep their order
+        (stages in process order, quarters in time). A cell below its policy floor is marked ``fails``
+        (:mod:`.policy`)."""
         from IPython.display import HTML
 
+        from ..presentation.order import order_rows
+        from .policy import fails
+
+        if order_by:
+            df = order_rows(df, next(iter(columns)), None if order_by == "name" else order_by, ascending=ascending)
         df = self.redacted(df)
         if limit:
             df = df.head(limit)
@@ -93,16 +104,20 @@ class ReportContext:
         for record in df.to_dict("records"):
             cells = []
             for column, (_, _, kind) in columns.items():
-                align = "" if _LEFT.get(kind, False) else " class='num'"
-                cells.append(f"<td{align}>{html.escape(fmt_value(record.get(column), kind, self.lang))}</td>")
+                value = record.get(column)
+                css = " ".join(c for c in ("" if _LEFT.get(kind, False) else "num",
+                                           "fails" if metric and fails(column, value) else "") if c)
+                cells.append(f"<td{f' class={chr(39)}{css}{chr(39)}' if css else ''}>"
+                             f"{html.escape(fmt_value(value, kind, self.lang))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return HTML(f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
     def metric_table(self, df: pd.DataFrame, metric: str, *keys: str, shown: dict[str, str] | None = None,
-                     limit: int | None = None):
+                     limit: int | None = None, order_by: str | None = None, ascending: bool = False):
         """A table of a metric's columns ``keys``, headers and formats from the metric's spec
-        (:func:`presales_analytics.presentation.labels.table_columns`)."""
-        return self.table(df, table_columns(metric, *keys, shown=shown), limit=limit, metric=metric)
+        (:func:`presales_analytics.presentation.labels.table_columns`); ``order_by`` as :meth:`table`'s."""
+        return self.table(df, table_columns(metric, *keys, shown=shown), limit=limit, metric=metric,
+                          order_by=order_by, ascending=ascending)
 
     def banner(self):
         """The period's state, when it is not simply complete: "截至 D，期间未结束" for a period in progress,

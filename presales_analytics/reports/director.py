@@ -28,9 +28,7 @@ from ..metrics.base import scope as metric_scope
 from ..scoping import ReportScope
 from ..presentation.format import fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext
-
-#: a director whose compliance rate (policy checks passed ÷ checks due) is below this gets a finding
-COMPLIANCE_FLOOR = 0.8
+from .policy import COMPLIANCE_FLOOR
 
 
 @dataclass

@@ -27,9 +27,8 @@ import pandas as pd
 from ..metrics import SPECS, compute
 from ..presentation.format import fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext, metric_or_note_quiet
+from .policy import COMPLIANCE_FLOOR
 
-#: a check whose pass rate is below this is a finding (the same floor as the director review's)
-COMPLIANCE_FLOOR = 0.8
 #: a director whose conservative score is below this share of the median is a finding
 WEAK_SCORE = 0.75
 #: at most this many findings on the executive page

@@ -175,6 +175,14 @@
       names.push(name); y.push(S.rate(w, t[0]));
       cd.push(lang === "zh" ? [w / 1e4, t[0] / 1e4] : [w, t[0]]);
     });
+    // sorted by what the bars draw, largest first (ties and no figure: the filter lists' pinyin order)
+    var order = names.map(function (_, i) { return i; }).sort(function (a, b) {
+      var ya = bad(y[a]) ? -Infinity : y[a], yb = bad(y[b]) ? -Infinity : y[b];
+      return yb - ya || a - b;
+    });
+    names = order.map(function (i) { return names[i]; });
+    cd = order.map(function (i) { return cd[i]; });
+    y = order.map(function (i) { return y[i]; });
     draw("attainment_" + kind, function (d) { d[0].x = names; d[0].y = y; d[0].customdata = cd; });
   }
   function anyCell(kind, i) {      // does any project in the filters have this region/director?
