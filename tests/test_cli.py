@@ -115,6 +115,40 @@ def test_metrics_command_formats_and_errors(tmp_path):
     assert r.returncode == 2 and "2026-Q5" in r.stderr
 
 
+def test_db_works_before_and_after_the_subcommand_with_the_same_precedence_over_presales_db(tmp_path):
+    """`presales --db X load F` was refused ("No such option: --db"); now it is the same as `presales load F
+    --db X`, for every command that takes --db; typed anywhere it beats $PRESALES_DB; typed twice with two
+    different files it is exit 2 (neither is guessed)."""
+    f = write_csv(tmp_path / "p.csv", [["项目编号", "项目总监", "阶段", "状态", "创建日期", "结束日期"],
+                                       ["P1", "张伟", "谈判", "赢单", "2026-01-05", "2026-08-01"],
+                                       ["P2", "张伟", "投标", "丢单", "2026-02-05", "2026-09-01"],
+                                       ["P3", "李娜", "投标", "赢单", "2026-03-05", "2026-09-02"]])
+    assert presales("--db", "before.duckdb", "load", str(f), cwd=tmp_path).returncode == 0
+    assert presales("load", str(f), "--db", "after.duckdb", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "before.duckdb").exists() and not (tmp_path / "data").exists()
+    win_rate = ("metrics", "win-rate", "--by", "director", "--format", "csv")
+    before = presales("--db", "before.duckdb", *win_rate, cwd=tmp_path)
+    after = presales(*win_rate, "--db", "after.duckdb", cwd=tmp_path)
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert before.stdout == after.stdout and before.stdout.splitlines()[1].startswith("张伟,1,1,0,2,0.5,")
+    # a nested command (export xlsx) and the same file named twice (another spelling) are fine
+    r = presales("--db", "before.duckdb", "export", "xlsx", "--db", "./before.duckdb", "-p", "2026-Q3",
+                 "--out", "w.xlsx", cwd=tmp_path)
+    assert r.returncode == 0 and (tmp_path / "w.xlsx").exists(), r.stderr
+    # two different files: one line, exit 2, nothing read or written
+    r = presales("--db", "before.duckdb", "load", str(f), "--db", "other.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "--db is given twice" in r.stderr and "give it once" in r.stderr
+    assert not (tmp_path / "other.duckdb").exists()
+    # $PRESALES_DB is the fallback wherever --db would go, and a typed --db (before or after) beats it
+    env = {**os.environ, "PRESALES_DB": "missing.duckdb", "COLUMNS": "200"}
+    for args in (("--db", "before.duckdb", *win_rate), (*win_rate, "--db", "before.duckdb")):
+        r = subprocess.run([PRESALES, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and r.stdout == before.stdout, (args, r.stderr)
+    env["PRESALES_DB"] = "after.duckdb"
+    r = subprocess.run([PRESALES, *win_rate], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout == before.stdout, r.stderr
+
+
 def test_config_show_prints_the_effective_configuration(tmp_path):
     (tmp_path / "presales.toml").write_text('time_zone = "UTC"\n[metrics]\nsmall_sample = 5\n', encoding="utf-8")
     r = presales("config", "show", cwd=tmp_path)
