@@ -190,7 +190,7 @@ def _run_load(files: list[Path], db: Path | None, *, dry_run: bool, **options):
     with exit_on_error():
         bars = _Bars()
         # validate: checked against an in-memory copy, so nothing is written anywhere (not even a folder)
-        con = scratch_copy(db, wait_seconds=30) if dry_run else connect(db, wait_seconds=30)
+        con = scratch_copy(db, wait_seconds=None) if dry_run else connect(db, wait_seconds=None)
         try:
             with bars.progress:
                 report = load(con, files, dry_run=dry_run, progress=bars, **options)
@@ -311,7 +311,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
         fail(InputError(f"--export-date {export_date!r} is not a date; write it as YYYY-MM-DD"))
     path = database_path(db)
     with exit_on_error():
-        con = connect(path, wait_seconds=30)
+        con = connect(path, wait_seconds=None)
         try:
             foreign = con.execute("SELECT count(*) FROM load_log WHERE NOT contains(file, $d)",
                                   {"d": str(out_dir)}).fetchall()[0][0]
@@ -454,7 +454,7 @@ def compute_metric(db, scope: str, as_of, name: str, period, *, require_begun_pe
         from .periods import Period, require_begun
 
         config = load_config()
-        con = connect(db, read_only=True, wait_seconds=30)
+        con = connect(db, read_only=True, config=config, wait_seconds=None)
         try:
             with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
                 check_scope(ctx)

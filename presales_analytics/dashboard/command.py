@@ -47,7 +47,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     config = load_config()
     path = database_path(database)
     report_scope = ReportScope.parse(scope)
-    con = connect(path, read_only=True, config=config, wait_seconds=60)
+    con = connect(path, read_only=True, config=config, wait_seconds=None)
     try:
         p = report_period(con, period)
         require_begun(p, data_date(con))       # a period that has not begun: exit 2, nothing written

@@ -61,7 +61,7 @@ def xlsx_command(
     with exit_on_error():
         check_lang(lang)
         report_scope = ReportScope.parse(scope)
-        con = connect(db, read_only=True, wait_seconds=30)
+        con = connect(db, read_only=True, wait_seconds=None)
         try:
             p = report_period(con, period)
             if not period:
