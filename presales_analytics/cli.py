@@ -68,8 +68,35 @@ def _flags_without_metavar(params):
     return params
 
 
+def _given(ctx, name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (not taken from $PRESALES_DB or a default)."""
+    source = ctx.get_parameter_source(name)   # typer's own copy of click's ParameterSource: compared by name
+    return getattr(source, "name", None) == "COMMANDLINE"
+
+
+def _database_option(ctx) -> None:
+    """``--db`` works before the subcommand (``presales --db X load F``) and after it (``presales load F
+    --db X``): a command's ``db`` becomes the one typed on the command line, wherever it was, else
+    $PRESALES_DB, else None (the default database). Both typed and naming different files: exit 2, as
+    neither can be assumed to be the one meant."""
+    if "db" not in ctx.params:
+        return
+    root = ctx.find_root()
+    if root is ctx or not _given(root, "db"):
+        return
+    before = root.params["db"]
+    if _given(ctx, "db") and ctx.params["db"] is not None:
+        after = ctx.params["db"]
+        if Path(after).resolve() != Path(before).resolve():
+            fail(InputError(f"--db is given twice, as {str(before)!r} before the command and as {str(after)!r} "
+                            "after it: give it once"))
+        return
+    ctx.params["db"] = before
+
+
 class _Command(typer.core.TyperCommand):
-    """Every presales command: help as :func:`flow` makes it, flags shown as flags."""
+    """Every presales command: help as :func:`flow` makes it, flags shown as flags, ``--db`` taken from
+    before the subcommand too (:func:`_database_option`)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +104,10 @@ class _Command(typer.core.TyperCommand):
 
     def get_params(self, ctx):
         return _flags_without_metavar(super().get_params(ctx))
+
+    def invoke(self, ctx):
+        _database_option(ctx)
+        return super().invoke(ctx)
 
 
 class _Group(typer.core.TyperGroup):
@@ -122,7 +153,10 @@ OrderOption = Annotated[Optional[str], typer.Option(
 
 
 @app.callback(invoke_without_command=True)
-def _root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False):
+def _root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False,
+          db: Annotated[Optional[Path], typer.Option(
+              "--db", envvar="PRESALES_DB", help="DuckDB file, for any command (it may also follow the command) "
+                                                 "[default: data/presales.duckdb, or $PRESALES_DB]")] = None):
     if version:
         out.print(f"presales-analytics {__version__}")
         raise typer.Exit(0)
@@ -156,7 +190,7 @@ def _run_load(files: list[Path], db: Path | None, *, dry_run: bool, **options):
     with exit_on_error():
         bars = _Bars()
         # validate: checked against an in-memory copy, so nothing is written anywhere (not even a folder)
-        con = scratch_copy(db, wait_seconds=30) if dry_run else connect(db, wait_seconds=30)
+        con = scratch_copy(db, wait_seconds=None) if dry_run else connect(db, wait_seconds=None)
         try:
             with bars.progress:
                 report = load(con, files, dry_run=dry_run, progress=bars, **options)
@@ -277,7 +311,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dem
         fail(InputError(f"--export-date {export_date!r} is not a date; write it as YYYY-MM-DD"))
     path = database_path(db)
     with exit_on_error():
-        con = connect(path, wait_seconds=30)
+        con = connect(path, wait_seconds=None)
         try:
             foreign = con.execute("SELECT count(*) FROM load_log WHERE NOT contains(file, $d)",
                                   {"d": str(out_dir)}).fetchall()[0][0]
@@ -420,7 +454,7 @@ def compute_metric(db, scope: str, as_of, name: str, period, *, require_begun_pe
         from .periods import Period, require_begun
 
         config = load_config()
-        con = connect(db, read_only=True, wait_seconds=30)
+        con = connect(db, read_only=True, config=config, wait_seconds=None)
         try:
             with MetricContext(con, scope=scope, config=config, as_of=as_of) as ctx:
                 check_scope(ctx)

@@ -29,7 +29,7 @@ class Showcase:
 
 def choose(database: Path) -> Showcase:
     """The quarter, director and project the demo renders (see the module docstring)."""
-    con = connect(database, read_only=True, wait_seconds=60)
+    con = connect(database, read_only=True, wait_seconds=None)
     try:
         p = report_period(con, None)
         bounds = {"start": p.start, "end": p.end}

@@ -115,6 +115,40 @@ def test_metrics_command_formats_and_errors(tmp_path):
     assert r.returncode == 2 and "2026-Q5" in r.stderr
 
 
+def test_db_works_before_and_after_the_subcommand_with_the_same_precedence_over_presales_db(tmp_path):
+    """`presales --db X load F` was refused ("No such option: --db"); now it is the same as `presales load F
+    --db X`, for every command that takes --db; typed anywhere it beats $PRESALES_DB; typed twice with two
+    different files it is exit 2 (neither is guessed)."""
+    f = write_csv(tmp_path / "p.csv", [["项目编号", "项目总监", "阶段", "状态", "创建日期", "结束日期"],
+                                       ["P1", "张伟", "谈判", "赢单", "2026-01-05", "2026-08-01"],
+                                       ["P2", "张伟", "投标", "丢单", "2026-02-05", "2026-09-01"],
+                                       ["P3", "李娜", "投标", "赢单", "2026-03-05", "2026-09-02"]])
+    assert presales("--db", "before.duckdb", "load", str(f), cwd=tmp_path).returncode == 0
+    assert presales("load", str(f), "--db", "after.duckdb", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "before.duckdb").exists() and not (tmp_path / "data").exists()
+    win_rate = ("metrics", "win-rate", "--by", "director", "--format", "csv")
+    before = presales("--db", "before.duckdb", *win_rate, cwd=tmp_path)
+    after = presales(*win_rate, "--db", "after.duckdb", cwd=tmp_path)
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert before.stdout == after.stdout and before.stdout.splitlines()[1].startswith("张伟,1,1,0,2,0.5,")
+    # a nested command (export xlsx) and the same file named twice (another spelling) are fine
+    r = presales("--db", "before.duckdb", "export", "xlsx", "--db", "./before.duckdb", "-p", "2026-Q3",
+                 "--out", "w.xlsx", cwd=tmp_path)
+    assert r.returncode == 0 and (tmp_path / "w.xlsx").exists(), r.stderr
+    # two different files: one line, exit 2, nothing read or written
+    r = presales("--db", "before.duckdb", "load", str(f), "--db", "other.duckdb", cwd=tmp_path)
+    assert r.returncode == 2 and "--db is given twice" in r.stderr and "give it once" in r.stderr
+    assert not (tmp_path / "other.duckdb").exists()
+    # $PRESALES_DB is the fallback wherever --db would go, and a typed --db (before or after) beats it
+    env = {**os.environ, "PRESALES_DB": "missing.duckdb", "COLUMNS": "200"}
+    for args in (("--db", "before.duckdb", *win_rate), (*win_rate, "--db", "before.duckdb")):
+        r = subprocess.run([PRESALES, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and r.stdout == before.stdout, (args, r.stderr)
+    env["PRESALES_DB"] = "after.duckdb"
+    r = subprocess.run([PRESALES, *win_rate], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout == before.stdout, r.stderr
+
+
 def test_config_show_prints_the_effective_configuration(tmp_path):
     (tmp_path / "presales.toml").write_text('time_zone = "UTC"\n[metrics]\nsmall_sample = 5\n', encoding="utf-8")
     r = presales("config", "show", cwd=tmp_path)
@@ -123,3 +157,28 @@ def test_config_show_prints_the_effective_configuration(tmp_path):
     cfg = tomllib.loads(r.stdout.split("\n", 1)[1])
     assert cfg["time_zone"] == "UTC" and cfg["metrics"]["small_sample"] == 5
     assert cfg["metrics"]["confidence"] == 0.95 and len(cfg["stages"]) == 9
+
+
+def test_out_naming_a_folder_writes_the_default_file_name_inside_it(tmp_path):
+    """`presales dashboard --out DIR/` wrote a file named DIR; an --out that is an existing folder, or ends in /,
+    now gets the default file name inside it (the folder made if need be), for the dashboard and the workbook;
+    --out FILE still writes FILE (tested in test_dashboard and test_export_xlsx)."""
+    f = write_csv(tmp_path / "p.csv", [["项目编号", "项目总监", "阶段", "状态", "创建日期", "结束日期"],
+                                       ["P1", "张伟", "谈判", "赢单", "2026-01-05", "2026-08-01"],
+                                       ["P2", "李娜", "投标", "丢单", "2026-02-05", "2026-09-01"]])
+    assert presales("load", str(f), "--db", "o.duckdb", cwd=tmp_path).returncode == 0
+    (tmp_path / "existing").mkdir()
+    cases = [(("dashboard",), "new/", "new/dashboard.html"),
+             (("dashboard", "--lang", "en", "--redact"), "existing", "existing/dashboard-redacted-en.html"),
+             (("export", "xlsx"), "books/", "books/workbook.xlsx"),
+             (("export", "xlsx", "--scope", "director:张伟"), str(tmp_path / "existing"),
+              "existing/workbook-director-张伟.xlsx")]
+    for command, out, expected in cases:
+        r = presales(*command, "-p", "2026-Q3", "--out", out, "--db", "o.duckdb", cwd=tmp_path)
+        assert r.returncode == 0, (command, r.stderr)
+        written = tmp_path / expected
+        assert written.is_file() and r.stdout.strip().endswith(str(Path(expected).name)), (command, r.stdout)
+    assert (tmp_path / "new").is_dir() and (tmp_path / "books").is_dir()
+    assert sorted(p.name for p in (tmp_path / "existing").iterdir()) == [
+        "dashboard-redacted-en.html", "workbook-director-张伟.xlsx"]
+    assert not (tmp_path / "reports" / "2026-Q3").exists()       # nothing went to the default place

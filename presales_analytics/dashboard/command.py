@@ -14,24 +14,30 @@ funnel, stage durations, director leaderboard, channel contribution, stalled pro
 compliance gaps, and filters (region, department, grade, director) that work in the browser.
 
 Default period: the latest complete quarter in the data. Default file:
-reports/<period>/dashboard.html (-redacted, -en suffixes). Tile definitions: docs/dashboard.md.
+reports/<period>/dashboard.html (-redacted, -en suffixes); --out FILE writes FILE, --out DIR/ (a folder:
+an existing one, or a path ending in /) writes the default name inside DIR. Tile definitions:
+docs/dashboard.md.
 
 Example:
 
     presales dashboard --period 2026-Q3
     presales dashboard --lang en --redact --out 看板.html
+    presales dashboard --out /srv/share/
 """
 
 
 def build_dashboard(database, period: str | None = None, *, scope: str = "company", lang: str = "zh",
-                    redact: bool = False, out: Path | None = None, reports_dir: Path = Path("reports"),
+                    redact: bool = False, out: str | Path | None = None, reports_dir: Path = Path("reports"),
                     progress=None) -> tuple[Path, str]:
-    """Write the dashboard and return (its path, the period used). Raises InputError on unusable input."""
+    """Write the dashboard and return (its path, the period used). ``out``: the file, or a folder (an
+    existing one, or a path ending in ``/``) to write the default name in; None: under ``reports_dir``.
+    Raises InputError on unusable input."""
     from .. import __version__
     from ..config import load_config
     from ..metrics.base import data_date, report_period
     from ..periods import require_begun
-    from ..presentation import Pseudonyms, check_lang, fmt_date, output_path, partial, period_banner, write_text_atomic
+    from ..presentation import (Pseudonyms, check_lang, fmt_date, output_file, output_path, partial, period_banner,
+                                write_text_atomic)
     from ..scoping import ReportScope
     from ..store import connect, database_path
     from .data import build_data
@@ -41,7 +47,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     config = load_config()
     path = database_path(database)
     report_scope = ReportScope.parse(scope)
-    con = connect(path, read_only=True, config=config, wait_seconds=60)
+    con = connect(path, read_only=True, config=config, wait_seconds=None)
     try:
         p = report_period(con, period)
         require_begun(p, data_date(con))       # a period that has not begun: exit 2, nothing written
@@ -89,8 +95,7 @@ def build_dashboard(database, period: str | None = None, *, scope: str = "compan
     }
     title = f"{t('售前项目管理看板', 'Presales dashboard')} · {heading}"
     page = render_page(data, lang=lang, title=title)
-    if out is None:
-        out = output_path(reports_dir, p, "dashboard", scope=report_scope, redact=redact, lang=lang)
+    out = output_file(out, output_path(reports_dir, p, "dashboard", scope=report_scope, redact=redact, lang=lang))
     write_text_atomic(out, page)          # a reader never sees half a file
     return Path(out), str(p)
 
@@ -102,8 +107,10 @@ def dashboard_command(
                                                           "director:<name>")] = "company",
         lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
         redact: Annotated[bool, typer.Option("--redact", help="Pseudonyms for customer and project names")] = False,
-        out: Annotated[Optional[Path], typer.Option("--out", help="The HTML file [default: "
-                                                    "reports/<period>/dashboard.html]")] = None,
+        # a str, not a Path: Path("DIR/") drops the slash that says DIR is a folder
+        out: Annotated[Optional[str], typer.Option("--out", metavar="<path>", help="The HTML file, or a folder "
+                                                   "(existing, or ending in /) to write the default name in "
+                                                   "[default: reports/<period>/dashboard.html]")] = None,
         db: Annotated[Optional[Path], typer.Option("--db", envvar="PRESALES_DB", help="DuckDB file [default: "
                                                    "data/presales.duckdb, or $PRESALES_DB]")] = None,
         pdf: Annotated[bool, typer.Option("--pdf", help="Also print it to PDF (A4) beside the HTML, with "

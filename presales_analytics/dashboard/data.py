@@ -115,7 +115,7 @@ def build_data(database, period: Period, *, config: Config, scope: ReportScope, 
     """Everything the page embeds (see the module docstring), for ``period`` and ``scope``.
 
     ``pseudonym(kind, name)`` (kind ``customer`` or ``project``) replaces names when ``redact``."""
-    con = connect(database, read_only=True, config=config, wait_seconds=60)
+    con = connect(database, read_only=True, config=config, wait_seconds=None)
     try:
         ctx = MetricContext(con, scope=scope, config=config)
         check_scope(ctx)

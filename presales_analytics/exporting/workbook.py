@@ -229,7 +229,7 @@ def write_workbook(con_or_db_path=None, period: Period | str | None = None, out_
     own = con_or_db_path is None or isinstance(con_or_db_path, str | os.PathLike)
     if own:
         database = str(database_path(con_or_db_path))
-        con = connect(database, read_only=True, wait_seconds=60)
+        con = connect(database, read_only=True, config=config, wait_seconds=None)
     else:
         con = con_or_db_path
         database = _database_of(con)

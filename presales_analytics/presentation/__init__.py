@@ -18,7 +18,7 @@ _HOMES = {
     "fixed": ".format", "fmt_amount": ".format", "fmt_pct": ".format", "fmt_cell": ".format",
     "fmt_date": ".format", "fmt_month": ".format", "is_missing": ".format", "MISSING": ".format",
     "Pseudonyms": ".pseudonyms",
-    "output_name": ".names", "output_path": ".names",
+    "output_name": ".names", "output_path": ".names", "output_file": ".names",
     "period_banner": ".status", "partial": ".status",
     "LANGS": ".lang", "check_lang": ".lang",
     "EXIT_CODES": ".exits", "exit_code": ".exits", "fail": ".exits", "exit_on_error": ".exits",

@@ -67,4 +67,24 @@ def output_path(root: str | os.PathLike, period, kind: str, **options) -> Path:
     return Path(root) / str(period) / output_name(kind, **options)
 
 
-__all__ = ["output_name", "output_path", "shorten", "MAX_NAME_BYTES", "OUTPUT_TITLES"]
+def output_file(out: str | os.PathLike | None, default: str | os.PathLike) -> Path:
+    """The file a writer's ``--out`` names: ``default`` without one; ``out`` itself when it names a file;
+    and when it names a folder, an existing one or any path ending in ``/``, the default's file name
+    inside it (the folder is made if need be), as ``cp`` does.
+
+    >>> output_file(None, "reports/2026-Q3/dashboard.html").as_posix()
+    'reports/2026-Q3/dashboard.html'
+    >>> output_file("板.html", "reports/2026-Q3/dashboard.html").as_posix()
+    '板.html'
+    >>> output_file("share/", "reports/2026-Q3/dashboard.html").as_posix()
+    'share/dashboard.html'
+    """
+    if out is None:
+        return Path(default)
+    text = os.fspath(out)
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        return Path(text) / Path(default).name
+    return Path(text)
+
+
+__all__ = ["output_file", "output_name", "output_path", "shorten", "MAX_NAME_BYTES", "OUTPUT_TITLES"]

@@ -182,7 +182,7 @@ def setup(database: str = "", period: str = "", lang: str = "zh", scope: str = "
     check_lang(lang, "lang")
     config = load_config()
     path = database_path(database or None)
-    con = connect(path, read_only=True, wait_seconds=60)
+    con = connect(path, read_only=True, config=config, wait_seconds=None)
     try:
         p = report_period(con, period)
         day = data_date(con)

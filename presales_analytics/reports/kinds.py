@@ -79,7 +79,7 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
     if kind not in KINDS:
         raise InputError(f"unknown report {kind!r}; reports: {', '.join(KINDS)}")
     check_lang(lang)
-    con = connect(database, read_only=True, wait_seconds=60)
+    con = connect(database, read_only=True, wait_seconds=None)
     try:
         if kind == "project-summary":
             m = re.match(r"^\s*(?:project|项目)\s*[:=：]\s*(.+?)\s*$", scope or "")

@@ -135,10 +135,11 @@ class DuePlan:
 def plan_due(database: Path, out_dir: Path, *, config: Config) -> DuePlan:
     """What a ``render_due`` run would do now (:func:`decide_due` on the database's ended periods and
     fingerprint). Opens the database read-only and writes nothing: no lock, no folder."""
-    from ..store import connect
+    from ..store import connect, store_setting
 
     reports = config.raw.get("reports", {})
-    con = connect(database, read_only=True, config=config, wait_seconds=600)
+    con = connect(database, read_only=True, config=config,
+                  wait_seconds=store_setting(config, "due_wait_seconds"))
     try:
         periods = due_periods(con, tuple(reports.get("due", DEFAULT_GRAINS)))
         fingerprint = data_fingerprint(con, config)
