@@ -99,19 +99,24 @@ def _writer_intent(path: Path, deadline: float, wait_seconds: float) -> Iterator
         yield
         return
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DatabaseBusyError(
-                        f"{path} is wanted by another load, waiting for it or writing; waited "
-                        f"{wait_seconds:.0f} s. Try again when it has finished.") from None
-                time.sleep(_POLL)
+        _lock(fd, fcntl.LOCK_EX, deadline, f"{path} is wanted by another load, waiting for it or writing; "
+                                           f"waited {wait_seconds:.0f} s. Try again when it has finished.")
         yield
     finally:
         os.close(fd)             # releases the lock (as a killed process's exit does)
+
+
+def _lock(fd: int, mode: int, deadline: float, busy: str) -> None:
+    """Take the flock ``mode`` on ``fd``, looking again every :data:`_POLL` s; DatabaseBusyError(``busy``)
+    at the deadline."""
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(busy) from None
+            time.sleep(_POLL)
 
 
 def _behind_writer(path: Path, deadline: float, wait_seconds: float) -> None:
@@ -125,17 +130,9 @@ def _behind_writer(path: Path, deadline: float, wait_seconds: float) -> None:
     except OSError:
         return
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DatabaseBusyError(
-                        f"{path} is being loaded (a load is waiting for it or writing); waited "
-                        f"{wait_seconds:.0f} s. Try again when it has finished.") from None
-                time.sleep(_POLL)
+        _lock(fd, fcntl.LOCK_SH, deadline, f"{path} is being loaded (a load is waiting for it or writing); "
+                                           f"waited {wait_seconds:.0f} s. Try again when it has finished.")
+        fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 
