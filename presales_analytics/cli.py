@@ -399,9 +399,10 @@ def cli_options(spec) -> list[str]:
     return [o.name for o in spec.options if o.name != "stalled_projects"]
 
 
-def check_cli_option(name: str, key: str) -> None:
+def check_cli_option(name: str, key: str, *, flag: str | None = None) -> None:
     """Refuse ``-o key=…`` unless ``key`` is an option of metric ``name``, naming the real ones (a key the
-    command line sets with its own flag is pointed there: ``-o as_of=…`` ended in a traceback)."""
+    command line sets with its own flag is pointed there: ``-o as_of=…`` ended in a traceback). ``flag``:
+    the option was given as that flag (--basis), not as -o."""
     from .metrics import SPECS
 
     if key in _NOT_AN_OPTION:
@@ -414,7 +415,7 @@ def check_cli_option(name: str, key: str) -> None:
         return
     own = [o for o in allowed if o != "by"]
     flags = "--period, --scope, --as-of" + (", --by" if spec.by else "")
-    raise InputError(f"metric {name} has no option {key!r}; "
+    raise InputError(f"metric {name} has no option {key!r}" + (f" ({flag})" if flag else "") + "; "
                      + (f"its -o options are: {', '.join(own)}" if own else
                         f"it takes no -o option (its settings: {flags})"))
 
@@ -468,6 +469,10 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
         kwargs["basis"] = basis
     if exclude_abandoned:
         kwargs["exclude_abandoned"] = True
+    for key, flag in (("basis", "--basis"), ("exclude_abandoned", "--exclude-abandoned")):
+        if key in kwargs:
+            with exit_on_error():
+                check_cli_option(name, key, flag=flag)
     for item in option or []:
         key, sep, value = item.partition("=")
         if not sep:

@@ -204,8 +204,12 @@ def test_an_option_a_metric_does_not_take_is_one_line_exit_2_naming_what_it_take
                ("win-rate", "config=x.toml"): "-o config: use PRESALES_CONFIG",
                ("compliance", "stalled_projects=x"): "metric compliance has no option 'stalled_projects'",
                ("win-rate", "exclude_abandoned=maybe"): "option exclude_abandoned='maybe' must be true or false"}
+    refused[("stalled", "--exclude-abandoned")] = ("metric stalled has no option 'exclude_abandoned' "
+                                                   "(--exclude-abandoned); it takes no -o option")
+    refused[("stalled", "--basis=cohort")] = "metric stalled has no option 'basis' (--basis); it takes no -o option"
     for (metric, option), says in refused.items():
-        r = presales("metrics", metric, "-o", option, "-p", "2026-Q3", "--db", "o.duckdb", cwd=tmp_path)
+        given = [option] if option.startswith("--") else ["-o", option]
+        r = presales("metrics", metric, *given, "-p", "2026-Q3", "--db", "o.duckdb", cwd=tmp_path)
         assert r.returncode == 2, (metric, option, r.stderr[-1500:])
         assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr[-1500:]
         assert says in r.stderr, (says, r.stderr)
