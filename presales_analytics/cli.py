@@ -387,6 +387,39 @@ class _MetricsCommand(_Command):
         return super().format_help(ctx, formatter)
 
 
+#: What -o cannot set, and where the command line takes it instead.
+_NOT_AN_OPTION = {"as_of": "--as-of", "scope": "--scope", "period": "--period", "db": "--db", "format": "--format",
+                  "fmt": "--format", "name": "the metric's name",
+                  "config": "PRESALES_CONFIG or a presales.toml in the working folder"}
+
+
+def cli_options(spec) -> list[str]:
+    """The options of a metric that ``-o key=value`` sets (``stalled_projects`` is the library's internal
+    reuse of a computed frame, not text a user can give)."""
+    return [o.name for o in spec.options if o.name != "stalled_projects"]
+
+
+def check_cli_option(name: str, key: str, *, flag: str | None = None) -> None:
+    """Refuse ``-o key=…`` unless ``key`` is an option of metric ``name``, naming the real ones (a key the
+    command line sets with its own flag is pointed there: ``-o as_of=…`` ended in a traceback). ``flag``:
+    the option was given as that flag (--basis), not as -o."""
+    from .metrics import SPECS
+
+    if key in _NOT_AN_OPTION:
+        raise InputError(f"-o {key}: use {_NOT_AN_OPTION[key]}")
+    spec = SPECS.get(name)
+    if spec is None:                      # compute_metric says the name is unknown
+        return
+    allowed = cli_options(spec) + (["by"] if spec.by and "by" not in cli_options(spec) else [])
+    if key in allowed:
+        return
+    own = [o for o in allowed if o != "by"]
+    flags = "--period, --scope, --as-of" + (", --by" if spec.by else "")
+    raise InputError(f"metric {name} has no option {key!r}" + (f" ({flag})" if flag else "") + "; "
+                     + (f"its -o options are: {', '.join(own)}" if own else
+                        f"it takes no -o option (its settings: {flags})"))
+
+
 def list_metrics() -> None:
     """``presales metrics --list``: every metric with its definition, denominator and options."""
     from .metrics import SPECS
@@ -396,7 +429,7 @@ def list_metrics() -> None:
     table.add_column("指标 / metric", overflow="fold", ratio=1)
     table.add_column("分母 / denominator", overflow="fold", ratio=2)
     for name, spec in SPECS.items():
-        options = [o.name for o in spec.options if o.name != "stalled_projects"] + (["--by"] if spec.by else [])
+        options = cli_options(spec) + (["--by"] if spec.by else [])
         table.add_row(name, f"{spec.zh}\n{spec.en}" + (f"\n[dim]{', '.join(options)}[/dim]" if options else ""),
                       escape(spec.denominator_zh))
     out.print(table)
@@ -436,11 +469,18 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
         kwargs["basis"] = basis
     if exclude_abandoned:
         kwargs["exclude_abandoned"] = True
+    for key, flag in (("basis", "--basis"), ("exclude_abandoned", "--exclude-abandoned")):
+        if key in kwargs:
+            with exit_on_error():
+                check_cli_option(name, key, flag=flag)
     for item in option or []:
         key, sep, value = item.partition("=")
         if not sep:
             fail(InputError(f"--option {item!r} must be key=value"))
-        kwargs[key.strip().replace("-", "_")] = value.strip()
+        key = key.strip().replace("-", "_")
+        with exit_on_error():
+            check_cli_option(name, key)
+        kwargs[key] = value.strip()
     emit(compute_metric(db, scope, as_of, name, period, require_begun_period=True, **kwargs), fmt)
 
 

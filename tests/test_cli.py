@@ -182,3 +182,43 @@ def test_out_naming_a_folder_writes_the_default_file_name_inside_it(tmp_path):
     assert sorted(p.name for p in (tmp_path / "existing").iterdir()) == [
         "dashboard-redacted-en.html", "workbook-director-张伟.xlsx"]
     assert not (tmp_path / "reports" / "2026-Q3").exists()       # nothing went to the default place
+
+
+def test_an_option_a_metric_does_not_take_is_one_line_exit_2_naming_what_it_takes(tmp_path):
+    """`presales metrics stalled -o limit=1` printed "got an unexpected keyword argument" (issue 10); the
+    keys the command line sets itself (-o as_of=…, -o scope=…, -o config=…) still ended in a traceback, exit
+    1; and `-o exclude_abandoned=false` was the text "false", which is true, so abandoned projects left
+    the denominator. Now -o takes only the metric's own options, each said by its real name."""
+    f = write_csv(tmp_path / "商机.csv", [["项目编号", "项目总监", "阶段", "状态", "创建日期", "结束日期"],
+                                        ["P1", "张伟", "谈判", "赢单", "2026-07-05", "2026-08-01"],
+                                        ["P2", "张伟", "投标", "放弃", "2026-07-06", "2026-08-02"],
+                                        ["P3", "李娜", "投标", "丢单", "2026-07-07", "2026-09-01"],
+                                        ["P4", "李娜", "立项", "进行中", "2026-07-08", ""]])
+    assert presales("load", str(f), "--db", "o.duckdb", cwd=tmp_path).returncode == 0
+    refused = {("stalled", "limit=1"): "metric stalled has no option 'limit'; it takes no -o option "
+                                       "(its settings: --period, --scope, --as-of, --by)",
+               ("win-rate", "exclude_abandon=1"): "metric win-rate has no option 'exclude_abandon'; "
+                                                  "its -o options are: basis, exclude_abandoned",
+               ("stalled", "as_of=2026-08-01"): "-o as_of: use --as-of",
+               ("win-rate", "scope=director:张伟"): "-o scope: use --scope",
+               ("win-rate", "config=x.toml"): "-o config: use PRESALES_CONFIG",
+               ("compliance", "stalled_projects=x"): "metric compliance has no option 'stalled_projects'",
+               ("win-rate", "exclude_abandoned=maybe"): "option exclude_abandoned='maybe' must be true or false"}
+    refused[("stalled", "--exclude-abandoned")] = ("metric stalled has no option 'exclude_abandoned' "
+                                                   "(--exclude-abandoned); it takes no -o option")
+    refused[("stalled", "--basis=cohort")] = "metric stalled has no option 'basis' (--basis); it takes no -o option"
+    for (metric, option), says in refused.items():
+        given = [option] if option.startswith("--") else ["-o", option]
+        r = presales("metrics", metric, *given, "-p", "2026-Q3", "--db", "o.duckdb", cwd=tmp_path)
+        assert r.returncode == 2, (metric, option, r.stderr[-1500:])
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr[-1500:]
+        assert says in r.stderr, (says, r.stderr)
+    # 3 closed in Q3: won 1, abandoned 1, lost 1; with abandoned left out 1 / 2
+    rates = {}
+    for option in ("exclude_abandoned=false", "exclude_abandoned=true", "exclude-abandoned=是"):
+        r = presales("metrics", "win-rate", "-o", option, "-p", "2026-Q3", "-f", "csv", "--db", "o.duckdb", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        rates[option] = r.stdout.splitlines()[1].split(",")[:5]
+    assert rates == {"exclude_abandoned=false": ["1", "1", "1", "3", "0.3333333333333333"],
+                     "exclude_abandoned=true": ["1", "1", "1", "2", "0.5"],
+                     "exclude-abandoned=是": ["1", "1", "1", "2", "0.5"]}

@@ -62,3 +62,39 @@ def test_every_command_the_readme_shows_exists():
         assert r.exit_code == 0, (command, r.output)
     kinds = set(re.findall(r"\./run presales report ([a-z][a-z-]+)", readme))
     assert kinds == set(KINDS), kinds
+
+
+def test_every_test_the_hardening_table_names_exists():
+    """docs/hardening.md maps each case of issue 10's Why section to its test: every `file::function`
+    it names is defined in that file, every corpus case it names is in the corpus, one row per case."""
+    import ast
+    import re
+    import sys
+
+    doc = (ROOT / "docs" / "hardening.md").read_text(encoding="utf-8")
+    defined: dict[str, set[str]] = {}
+    for path in (ROOT / "tests").glob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defined[f"tests/{path.name}"] = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    everywhere = set().union(*defined.values())
+    named = re.findall(r"(tests/[\w/]+\.py)?::(test_\w+)", doc)
+    assert len(named) > 40
+    for file, function in named:
+        assert function in (defined.get(file, set()) if file else everywhere), (file, function)
+    sys.path.insert(0, str(ROOT / "tests" / "corpus"))
+    from make_corpus import CASES
+
+    names = [c.name for c in CASES]
+    cases = re.findall(r"test_case\[([^\]]+)\]|`\[([a-z_0-9.*]+)\]`", doc)
+    assert len(cases) > 30
+    for case in (a or b for a, b in cases if (a or b) != "<case>"):
+        if ".." in case:                                   # xlsx_error_0..6
+            pattern = re.escape(re.sub(r"\d+\.\.\d+$", "", case)) + r"\d+"
+        elif case.endswith("*"):                           # flag_date_out_of_range_*
+            pattern = re.escape(case[:-1]) + r"\w+"
+        else:
+            pattern = re.escape(case)
+        assert any(re.fullmatch(pattern, n) for n in names), case
+    rows = [line for line in doc.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert [int(r.split("|")[1]) for r in rows] == list(range(1, len(rows) + 1))
+    assert f"{len(rows)} cases;" in doc

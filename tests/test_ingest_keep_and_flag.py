@@ -119,3 +119,23 @@ def test_the_flagged_deal_counts_as_a_win_but_has_no_cycle_and_the_dashboard_ren
     assert r.returncode == 0, r.stderr
     page = next((tmp_path / "reports").rglob("dashboard*.html")).read_text(encoding="utf-8")
     assert "Cy Wu" in page and "Di Ma" in page
+
+
+def test_the_hubspot_win_rate_by_channel_equals_an_independent_count_of_the_export(con, tmp_path):
+    """Issue 10: with the deal closed before it was created rejected, the win rate by channel differed
+    from a count of the export itself (its Referral channel vanished). Counted here straight from the
+    rows: closed = Closed Won + Closed Lost with a 2024 close date, a blank Deal source is direct."""
+    from presales_analytics.metrics import compute
+
+    load(con, [write_csv(tmp_path / "hubspot-deals.csv", HUBSPOT)])
+    header, rows = HUBSPOT[0], [dict(zip(HUBSPOT[0], r)) for r in HUBSPOT[1:]]
+    assert "Deal source" in header
+    expected: dict[str, list[int]] = {}
+    for r in rows:
+        if r["Deal Stage"] in ("Closed Won", "Closed Lost") and r["Close Date"].startswith("2024"):
+            won_closed = expected.setdefault(r["Deal source"] or "直销", [0, 0])
+            won_closed[0] += r["Deal Stage"] == "Closed Won"
+            won_closed[1] += 1
+    assert expected == {"Partner": [2, 3], "Referral": [1, 1], "直销": [0, 1]}   # the count, read by hand too
+    got = compute(con, "channels", "2024")
+    assert {r.channel: [r.won, r.closed] for r in got.itertuples() if r.closed} == expected

@@ -320,6 +320,19 @@ def _execute(con_or_ctx, sql: str, params: dict | None = None) -> list[tuple]:
     return con_or_ctx.execute(sql, params or {}).fetchall()
 
 
+def option_flag(value: bool | str | int | None, name: str) -> bool | None:
+    """An on/off option as given in Python or as command-line text (``-o exclude_abandoned=false``:
+    the text "false" is not true); None stays None (the configured default)."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "y", "是"):
+        return True
+    if text in ("0", "false", "no", "off", "n", "否", ""):
+        return False
+    raise InputError(f"option {name}={value!r} must be true or false")
+
+
 def check_dimension(con, by: str | None, metric: str) -> str | None:
     """Validate ``--by``: a dimension column of projects that some loaded export provided."""
     if by is None:
@@ -478,6 +491,6 @@ def company_norm(ctx: MetricContext, name: str, key: tuple, compute):
     return ctx.remember(full, lambda: compute(company))
 
 
-__all__ = ["Scope", "scope", "context", "check_dimension", "require_column", "wilson", "rate", "with_win_rate",
+__all__ = ["Scope", "scope", "context", "option_flag", "check_dimension", "require_column", "wilson", "rate", "with_win_rate",
            "small_sample", "z_value", "scope_members", "membership", "check_scope", "scope_keys", "period_filter", "active_filter", "finish", "company_norm", "memoized", "as_date", "period_of",
            "DIMENSIONS", "sql_literal", "data_date", "report_period", "state_date", "MetricContext"]

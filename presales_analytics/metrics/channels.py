@@ -11,7 +11,7 @@ from ..config import Config
 from ..errors import InputError
 from ..periods import Period
 from . import columns as C
-from .base import (context, data_date, finish, period_filter, period_of, rate, require_column, scope, small_sample,
+from .base import (context, option_flag, data_date, finish, period_filter, period_of, rate, require_column, scope, small_sample,
                    state_date, wilson)
 from .spec import Column, MetricSpec, Option
 
@@ -22,18 +22,6 @@ COLUMNS = ["channel", "direct", "projects", "won", "closed", "win_rate", "win_ra
            "won_amount", "won_share", "open_pipeline_amount", "open_pipeline_share", "median_cycle_days",
            "vs_direct_same_grade", "vs_direct_low", "vs_direct_high", "vs_direct_projects", "vs_direct_comparable",
            "vs_direct_small", "small_sample"]
-
-
-def _flag(value: bool | str | None, name: str) -> bool | None:
-    """A boolean option, also as command-line text (true/false, 1/0, yes/no)."""
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "y", "on"):
-        return True
-    if text in ("false", "0", "no", "n", "off"):
-        return False
-    raise InputError(f"option {name}={value!r} must be true or false")
 
 
 def state_scope_date(con, period: Period, as_of: date | None) -> tuple[date | None, date | None]:
@@ -101,7 +89,7 @@ def channels(con, period: Period | str | None = None, *, by: str | None = None,
     require_column(ctx, "channel", "channels")
     if p.grain != "all":
         require_column(ctx, "closed_at", "channels", why=f"to place projects in period {p}")
-    exclude = _flag(exclude_abandoned, "exclude_abandoned")
+    exclude = option_flag(exclude_abandoned, "exclude_abandoned")
     if exclude is None:
         exclude = bool(ctx.setting("metrics", "exclude_abandoned", False))
     small = small_sample(ctx)

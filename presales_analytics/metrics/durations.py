@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..sql import ident
 from ..periods import Period
 from . import columns as C
-from .base import check_dimension, context, finish, period_filter, period_of, require_column, scope, state_date
+from .base import check_dimension, context, option_flag, finish, period_filter, period_of, require_column, scope, state_date
 from .spec import Column, MetricSpec, Option
 
 STAGE_COLUMNS = ["stage", "stage_zh", "projects", "median_days", "p75_days", "p90_days", "mean_days",
@@ -22,18 +22,6 @@ CYCLE_COLUMNS = ["outcome", "projects", "median_days", "p75_days", "mean_days"]
 
 #: SQL: project ``p`` of ``prj`` is open on the state date ``$sd`` (open now, or closed after it).
 OPEN_ON_SD = "(p.status = 'open' OR coalesce(p.closed_at > $sd, false))"
-
-
-def flag(value: bool | str | int | None, name: str) -> bool:
-    """An on/off option as given in Python or on the command line (``-o kaplan_meier=true``)."""
-    if isinstance(value, bool) or value is None:
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on", "y", "是"):
-        return True
-    if text in ("0", "false", "no", "off", "n", "否", ""):
-        return False
-    raise InputError(f"option {name}={value!r} must be true or false")
 
 
 def per_dimension_stage(con, by: str | None, metric: str) -> str | None:
@@ -105,7 +93,7 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
     ctx = context(con, as_of, config)
     config, d = ctx.config, ctx.as_of
     p = period_of(period)
-    km = flag(kaplan_meier, "kaplan_meier")
+    km = bool(option_flag(kaplan_meier, "kaplan_meier"))
     by = per_dimension_stage(ctx, by, "stage-durations")
     sd = state_date(ctx, p, d)
     s = scope(ctx)

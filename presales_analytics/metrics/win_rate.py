@@ -9,7 +9,7 @@ from ..errors import InputError
 from ..sql import ident
 from ..periods import Period
 from . import columns as C
-from .base import (check_dimension, context, finish, period_filter, period_of, require_column, scope, small_sample,
+from .base import (check_dimension, context, option_flag, finish, period_filter, period_of, require_column, scope, small_sample,
                    with_win_rate)
 from .spec import MetricSpec, Option
 
@@ -18,7 +18,7 @@ COLUMNS = ["won", "lost", "abandoned", "closed", "win_rate", "win_rate_low", "wi
 
 
 def win_rate(con, period: Period | str | None = None, *, by: str | None = None, as_of=None,
-             basis: str = "closed", exclude_abandoned: bool | None = None,
+             basis: str = "closed", exclude_abandoned: bool | str | None = None,
              config: Config | None = None) -> pd.DataFrame:
     """Win rate (赢单率) per ``by`` value (one row for everything without ``by``; with a context's
     groupings, per scope and ``by`` value, ``scope`` first).
@@ -44,6 +44,7 @@ def win_rate(con, period: Period | str | None = None, *, by: str | None = None, 
     by = check_dimension(ctx, by, "win-rate")
     if basis not in ("closed", "cohort"):
         raise InputError(f"basis {basis!r} must be 'closed' or 'cohort'")
+    exclude_abandoned = option_flag(exclude_abandoned, "exclude_abandoned")
     if exclude_abandoned is None:
         exclude_abandoned = bool(ctx.setting("metrics", "exclude_abandoned", False))
     small = small_sample(ctx)
