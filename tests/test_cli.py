@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -80,6 +81,22 @@ def test_demo_writes_the_exports_and_loads_them_with_the_three_bad_rows_rejected
                 "reports/2026-Q3/workbook.xlsx", "reports/index.html"]
     for path in rendered:
         assert f"  {path}" in r.stdout and (tmp_path / path).stat().st_size > 0, path
+    # issue 11: the demo's audit printed to PDF (A4, Chinese text in it), and no output of the demo (HTML,
+    # executed notebooks, PDF text, the workbook's XML, the index) names a path of this machine
+    pdf = presales("report", "audit", "--period", "2026-Q3", "--pdf", cwd=tmp_path)
+    assert pdf.returncode == 0, pdf.stderr
+    printed = tmp_path / "reports" / "2026-Q3" / "audit.pdf"
+    assert "A4" in subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True, check=True).stdout
+    texts = {p: p.read_text(encoding="utf-8") for p in (tmp_path / "reports").rglob("*") if p.suffix in (".html", ".ipynb")}
+    texts[printed] = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
+    assert "审计考核报告" in texts[printed] and "赢单率" in texts[printed]
+    with zipfile.ZipFile(tmp_path / "reports" / "2026-Q3" / "workbook.xlsx") as z:
+        texts[Path("workbook.xlsx")] = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    assert len(texts) >= 9                       # 4 pages, 3 notebooks, the index, the PDF, the workbook
+    local = {str(tmp_path), str(tmp_path.resolve()), str(Path.home()) + "/", str(Path(__file__).resolve().parents[1]),
+             str(Path(sys.executable).parent)}
+    for path, text in texts.items():
+        assert not [x for x in local if x in text] and "/tmp/" not in text, f"{path.name} names a local path"
     # a second demo changes nothing
     again = presales("demo", "--export-date", "2026-11-27", "--no-render", cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.count("skipped: already loaded") == 5
