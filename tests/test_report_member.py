@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 import presales_analytics as pa
-from presales_analytics.errors import InputError
+from presales_analytics.errors import InputError, MissingColumnError
 
 from conftest import write_csv
 
@@ -174,5 +174,8 @@ def test_unredacted_project_list_names_customers_and_the_scope_must_be_a_member(
     with pytest.raises(InputError, match="no project has manager '赵六'; known: 刘洋, 陈静"):
         resolve_request("member-review", made / "m.duckdb", period="2026-Q3", scope="manager:赵六", lang="zh",
                         redact=False, as_of=None)
+    with pytest.raises(MissingColumnError, match=r"--scope planner:<name> needs the column 'planner'.*'规划经理'"):
+        resolve_request("member-review", made / "m.duckdb", period="2026-Q3", scope="规划经理:赵磊", lang="zh",
+                        redact=False, as_of=None)                # no export here has a 规划经理 column
     with pytest.raises(InputError, match="kind one of region, department, director, manager, monitor, planner"):
         mr.member_of("经理人:陈静")

@@ -201,6 +201,8 @@ def check_scope(ctx: MetricContext) -> None:
         return
     known = [r[0] for r in ctx.execute(f"SELECT DISTINCT {column} FROM projects WHERE {column} IS NOT NULL "
                                        "ORDER BY 1 LIMIT 30")]
+    if not known:       # no export names anyone in that column (a planner, often): say which header to add
+        require_column(ctx, ctx.scope.kind, f"--scope {ctx.scope.kind}:<name>")
     raise InputError(f"no project has {ctx.scope.kind} {ctx.scope.value!r}; known: {', '.join(known) or 'none'}")
 
 
