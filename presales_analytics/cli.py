@@ -642,10 +642,12 @@ KIND is one of:
 
   audit            审计考核报告, the periodic audit
   director-review  项目总监评价报告, one director's review
+  member-review    项目成员评价报告, one 项目经理 / 监控人 / 规划经理
   project-summary  项目总结, one finished project
 
 --scope narrows an audit to company, region:<name>, department:<name> or director:<name>; a director
-review needs --scope director:<name>, a project summary --scope project:<project id> (its period
+review needs --scope director:<name>, a member review manager:<name>, monitor:<name> or planner:<name>,
+a project summary --scope project:<project id> (its period
 defaults to the quarter the project closed in).
 
 Writes reports/<period>/<kind>[-<scope>][-redacted][-en].html beside the executed notebook, and
@@ -659,6 +661,7 @@ Example:
 
     presales report audit --period 2026-Q3 --scope region:华东
     presales report director-review --scope director:张伟 --period 2026-Q3
+    presales report member-review --scope manager:陈静 --period 2026-Q3
     presales report project-summary --scope project:SQ-2025-0168
     presales report audit --period 2026-Q3 --pdf
     presales report --due
@@ -667,11 +670,13 @@ Example:
 
 
 @app.command(help=_REPORT_HELP)
-def report(kind: Annotated[str, typer.Argument(help="audit, director-review or project-summary")] = "audit",
+def report(kind: Annotated[str, typer.Argument(help="audit, director-review, member-review or project-summary")]
+           = "audit",
            period: Annotated[Optional[str], typer.Option("--period", "-p", help="Default: the latest complete "
                                                          "quarter in the data")] = None,
            scope: Annotated[str, typer.Option("--scope", "-s", help="company, region:<name>, department:<name>, "
-                                              "director:<name> or project:<id>")] = "company",
+                                              "director:<name>, manager:<name>, monitor:<name>, planner:<name> "
+                                              "or project:<id>")] = "company",
            lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
            redact: Annotated[bool, typer.Option("--redact", help="Pseudonyms for customer and project names")] = False,
            as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only what was known then")] = None,

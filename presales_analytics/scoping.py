@@ -1,4 +1,6 @@
-"""A report's scope: the whole company, or one region, department or director (``--scope``).
+"""A report's scope: the whole company, or one region, department or director (``--scope``), or one
+accountable member of project teams: a 项目经理 (``manager:``), 项目监控人 (``monitor:``) or 规划经理
+(``planner:``), whose projects are those naming them in that column.
 
 A scope is applied by the metrics' context
 (:class:`presales_analytics.metrics.context.MetricContext`): nothing narrows or changes a connection.
@@ -22,9 +24,11 @@ from .errors import InputError
 
 #: scope kinds and their spellings (English and Chinese) on the command line
 KINDS = {"region": ("region", "区域"), "department": ("department", "dept", "系统部", "部门"),
-         "director": ("director", "总监", "项目总监")}
+         "director": ("director", "总监", "项目总监"), "manager": ("manager", "经理", "项目经理"),
+         "monitor": ("monitor", "监控人", "项目监控人"), "planner": ("planner", "规划", "规划经理")}
 _LABELS = {"company": ("全公司", "Company"), "region": ("区域", "Region"), "department": ("系统部", "Department"),
-           "director": ("项目总监", "Director")}
+           "director": ("项目总监", "Director"), "manager": ("项目经理", "Project manager"),
+           "monitor": ("项目监控人", "Project monitor"), "planner": ("规划经理", "Planning manager")}
 
 
 def file_safe(text: str) -> str:
@@ -35,13 +39,19 @@ def file_safe(text: str) -> str:
 
 @dataclass(frozen=True)
 class ReportScope:
-    kind: str                  # company | region | department | director
-    value: str | None = None   # the region's, department's or director's name
+    kind: str                  # company | region | department | director | manager | monitor | planner
+    value: str | None = None   # the region's, department's, director's or member's name
 
     @classmethod
     def parse(cls, text: str | None) -> "ReportScope":
-        """``company`` (or empty, 全公司), ``region:华东``, ``department:政府系统部``, ``director:张伟``;
-        the kind may be written in Chinese (``区域:华东``, ``总监:张伟``) and ``=`` or ``：`` used for ``:``."""
+        """``company`` (or empty, 全公司), ``region:华东``, ``department:政府系统部``, ``director:张伟``,
+        ``manager:陈静``, ``monitor:周强``, ``planner:赵磊``; the kind may be written in Chinese (``区域:华东``,
+        ``总监:张伟``, ``项目经理:陈静``) and ``=`` or ``：`` used for ``:``. Anything else is an
+        :class:`InputError` listing the kinds.
+
+        >>> ReportScope.parse("项目经理：陈静")
+        ReportScope(kind='manager', value='陈静')
+        """
         text = (text or "").strip()
         if text.lower() in ("", "company", "全公司", "公司"):
             return cls("company")
@@ -51,8 +61,8 @@ class ReportScope:
             for kind, spellings in KINDS.items():
                 if word in spellings and value:
                     return cls(kind, value)
-        raise InputError(f"scope {text!r} is not understood; write company, region:<name>, "
-                         "department:<name> or director:<name> (e.g. region:华东, director:张伟)")
+        raise InputError(f"scope {text!r} is not understood; write company or <kind>:<name>, the kind one of "
+                         f"{', '.join(KINDS)} (e.g. region:华东, director:张伟, manager:陈静)")
 
     def __str__(self) -> str:
         return "company" if self.kind == "company" else f"{self.kind}:{self.value}"

@@ -4,6 +4,7 @@ dashboard and the workbook (none of which may import another).
 
 - the audit report (审计考核报告) of the company;
 - the director review (评价报告) of the director with the most projects closed in the quarter;
+- the member review (项目成员评价报告) of the project manager with the most projects closed in it;
 - the project summary (项目总结) of the largest project won in the quarter;
 - the management dashboard and the workbook;
 - ``reports/index.html``.
@@ -25,6 +26,7 @@ class Showcase:
     period: Period
     director: str | None     # the director reviewed
     project: str | None      # the project summarised
+    manager: str | None = None   # the project manager reviewed
 
 
 def choose(database: Path) -> Showcase:
@@ -33,16 +35,19 @@ def choose(database: Path) -> Showcase:
     try:
         p = report_period(con, None)
         bounds = {"start": p.start, "end": p.end}
-        director = con.execute("""SELECT director FROM projects
+        busiest = {}
+        for role in ("director", "manager"):       # a fixed column name, never text from the user
+            busiest[role] = con.execute(f"""SELECT {role} FROM projects
                                   WHERE status <> 'open' AND closed_at >= $start AND closed_at < $end
-                                    AND director IS NOT NULL
-                                  GROUP BY director ORDER BY count(*) DESC, director LIMIT 1""", bounds).fetchall()
+                                    AND {role} IS NOT NULL
+                                  GROUP BY {role} ORDER BY count(*) DESC, {role} LIMIT 1""", bounds).fetchall()
         project = con.execute("""SELECT project_id FROM projects
                                  WHERE status = 'won' AND closed_at >= $start AND closed_at < $end
                                  ORDER BY amount DESC NULLS LAST, project_id LIMIT 1""", bounds).fetchall()
     finally:
         con.close()
-    return Showcase(p, director[0][0] if director else None, project[0][0] if project else None)
+    first = {role: rows[0][0] if rows else None for role, rows in busiest.items()}
+    return Showcase(p, first["director"], project[0][0] if project else None, first["manager"])
 
 
 def render_showcase(database: Path, out_dir: Path, *, step: Callable[[str], None] = lambda s: None,
@@ -60,6 +65,8 @@ def render_showcase(database: Path, out_dir: Path, *, step: Callable[[str], None
     requests = [("audit", "company")]
     if chosen.director:
         requests.append(("director-review", f"director:{chosen.director}"))
+    if chosen.manager:
+        requests.append(("member-review", f"manager:{chosen.manager}"))
     if chosen.project:
         requests.append(("project-summary", f"project:{chosen.project}"))
     paths = []

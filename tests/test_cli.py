@@ -77,6 +77,7 @@ def test_demo_writes_the_exports_and_loads_them_with_the_three_bad_rows_rejected
     assert "database summary" in r.stdout
     # then one of every output for the latest complete quarter, paths printed
     rendered = ["reports/2026-Q3/audit.html", "reports/2026-Q3/director-review-director-张伟.html",
+                "reports/2026-Q3/member-review-manager-周晓东.html",
                 "reports/2026-Q3/project-summary-project-SQ-2025-0899.html", "reports/2026-Q3/dashboard.html",
                 "reports/2026-Q3/workbook.xlsx", "reports/index.html"]
     for path in rendered:

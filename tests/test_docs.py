@@ -25,7 +25,7 @@ def test_design_contract_aliases_are_built_in():
         "region": ["区域", "办事处", "Region", "regional_office", "Sales Team"],
         "department": ["系统部", "产品部", "部门", "Department"],
         "director": ["项目总监", "负责人", "Opportunity Owner", "Deal owner", "Owner", "Salesperson", "sales_agent"],
-        "manager": ["项目经理"], "monitor": ["监控人"],
+        "manager": ["项目经理"], "monitor": ["监控人"], "planner": ["规划经理"],
         "channel": ["渠道商", "渠道", "Partner", "Route To Market", "Lead Source", "Deal source"],
         "grade": ["项目等级"],
         "amount": ["金额", "预计金额", "合同金额", "Amount", "Expected Revenue", "close_value", "Opportunity Amount"],

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import presales_analytics as pa
-from presales_analytics.errors import InputError
+from presales_analytics.errors import InputError, MissingColumnError
 from presales_analytics.metrics import MetricContext, compute
 from presales_analytics.metrics.members import members
 
@@ -68,4 +68,64 @@ def test_monitor_scorecard_and_one_pass(team):
         alone = compute(MetricContext(con, scope=key, config=cfg), "members", "2026-Q2", role="monitor")
         pd.testing.assert_frame_equal(part.drop(columns="scope").reset_index(drop=True), alone, check_dtype=False)
     with pytest.raises(InputError, match="role"):
+        compute(con, "members", "2026-Q2", role="总监")
+    # no export here names a 规划经理: said plainly, with the header to add
+    with pytest.raises(MissingColumnError, match="'planner'.*规划经理"):
         compute(con, "members", "2026-Q2", role="planner")
+
+
+# 规划经理 (planner): its own export, Chinese header. Same period and stall rule as above.
+# P1 赵磊 won 04-10 100 · P2 赵磊 lost 05-20 50 · P4 赵磊 won 05-01 40 · P5 孙悦 abandoned 06-30 20 ·
+# P6 孙悦 open, stalled 70 · P3 no planner (blank), won in Q1.
+PLANNER_HEADER = ["项目编号", "项目名称", "项目总监", "规划经理", "金额", "项目阶段", "状态", "创建日期", "结束日期"]
+PLANNERS = {"P1": "赵磊", "P2": "赵磊", "P3": "", "P4": "赵磊", "P5": "孙悦", "P6": "孙悦"}
+
+
+@pytest.fixture
+def planned(con, tmp_path):
+    rows = [[r[0], r[1], r[2], PLANNERS[r[0]], *r[6:]] for r in ROWS]
+    pa.load(con, [write_csv(tmp_path / "商机.csv", [PLANNER_HEADER, *rows]), write_csv(tmp_path / "阶段.csv", EVENTS)])
+    cfg = tmp_path / "presales.toml"
+    cfg.write_text("[stall_days]\nsolution = 30\n", encoding="utf-8")
+    return con, pa.load_config(cfg)
+
+
+def test_planner_loads_from_its_chinese_header_and_has_a_scorecard(planned):
+    con, cfg = planned
+    assert con.execute("SELECT project_id, planner FROM projects ORDER BY project_id").fetchall() == [
+        ("P1", "赵磊"), ("P2", "赵磊"), ("P3", None), ("P4", "赵磊"), ("P5", "孙悦"), ("P6", "孙悦")]
+    df = members(con, "2026-Q2", config=cfg, role="planner")
+    assert df["member"].tolist() == ["孙悦", "赵磊"] and set(df["role"]) == {"planner"}
+    sun, zhao = (df[df["member"] == m].iloc[0] for m in ("孙悦", "赵磊"))
+    # 赵磊: P1 won 100, P2 lost, P4 won 40 -> 2/3 = 66.7%, Wilson 95% [20.8%, 93.9%]; none open or stalled
+    assert (zhao["projects"], zhao["open"], zhao["won"], zhao["lost"], zhao["closed"]) == (3, 0, 2, 1, 3)
+    assert zhao["won_amount"] == 140.0 and zhao["stalled"] == 0
+    assert (round(zhao["win_rate_low"], 3), round(zhao["win_rate_high"], 3)) == (0.208, 0.939)
+    # 孙悦: P5 abandoned -> 0/1; P6 open and stalled
+    assert (sun["projects"], sun["open"], sun["won"], sun["abandoned"], sun["closed"], sun["stalled"]) == (2, 1, 0, 1, 1, 1)
+    # --by planner wherever --by manager works: the win rate and compliance agree with the scorecard
+    wr = compute(con, "win-rate", "2026-Q2", by="planner", config=cfg).set_index("planner")
+    assert (wr.loc["赵磊", "won"], wr.loc["赵磊", "closed"]) == (2, 3)
+    comp = compute(con, "compliance", "2026-Q2", by="planner", config=cfg).set_index("planner")["compliance_rate"]
+    assert (sun["compliance_rate"], zhao["compliance_rate"]) == (comp["孙悦"], comp["赵磊"])
+
+
+def test_presales_metrics_members_for_the_planner(planned, db_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    con, _ = planned
+    con.close()
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    r = subprocess.run([exe, "metrics", "members", "-p", "2026-Q2", "-o", "role=planner", "--format", "json",
+                        "--db", str(db_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = {x["member"]: x for x in json.loads(r.stdout)}
+    assert (rows["赵磊"]["won"], rows["赵磊"]["closed"], rows["孙悦"]["abandoned"]) == (2, 3, 1)
+    r = subprocess.run([exe, "metrics", "win-rate", "-p", "2026-Q2", "--by", "planner", "--format", "csv",
+                        "--db", str(db_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("planner,") and "赵磊" in r.stdout

@@ -29,6 +29,8 @@ def db(tmp_path):
     ("company", "company", None, "company"), ("", "company", None, "company"), ("全公司", "company", None, "company"),
     ("region:华东", "region", "华东", "region-华东"), ("区域：华东", "region", "华东", "region-华东"),
     ("总监=张伟", "director", "张伟", "director-张伟"), ("系统部:政府/系统部", "department", "政府/系统部", "department-政府_系统部"),
+    ("manager:陈静", "manager", "陈静", "manager-陈静"), ("监控人：周强", "monitor", "周强", "monitor-周强"),
+    ("规划经理:赵磊", "planner", "赵磊", "planner-赵磊"),
 ])
 def test_parse(text, kind, value, slug):
     s = ReportScope.parse(text)
@@ -36,7 +38,7 @@ def test_parse(text, kind, value, slug):
 
 
 def test_parse_rejects_unknown_kind():
-    with pytest.raises(InputError, match="region:<name>"):
+    with pytest.raises(InputError, match="region, department, director, manager, monitor, planner"):
         ReportScope.parse("city:杭州")
 
 

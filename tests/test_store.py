@@ -13,7 +13,7 @@ from presales_analytics.store import SCHEMA_VERSION, database_path, schema_versi
 
 CANONICAL = {
     "projects": ["project_id", "name", "customer", "region", "department", "director", "manager", "monitor",
-                 "channel", "grade", "amount", "stage", "status", "created_at", "initiated_at",
+                 "planner", "channel", "grade", "amount", "stage", "status", "created_at", "initiated_at",
                  "expected_close_at", "closed_at", "lost_reason", "competitor", "collected_amount", "satisfaction"],
     "stage_events": ["project_id", "stage", "entered_at", "source"],
     "activities": ["project_id", "kind", "date"],
@@ -56,6 +56,31 @@ def test_migrations_are_versioned_and_applied_once(db_path):
     c.close()
     c = pa.connect(db_path)     # again: nothing re-applied
     assert c.execute("SELECT count(*) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    c.close()
+
+
+def test_a_database_made_before_the_planner_column_gains_it_and_keeps_its_projects(db_path):
+    """003 adds ``planner`` to projects and project_snapshots (same position in both, so a load still moves
+    rows between them) and rebuilds project_versions over them; the projects stored before have none."""
+    import duckdb
+
+    from presales_analytics.store import _migrations
+
+    old = duckdb.connect(str(db_path))
+    old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)")
+    for version, name, sql in _migrations()[:2]:
+        old.execute(sql)
+        old.execute("INSERT INTO schema_version VALUES ($v, $n, now())", {"v": version, "n": name})
+    old.execute("INSERT INTO projects (project_id, manager, status, as_of, as_of_declared, load_id) "
+                "VALUES ('P1', '陈静', 'open', DATE '2026-01-01', false, 1)")
+    old.close()
+    c = pa.connect(db_path)
+    assert schema_version(c) == SCHEMA_VERSION >= 3
+    assert c.execute("SELECT project_id, manager, planner FROM project_versions").fetchall() == [("P1", "陈静", None)]
+    columns = {t: [n for (n,) in c.execute("SELECT column_name FROM information_schema.columns WHERE table_name = $t "
+                                           "ORDER BY ordinal_position", {"t": t}).fetchall()]
+               for t in ("projects", "project_snapshots")}
+    assert columns["projects"] == columns["project_snapshots"] and "planner" in columns["projects"]
     c.close()
 
 

@@ -465,8 +465,8 @@ def members_sheet(b: Build, head: Sheet) -> Sheet:
         parts.append(df.assign(role_label=b.t(*ROLE_LABELS[role])))
         head.denominator = df.attrs["denominator"]
     if not parts:
-        raise MissingColumnError("members needs the column 'manager' or 'monitor' (项目经理 / 监控人), and no loaded "
-                                 "export has either", column="manager")
+        raise MissingColumnError("members needs the column 'manager', 'monitor' or 'planner' (项目经理 / 监控人 / "
+                                 "规划经理), and no loaded export has any of them", column="manager")
     head.frame = pd.concat(parts, ignore_index=True)
     head.columns = spec_columns("members", "role", "member", "projects", "open", "won", "lost", "abandoned", "closed",
                                 "win_rate", "win_rate_low", "win_rate_high", "won_amount", "stalled",

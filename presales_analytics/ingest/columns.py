@@ -21,6 +21,7 @@ TABLES: dict[str, dict[str, str]] = {
     "projects": {
         "project_id": "id", "name": "text", "customer": "text", "region": "text",
         "department": "text", "director": "text", "manager": "text", "monitor": "text",
+        "planner": "text",
         "channel": "text", "grade": "grade", "industry": "text", "amount": "amount",
         "stage": "stage", "status": "status", "created_at": "date", "initiated_at": "date",
         "expected_close_at": "date", "closed_at": "date", "close_date": "close_date",
@@ -60,6 +61,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
                      "Salesperson", "sales_agent", "Director"],
         "manager": ["项目经理", "Project Manager", "Manager"],
         "monitor": ["监控人", "项目监控人", "Monitor"],
+        "planner": ["规划经理", "规划", "Planner", "Planning Manager"],
         "channel": ["渠道商", "渠道", "合作伙伴", "Partner", "Route To Market", "Lead Source",
                     "Deal source", "Channel"],
         "grade": ["项目等级", "等级", "项目级别", "Grade", "Project Grade"],

@@ -13,7 +13,7 @@ import duckdb
 from ..config import Config
 from ..sql import ident, sql_literal
 
-PROJECT_COLUMNS = ["name", "customer", "region", "department", "director", "manager", "monitor",
+PROJECT_COLUMNS = ["name", "customer", "region", "department", "director", "manager", "monitor", "planner",
                    "channel", "grade", "industry", "amount", "stage", "status", "created_at",
                    "initiated_at", "expected_close_at", "closed_at", "lost_reason", "competitor",
                    "collected_amount", "satisfaction"]

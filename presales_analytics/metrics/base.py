@@ -45,14 +45,15 @@ from ..sql import ident, sql_literal, used_params
 from .context import MetricContext, as_date
 
 #: Columns of ``projects`` a metric can be broken down by (``--by``).
-DIMENSIONS = ["director", "region", "department", "channel", "grade", "manager", "monitor", "industry",
-              "customer", "stage", "status"]
+DIMENSIONS = ["director", "region", "department", "channel", "grade", "manager", "monitor", "planner",
+              "industry", "customer", "stage", "status"]
 
 #: Where each column comes from, for messages that say how to provide a missing one.
 HEADER_HINTS = {
     "director": "项目总监 / Opportunity Owner", "region": "区域 / Region", "department": "系统部 / Department",
     "channel": "渠道商 / Partner", "grade": "项目等级 / Grade", "manager": "项目经理", "monitor": "监控人",
-    "industry": "行业 / Industry", "customer": "客户名称 / Account Name", "amount": "金额 / Amount",
+    "planner": "规划经理", "industry": "行业 / Industry", "customer": "客户名称 / Account Name",
+    "amount": "金额 / Amount",
     "created_at": "创建日期 / Created Date", "closed_at": "结束日期 / Closed Date",
     "initiated_at": "立项日期", "expected_close_at": "预计签约日期 / Expected Closing",
 }
@@ -200,6 +201,8 @@ def check_scope(ctx: MetricContext) -> None:
         return
     known = [r[0] for r in ctx.execute(f"SELECT DISTINCT {column} FROM projects WHERE {column} IS NOT NULL "
                                        "ORDER BY 1 LIMIT 30")]
+    if not known:       # no export names anyone in that column (a planner, often): say which header to add
+        require_column(ctx, ctx.scope.kind, f"--scope {ctx.scope.kind}:<name>")
     raise InputError(f"no project has {ctx.scope.kind} {ctx.scope.value!r}; known: {', '.join(known) or 'none'}")
 
 

@@ -52,7 +52,7 @@ LEVELS = ("project", "director")
 #: the breakdowns (``--by``) whose value is an output column of the per-project checks
 _DIM_OF = {"status": "status", "director": "director", "region": "region", "grade": "grade_declared"}
 #: the other breakdowns, carried along as ``_d_<name>``
-_CARRIED = ["department", "channel", "manager", "monitor", "industry", "customer", "stage"]
+_CARRIED = ["department", "channel", "manager", "monitor", "planner", "industry", "customer", "stage"]
 
 
 def _threshold(value: object) -> float:
@@ -212,7 +212,7 @@ def compliance(con, period: Period | str | None = None, *, by: str | None = None
                OR coalesce(p.closed_at, e.term_at) >= $p_start)),
     at_sd AS (
         -- the status on the state date: closed later (by date or by event) means still open then
-        SELECT project_id, name, director, region, department, channel, grade, manager, monitor, industry,
+        SELECT project_id, name, director, region, department, channel, grade, manager, monitor, planner, industry,
                customer, stage, amount, status, close_any, wpos, term_evt, init_on,
                CASE WHEN status <> 'open' AND (close_any IS NULL OR close_any <= $sd) THEN status ELSE 'open' END AS st
         FROM known),

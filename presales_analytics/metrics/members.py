@@ -1,10 +1,13 @@
-"""项目成员考核 the scorecard of every other accountable role: 项目经理 (manager) and 项目监控人 (monitor).
+"""项目成员考核 the scorecard of every other accountable role: 项目经理 (manager), 项目监控人 (monitor) and
+规划经理 (planner, when an export names one).
 
 The policy evaluates "the performance of its key members", not only the 项目总监. A member's card is
 shaped like the director's (:mod:`.directors`): projects, outcomes with the win rate's interval, won
 amount, stalled projects and policy compliance, over the projects that name the member in the role's
-column. The audit score and targets are the director's alone (targets are set per director and
-region), so members are listed by name, not ranked; ``small_sample`` flags a win rate on few projects.
+column. A role no loaded export names (often the planner: few CRMs have the column) is a
+:class:`~presales_analytics.errors.MissingColumnError` naming the header to add. The audit score and
+targets are the director's alone (targets are set per director and region), so members are listed by
+name, not ranked; ``small_sample`` flags a win rate on few projects.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ from .base import active_filter, context, finish, period_of, require_column, sco
 from .spec import Column, MetricSpec, Option
 from .win_rate import win_rate
 
-ROLES = ("manager", "monitor")
-ROLE_LABELS = {"manager": ("项目经理", "Project manager"), "monitor": ("项目监控人", "Project monitor")}
+ROLES = ("manager", "monitor", "planner")
+ROLE_LABELS = {"manager": ("项目经理", "Project manager"), "monitor": ("项目监控人", "Project monitor"),
+               "planner": ("规划经理", "Planning manager")}
 COLUMNS = ["role", "member", "projects", "open", "won", "lost", "abandoned", "closed", "win_rate", "win_rate_low",
            "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample"]
 
 
 def members(con, period=None, *, as_of=None, config: Config | None = None, role: str = "manager") -> pd.DataFrame:
-    """One row per member of ``role`` (``manager`` 项目经理 or ``monitor`` 项目监控人) with a project in
-    scope, sorted by name.
+    """One row per member of ``role`` (``manager`` 项目经理, ``monitor`` 项目监控人 or ``planner`` 规划经理)
+    with a project in scope, sorted by name.
 
     Columns: ``role``; ``member`` (the name in the role's column); ``projects`` (active in the period:
     created by its end, not closed before its start); ``open`` (open on the state date); ``won``,
@@ -38,7 +42,7 @@ def members(con, period=None, *, as_of=None, config: Config | None = None, role:
     ``small_sample``.
 
     >>> ROLES
-    ('manager', 'monitor')
+    ('manager', 'monitor', 'planner')
     """
     ctx = context(con, as_of, config)
     p = period_of(period)
@@ -92,20 +96,21 @@ def members(con, period=None, *, as_of=None, config: Config | None = None, role:
 
 SPEC = MetricSpec(
     name="members", function=members, zh="项目成员考核", en="Member scorecard",
-    definition_zh="项目经理或项目监控人（-o role=manager|monitor）每人：本期活跃项目、在途、结果与赢单率（Wilson 区间）、赢单金额、"
+    definition_zh="项目经理、项目监控人或规划经理（-o role=manager|monitor|planner）每人：本期活跃项目、在途、结果与赢单率（Wilson 区间）、赢单金额、"
                   "停滞项目与制度执行率，与项目总监考核同一口径（不计考核得分与目标）。",
-    definition_en="per project manager or monitor (-o role=manager|monitor): projects active in the period, open, "
+    definition_en="per project manager, monitor or planning manager (-o role=manager|monitor|planner): projects active in the period, open, "
                   "outcomes and win rate (Wilson interval), won amount, stalled projects and compliance, on the "
                   "director scorecard's definitions (no audit score or target).",
     denominator_zh="赢单率：本期结束的项目；制度执行率：应做的检查", denominator_en=
     "win rate: projects closed in the period; compliance: checks due",
-    columns=(Column("role", "text", "角色", "Role", "manager 项目经理 / monitor 项目监控人", "manager / monitor"),
+    columns=(Column("role", "text", "角色", "Role", "manager 项目经理 / monitor 项目监控人 / planner 规划经理",
+                    "manager / monitor / planner"),
              Column("member", "text", "成员", "Member"),
              C.PROJECTS.renamed(zh="项目数（本期活跃）", en="Projects active"), C.OPEN, C.WON, C.LOST, C.ABANDONED,
              C.CLOSED, C.WIN_RATE, C.WIN_RATE_LOW, C.WIN_RATE_HIGH, C.WON_AMOUNT, C.STALLED, C.COMPLIANCE_RATE,
              C.SMALL_SAMPLE),
-    options=(Option("role", "manager", "manager：项目经理；monitor：项目监控人", "manager: 项目经理; monitor: 项目监控人",
-                    ROLES),),
+    options=(Option("role", "manager", "manager：项目经理；monitor：项目监控人；planner：规划经理（导出有该列时）",
+                    "manager: 项目经理; monitor: 项目监控人; planner: 规划经理 (when an export has the column)", ROLES),),
     by=False, headline=())
 
 __all__ = ["members", "ROLES", "COLUMNS"]

@@ -27,7 +27,7 @@ def _title(stem: str) -> str:
 
 
 #: the order of a period's outputs in the index: the audit first, the dashboard and the workbook last
-_ORDER = ("audit", "director-review", "project-summary", "dashboard", "workbook")
+_ORDER = ("audit", "director-review", "member-review", "project-summary", "dashboard", "workbook")
 
 
 def _rank(stem: str) -> int:

@@ -29,6 +29,7 @@ from pathlib import Path
 OUTPUT_TITLES: dict[str, tuple[str, str]] = {
     "audit": ("审计考核报告", "Audit report"),
     "director-review": ("项目总监评价报告", "Director review"),
+    "member-review": ("项目成员评价报告", "Member review"),
     "project-summary": ("项目总结", "Project summary"),
     "dashboard": ("管理看板", "Dashboard"),
     "workbook": ("工作簿", "Workbook"),

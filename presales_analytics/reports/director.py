@@ -1,4 +1,8 @@
-"""项目总监评价报告 one director's review for a period (``notebooks/director_review.ipynb``).
+"""项目总监评价报告 one director's review for a period (``notebooks/director_review.ipynb``), and the machinery
+the member review shares (项目成员评价报告, :mod:`.member`): a :class:`Review` is for one person in one
+accountable *role* (:data:`ROLES`: director, manager, monitor, planner), whose projects are those naming
+them in the role's column; only the scorecard differs (``directors``, or ``members`` for the role), and
+what only a director has (rank, score, target) is shown for directors alone.
 
 The report context is opened for the whole company (``setup(..., "company", ...)``) so the director
 can be set against their peers; the director's own figures are *their rows* of the company-wide
@@ -25,7 +29,9 @@ from ..errors import InputError
 from ..metrics import compute
 from ..presentation.labels import table_columns
 from ..metrics.base import scope as metric_scope
+from ..metrics.members import ROLE_LABELS
 from ..scoping import ReportScope
+from ..sql import ident
 from ..presentation.format import fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext
 from .policy import COMPLIANCE_FLOOR
@@ -36,24 +42,46 @@ class Review:
     """What the director review shows, computed once (see :func:`review`)."""
 
     name: str
-    row: dict                    # their row of the ``directors`` scorecard
-    board: pd.DataFrame          # the whole scorecard (peers)
+    row: dict                    # their row of the scorecard (``directors``, or ``members`` for the role)
+    board: pd.DataFrame          # the whole scorecard (peers: the others in the same role)
     projects: pd.DataFrame       # their projects active in the period
     compliance: pd.DataFrame     # their rows of compliance(level="project")
     stalled: pd.DataFrame        # their rows of stalled
     small_sample: int            # [metrics] small_sample
     exclude_abandoned: bool = False
-    peers: dict = field(default_factory=dict)   # medians over the other directors
+    peers: dict = field(default_factory=dict)   # medians over the others in the role
+    role: str = "director"       # a key of ROLES
+
+
+#: role -> (its scorecard metric, the scorecard's name column, (zh, en) title, (zh, en) short name in running
+#: text, (zh, en) plural): the director's, and the members' of :mod:`..metrics.members`
+ROLES: dict[str, tuple] = {
+    "director": ("directors", "director", ("项目总监", "Director"), ("总监", "director"), ("总监", "directors")),
+    "manager": ("members", "member", ROLE_LABELS["manager"], ("项目经理", "project manager"),
+                ("项目经理", "project managers")),
+    "monitor": ("members", "member", ROLE_LABELS["monitor"], ("项目监控人", "project monitor"),
+                ("项目监控人", "project monitors")),
+    "planner": ("members", "member", ROLE_LABELS["planner"], ("规划经理", "planning manager"),
+                ("规划经理", "planning managers")),
+}
+MEMBER_ROLES = ("manager", "monitor", "planner")
+
+
+def reviewed(scope: str, roles=tuple(ROLES), report: str = "review") -> ReportScope:
+    """The scope ``<role>:<name>`` of a review, its kind one of ``roles``; any other scope is an
+    :class:`InputError` saying what to write (the ``report``'s name in it)."""
+    parsed = ReportScope.parse(scope) if (scope or "").strip() else None
+    if parsed is None or parsed.kind not in roles:
+        kinds = ", ".join(f"{k}:<name>" for k in roles)
+        example = {"director": "director:张伟"}.get(roles[0], f"{roles[0]}:陈静")
+        raise InputError(f"the {report} needs scope {kinds} (e.g. --scope {example}); got {scope!r}", value=scope)
+    return parsed
 
 
 def director_of(scope: str) -> str:
     """The director's name from a scope ``director:<name>`` (``总监:张伟`` too); any other scope is an
     :class:`InputError` saying what to write."""
-    parsed = ReportScope.parse(scope) if (scope or "").strip() else None
-    if parsed is None or parsed.kind != "director":
-        raise InputError(f"the director review needs scope director:<name> (e.g. --scope director:张伟); "
-                         f"got {scope!r}", value=scope)
-    return parsed.value
+    return reviewed(scope, ("director",), "director review").value
 
 
 def key_label(ctx: ReportContext, table: str, key) -> str:
@@ -83,46 +111,53 @@ def _median(values: pd.Series) -> float:
 
 
 def review(ctx: ReportContext, scope: str) -> Review:
-    """Everything the review shows for the director of ``scope`` in ``ctx.period`` at ``ctx.as_of``.
+    """Everything the review shows for the person of ``scope`` (``director:<name>``, ``manager:<name>``,
+    ``monitor:<name>`` or ``planner:<name>``) in ``ctx.period`` at ``ctx.as_of``.
 
-    ``projects``: the director's projects active in the period (created on or before its last day, or
+    ``projects``: their projects (naming them in the role's column) active in the period (created on or before its last day, or
     undated, and not closed before its first day — the scorecard's ``projects``), as known at the
     as-of date: ``project_id``, ``name``, ``customer``, ``grade``, ``stage``, ``status`` (labels in the
     report's language), ``amount`` (yuan), ``created_at``, ``closed_at``; sorted by project_id.
-    ``peers``: medians over the *other* directors of the scorecard — ``win_rate`` (those with at
-    least one closed project), ``score``, ``score_low`` — and ``n`` (how many other directors)."""
-    name = director_of(scope)
+    ``peers``: medians over the *others in the role* on the scorecard — ``win_rate`` (those with at
+    least one closed project), ``score``, ``score_low`` (directors only, else NaN) — and ``n`` (how many
+    others). ``compliance`` and ``stalled``: the company-wide rows of the projects naming them."""
+    parsed = reviewed(scope)
+    role, name = parsed.kind, parsed.value
+    metric, key = ROLES[role][:2]
     p, d, config = ctx.period, ctx.as_of, ctx.config
-    board = compute(ctx.metrics, "directors", p, as_of=d, config=config)
-    if name not in set(board["director"]):
-        known = ", ".join(sorted(board["director"].astype(str))[:30]) or "none"
-        raise InputError(f"no project has director {name!r}; known: {known}", value=name)
-    row = board[board["director"] == name].iloc[0].to_dict()
+    board = compute(ctx.metrics, metric, p, as_of=d, config=config, **({} if role == "director" else {"role": role}))
+    if name not in set(board[key]):
+        known = ", ".join(sorted(board[key].astype(str))[:30]) or "none"
+        raise InputError(f"no project has {role} {name!r}; known: {known}", value=name)
+    row = board[board[key] == name].iloc[0].to_dict()
     st = compute(ctx.metrics, "stalled", p, as_of=d, config=config)
     comp = compute(ctx.metrics, "compliance", p, as_of=d, config=config, level="project", stalled_projects=st)
 
     s = metric_scope(ctx.metrics)
-    projects = s.query("""
+    column = ident(role)                 # a key of ROLES: a column of projects, never text from the user
+    theirs = set(s.query(f"SELECT project_id FROM prj WHERE {column} = $name", {"name": name})["project_id"])
+    projects = s.query(f"""
         SELECT project_id, name, customer, grade, stage, status, CAST(amount AS DOUBLE) AS amount,
                created_at, closed_at
         FROM prj
-        WHERE director = $director
+        WHERE {column} = $name
           AND ($p_end IS NULL OR created_at IS NULL OR created_at < $p_end)
           AND ($p_start IS NULL OR closed_at IS NULL OR closed_at >= $p_start)
-        ORDER BY project_id""", {"director": name, "p_start": p.start, "p_end": p.end})
+        ORDER BY project_id""", {"name": name, "p_start": p.start, "p_end": p.end})
     projects["grade"] = [key_label(ctx, "grade", g) for g in projects["grade"]]
     projects["stage"] = [ctx.config.stage_label(x, ctx.lang) if isinstance(x, str) else "—" for x in projects["stage"]]
     projects["status"] = [key_label(ctx, "status", x) for x in projects["status"]]
 
-    others = board[board["director"] != name]
+    others = board[board[key] != name]
     metrics_cfg = config.raw.get("metrics", {})
     r = Review(name=name, row=row, board=board, projects=projects,
-               compliance=comp[comp["director"] == name].reset_index(drop=True),
-               stalled=st[st["director"] == name].reset_index(drop=True),
+               compliance=comp[comp["project_id"].isin(theirs)].reset_index(drop=True),
+               stalled=st[st["project_id"].isin(theirs)].reset_index(drop=True),
                small_sample=int(metrics_cfg.get("small_sample", 10)),
-               exclude_abandoned=bool(metrics_cfg.get("exclude_abandoned", False)))
+               exclude_abandoned=bool(metrics_cfg.get("exclude_abandoned", False)), role=role)
+    nan = pd.Series(dtype=float)
     r.peers = {"n": len(others), "win_rate": _median(others.loc[others["closed"] > 0, "win_rate"]),
-               "score": _median(others["score"]), "score_low": _median(others["score_low"])}
+               "score": _median(others.get("score", nan)), "score_low": _median(others.get("score_low", nan))}
     return r
 
 
@@ -149,26 +184,34 @@ def section(ctx: ReportContext, key: str):
     return section_heading(ctx, key, SECTIONS[key], INTROS.get(key))
 
 
-def heading(ctx: ReportContext, r: Review):
-    """Links back (index, the period's dashboard), the title (the director's name, escaped, and the period:
-    also the page's ``<title>``), the period in words, its state when not complete, and the contents."""
+def heading(ctx: ReportContext, r: Review, sections: dict[str, tuple[str, str]] | None = None):
+    """Links back (index, the period's dashboard), the title (the person's name, escaped, and the period:
+    also the page's ``<title>``; a member's names the role), the period in words, its state when not
+    complete, and the contents of ``sections`` (default: the director review's :data:`SECTIONS`)."""
     from IPython.display import HTML
 
+    from ..presentation.names import OUTPUT_TITLES
     from .audit import subtitle
     from .context import contents, links
 
-    title = ctx.t(f"项目总监评价报告 · {r.name} · {ctx.period.label('zh')}",
-                  f"Director review · {r.name} · {ctx.period.label('en')}")
+    (role_zh, role_en), role_word = ROLES[r.role][2], ROLES[r.role][3][1]
+    if r.role == "director":           # the title names the role already
+        (title_zh, title_en), who_zh, who_en = OUTPUT_TITLES["director-review"], r.name, r.name
+    else:
+        (title_zh, title_en), who_zh, who_en = OUTPUT_TITLES["member-review"], f"{role_zh} {r.name}", f"{role_en} {r.name}"
+    title = ctx.t(f"{title_zh} · {who_zh} · {ctx.period.label('zh')}",
+                  f"{title_en} · {who_en} · {ctx.period.label('en')}")
     banner = ctx.banner()
-    words = subtitle(ctx).replace(ctx.scope.label(ctx.lang), ctx.t(f"项目总监 {r.name}", f"director {r.name}"), 1)
+    words = subtitle(ctx).replace(ctx.scope.label(ctx.lang), ctx.t(f"{role_zh} {r.name}", f"{role_word} {r.name}"), 1)
     return HTML(links(ctx) + f"<h1>{html.escape(title)}</h1><p class='subtitle'>{html.escape(words)}</p>"
-                + (banner.data if banner is not None else "") + contents(ctx, SECTIONS))
+                + (banner.data if banner is not None else "") + contents(ctx, sections or SECTIONS))
 
 
 def projects_table(ctx: ReportContext, r: Review):
     """Their projects in the period (names and customers pseudonymised when redacted)."""
     if not len(r.projects):
-        return ctx.text("本期没有该总监负责的项目。", "No project of this director is active in the period.")
+        zh, en = ROLES[r.role][3]
+        return ctx.text(f"本期没有该{zh}负责的项目。", f"No project of this {en} is active in the period.")
     return ctx.table(r.projects, {"project_id": ("项目编号", "Project", "text"), "name": ("项目名称", "Name", "text"),
                                   "customer": ("客户", "Customer", "text"), "grade": ("项目等级", "Grade", "text"),
                                   "stage": ("阶段", "Stage", "text"), "status": ("状态", "Status", "text"),
@@ -302,12 +345,14 @@ def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None)
     """问题与建议: the findings a reviewer should raise, as (zh, en) sentences stating the figures.
 
     Rules, in this order: fewer closed projects than ``small_sample`` (the win rate is then not
-    judged); win rate below the other directors' median (enough sample only); conservative score
-    below their median (enough sample only); target attainment below 100%; stalled projects with no
+    judged); win rate below the median of the others in the role (enough sample only); conservative
+    score below their median (directors, enough sample only); target attainment below 100% (directors:
+    ``targets``); stalled projects with no
     analysis meeting since the stall; compliance rate below :data:`COMPLIANCE_FLOOR`; incomplete
     archives; weekly-report coverage below the threshold; summary / evaluation reports missing after
     the close; grade mismatches."""
     x, peers, out = r.row, r.peers, []
+    others_zh, others_en = ROLES[r.role][4]
     won, closed = int(x["won"]), int(x["closed"])
     small = closed < r.small_sample
     if small:
@@ -316,11 +361,11 @@ def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None)
                     f"Only {closed} projects closed in the period (fewer than {r.small_sample}): the win rate "
                     f"{fmt_pct(x['win_rate'])} ({won}/{closed}) is not compared with peers; review it again next period."))
     elif not math.isnan(peers["win_rate"]) and x["win_rate"] < peers["win_rate"]:
-        out.append((f"赢单率 {_rate(x['win_rate'], won, closed)} 低于其他总监中位数 {fmt_pct(peers['win_rate'])}："
+        out.append((f"赢单率 {_rate(x['win_rate'], won, closed)} 低于其他{others_zh}中位数 {fmt_pct(peers['win_rate'])}："
                     f"请说明丢单原因。",
-                    f"Win rate {fmt_pct(x['win_rate'])} ({won}/{closed}) is below the other directors' median "
+                    f"Win rate {fmt_pct(x['win_rate'])} ({won}/{closed}) is below the other {others_en}' median "
                     f"{fmt_pct(peers['win_rate'])}: ask for the reasons of the losses."))
-    if not small and not math.isnan(peers["score_low"]) and x["score_low"] < peers["score_low"]:
+    if not small and "score_low" in x and not math.isnan(peers["score_low"]) and x["score_low"] < peers["score_low"]:
         out.append((f"保守得分 {fmt_value(x['score_low'], 'score', ctx.lang)} 低于其他总监中位数 {fmt_value(peers['score_low'], 'score', ctx.lang)}，排名 "
                     f"{int(x['rank'])}/{len(r.board)}。",
                     f"Conservative score {fmt_value(x['score_low'], 'score', ctx.lang)} is below the other directors' median "
@@ -384,18 +429,20 @@ def findings_list(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = 
 
 
 def definitions(ctx: ReportContext, r: Review):
-    """The definitions in force: the scorecard's, compliance's and stalled's definitions, denominators and
-    options (a table in the report's language), and how this review judges."""
+    """The definitions in force: the scorecard's (``directors`` or ``members``), compliance's and stalled's
+    definitions, denominators and options (a table in the report's language), and how this review judges."""
     from IPython.display import HTML
 
     from .context import definitions_table
 
-    rules = ctx.t(f"制度执行率低于 {fmt_pct(COMPLIANCE_FLOOR, 0)} 列为问题；同事中位数：除本人以外的总监"
+    others_zh, others_en = ROLES[r.role][4]
+    rules = ctx.t(f"制度执行率低于 {fmt_pct(COMPLIANCE_FLOOR, 0)} 列为问题；同事中位数：除本人以外的{others_zh}"
                   "（赢单率只计有已结束项目者）；区间为 Wilson 95% 区间。",
                   f"A compliance rate below {fmt_pct(COMPLIANCE_FLOOR, 0)} is a finding; peer median: the other "
-                  "directors (win rate: those with a closed project); intervals are Wilson 95%.")
-    table = definitions_table(ctx, ("directors", "compliance", "stalled"),
-                              frames={"directors": r.board, "compliance": r.compliance, "stalled": r.stalled})
+                  f"{others_en} (win rate: those with a closed project); intervals are Wilson 95%.")
+    metric = ROLES[r.role][0]
+    table = definitions_table(ctx, (metric, "compliance", "stalled"),
+                              frames={metric: r.board, "compliance": r.compliance, "stalled": r.stalled})
     return HTML(table.data + f"<p>{html.escape(rules)}</p>")
 
 
@@ -406,7 +453,7 @@ def provenance(ctx: ReportContext, parameters: dict | None = None):
     return ctx.provenance_section(scope=(parameters or {}).get("scope"))
 
 
-__all__ = ["Review", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
+__all__ = ["Review", "ROLES", "MEMBER_ROLES", "reviewed", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
            "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions", "section",
            "SECTIONS",
            "provenance", "project_label", "key_label", "COMPLIANCE_FLOOR"]

@@ -22,7 +22,7 @@ from ..scoping import ReportScope, file_safe
 KINDS: dict[str, tuple[str, str, str]] = {
     kind: (notebook, *OUTPUT_TITLES[kind])
     for kind, notebook in {"audit": "audit_report.ipynb", "director-review": "director_review.ipynb",
-                           "project-summary": "project_summary.ipynb"}.items()}
+                           "member-review": "member_review.ipynb", "project-summary": "project_summary.ipynb"}.items()}
 
 
 def notebook_path(kind: str) -> Path:
@@ -100,6 +100,9 @@ def resolve_request(kind: str, database: Path, *, period: str | None, scope: str
             s = ReportScope.parse(scope)
             if kind == "director-review" and s.kind != "director":
                 raise InputError("a director review needs --scope director:<name>, e.g. director:张伟")
+            if kind == "member-review" and s.kind not in ("manager", "monitor", "planner"):
+                raise InputError("a member review needs --scope manager:<name>, monitor:<name> or planner:<name>, "
+                                 "e.g. manager:陈静")
             if not s.is_company:
                 from ..metrics.base import check_scope
                 from ..metrics.context import MetricContext
