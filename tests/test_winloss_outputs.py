@@ -125,3 +125,34 @@ def test_the_dashboard_panel_follows_the_filters(tmp_path, browser):
     assert figures["投标数"][0] == "1" and figures["中标率"][0].startswith("100.0%")
     assert set(panel("rivals")) == {"安停智能", "（未记录）"}
     assert not o.problems, o.problems
+
+
+def test_the_director_review_shows_the_directors_own_win_loss_figures(outputs, tmp_path):
+    """张伟 in 2026-Q2 (the projects of test_metrics_winloss.py): bids W1 (投标 04-01), L1 (04-05), W2 (04-15),
+    all decided: won W1 W2, lost L1 -> 中标率 2/3 = 66.7%; rivals of his closed projects: 智泊科技 on W1 W2 L1
+    (met 3, won 2, lost 1), 安停智能 on W1 (won), 路通信息 on L1 (lost); loss reason 价格因素 (L1); new
+    customer won: 杭州市城市管理局 (no win before Q2); collected 60 of 150 -> 40.0%; satisfaction (5 + 4) / 2.
+    The same figures as his row of the metrics the audit's section shows."""
+    from presales_analytics.metrics import MetricContext, compute
+
+    root = outputs["book_path"].parents[2]
+    _presales(["report", "director-review", "--scope", "director:张伟", "--period", "2026-Q2", "--db", "w.duckdb"], root)
+    page = (root / "reports" / "2026-Q2" / "director-review-director-张伟.html").read_text(encoding="utf-8")
+    start = page.index('id="sec-win-loss"')
+    part = page[start:page.index('id="sec-compliance"', start)]
+    text = re.sub(r"<[^>]+>", "|", part)
+    assert "投标：本期进入投标 3 个，已决 3 个（赢单 2、丢单 1），中标率 66.7%（分母：已决 = 赢单 + 丢单）；另有 0 个仍在进行、0 个放弃。" in part
+    rows = re.findall(r"<tr>(.*?)</tr>", part.split("</thead>")[1].split("</table>")[0], re.S)
+    rivals = [[html.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", r)][:6] for r in rows]
+    assert rivals == [["智泊科技", "3", "2", "1", "3", "66.7%"], ["安停智能", "1", "1", "0", "1", "100.0%"],
+                      ["路通信息", "1", "0", "1", "1", "0.0%"]]
+    assert "|价格因素|" in text
+    assert "新客户拓展：本期赢单的新客户 1 个" in part
+    assert "回款率 40.0%（已回款 ÷ 赢单金额）；客户满意度均值 4.50（2 个评分）" in part
+    con = pa.connect(root / "w.duckdb", read_only=True)
+    with MetricContext(con) as ctx:
+        b = compute(ctx, "bids", "2026-Q2", by="director").set_index("director").loc["张伟"]
+        money = compute(ctx, "collection", "2026-Q2", by="director").set_index("director").loc["张伟"]
+    con.close()
+    assert (b["bids"], b["decided"], b["bid_win_rate"]) == (3, 3, pytest.approx(2 / 3))
+    assert money["collection_rate"] == pytest.approx(60 / 150) and money["satisfaction_mean"] == pytest.approx(4.5)

@@ -167,6 +167,7 @@ SECTIONS = {
     "findings": ("问题与建议", "Findings a reviewer should raise"),
     "outcomes": ("结果", "Outcomes"),
     "peers": ("同事比较", "Against peers"),
+    "win-loss": ("赢丢单", "Wins and losses"),
     "compliance": ("制度执行缺项", "Compliance gaps"),
     "stalled": ("停滞项目", "Stalled projects"),
     "projects": ("负责的项目", "Projects in the period"),
@@ -428,6 +429,87 @@ def findings_list(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = 
     return HTML(f"<ol class='findings'>{lis}</ol>")
 
 
+def _row_of(df: pd.DataFrame | None, column: str, name: str) -> dict | None:
+    """The row of ``df`` whose ``column`` is ``name`` (the first), or None."""
+    if df is None or column not in df.columns:
+        return None
+    rows = df[df[column] == name]
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def win_loss(ctx: ReportContext, r: Review, top: int = 5) -> list:
+    """赢丢单 of the person's projects, each figure their row of the same metric the audit report's 赢丢单分析
+    shows per role (``by=<role>`` on the company: the customers' "new" is new to the company): bids and
+    中标率 (won ÷ decided), the rivals met (their projects closed in the period; up to ``top``), the loss reasons, new customers won
+    (新客户拓展) and the repeat rate (老客户维护), collection (回款率) and satisfaction. A column no export
+    had is said so, not shown as zero."""
+    from ..errors import MissingColumnError
+    from ..metrics import MetricContext
+
+    role, name, p, d = r.role, r.name, ctx.period, ctx.as_of
+    v = lambda x, kind: fmt_value(x, kind, ctx.lang)  # noqa: E731
+    out = []
+
+    def by_role(metric: str, **options):
+        try:
+            return compute(ctx.metrics, metric, p, as_of=d, by=role, **options)
+        except MissingColumnError as exc:
+            from .context import missing_text
+
+            out.append(ctx.text(missing_text(exc, "zh"), f"Not available: {exc}"))
+            return None
+
+    b = _row_of(by_role("bids"), role, name)
+    if b is not None:
+        out.append(ctx.text(
+            f"投标：本期进入投标 {b['bids']} 个，已决 {b['decided']} 个（赢单 {b['won']}、丢单 {b['lost']}），中标率 "
+            f"{v(b['bid_win_rate'], 'rate')}（分母：已决 = 赢单 + 丢单）；另有 {b['open']} 个仍在进行、{b['abandoned']} 个放弃。",
+            f"Bids: {b['bids']} entered in the period, {b['decided']} decided ({b['won']} won, {b['lost']} lost): bid "
+            f"win rate {v(b['bid_win_rate'], 'rate')} (denominator: decided = won + lost); {b['open']} still open, "
+            f"{b['abandoned']} abandoned."))
+    try:
+        with MetricContext(ctx.con, scope=ReportScope(role, name), config=ctx.config, as_of=d) as theirs:
+            rivals = compute(theirs, "competitors", p, as_of=d)
+    except MissingColumnError as exc:
+        from .context import missing_text
+
+        out.append(ctx.text(missing_text(exc, "zh"), f"Not available: {exc}"))
+        rivals = None
+    rivals = rivals[rivals["met"] > 0] if rivals is not None else None     # rivals of open projects only: not met yet
+    if rivals is not None and len(rivals):
+        rivals = rivals.assign(competitor=rivals["competitor"].fillna(ctx.t("（未记录）", "(none recorded)")))
+        out.append(ctx.metric_table(rivals, "competitors", "competitor", "met", "won", "lost", "decided", "win_rate",
+                                    "small_sample", limit=top + 1))
+    reasons = by_role("losses")
+    if reasons is not None:
+        mine = reasons[reasons[role] == name]
+        if len(mine):
+            mine = mine.assign(reason=mine["reason"].fillna(ctx.t("（未填写）", "(none given)")))
+            out.append(ctx.metric_table(mine, "losses", "reason", "projects", "lost", "abandoned", "amount_lost",
+                                        "share", limit=top))
+    segments = by_role("customers")
+    if segments is not None:
+        mine = segments[segments[role] == name].set_index("segment")
+        if len(mine):
+            new = mine.loc["new"] if "new" in mine.index else None
+            back = mine.loc["returning"] if "returning" in mine.index else None
+            won_new = int(new["customers_won"]) if new is not None else 0
+            repeat = back["repeat_rate"] if back is not None else None
+            out.append(ctx.text(
+                f"新客户拓展：本期赢单的新客户 {won_new} 个；老客户维护：复购率 {v(repeat, 'rate')}。",
+                f"New customers won in the period: {won_new}; returning customers' repeat rate {v(repeat, 'rate')}."))
+    money = _row_of(by_role("collection"), role, name)
+    if money is not None:
+        out.append(ctx.text(
+            f"回款：本期赢单 {v(money['won_amount'], 'amount')}，已回款 {v(money['collected_amount'], 'amount')}，回款率 "
+            f"{v(money['collection_rate'], 'rate')}（已回款 ÷ 赢单金额）；客户满意度均值 {v(money['satisfaction_mean'], 'number')}"
+            f"（{int(money['rated'])} 个评分）。",
+            f"Collection: won {v(money['won_amount'], 'amount')}, collected {v(money['collected_amount'], 'amount')}, "
+            f"{v(money['collection_rate'], 'rate')} (collected ÷ won amount); satisfaction mean "
+            f"{v(money['satisfaction_mean'], 'number')} ({int(money['rated'])} ratings)."))
+    return out
+
+
 def definitions(ctx: ReportContext, r: Review):
     """The definitions in force: the scorecard's (``directors`` or ``members``), compliance's and stalled's
     definitions, denominators and options (a table in the report's language), and how this review judges."""
@@ -453,7 +535,7 @@ def provenance(ctx: ReportContext, parameters: dict | None = None):
     return ctx.provenance_section(scope=(parameters or {}).get("scope"))
 
 
-__all__ = ["Review", "ROLES", "MEMBER_ROLES", "reviewed", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing",
+__all__ = ["Review", "ROLES", "MEMBER_ROLES", "reviewed", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing", "win_loss",
            "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions", "section",
            "SECTIONS",
            "provenance", "project_label", "key_label", "COMPLIANCE_FLOOR"]

@@ -20,11 +20,12 @@ from __future__ import annotations
 from .context import ReportContext, section_heading
 from .director import (MEMBER_ROLES, SECTIONS as DIRECTOR_SECTIONS, Review, compliance_gaps, definitions,  # noqa: F401
                        findings, findings_list, outcomes, projects_table, provenance, review, reviewed,
-                       stalled_table)
+                       stalled_table, win_loss)
 from .director import heading as _heading
 
 #: the review's sections in the order the notebook shows them: key -> (zh, en) heading
 SECTIONS = {"findings": DIRECTOR_SECTIONS["findings"], "outcomes": DIRECTOR_SECTIONS["outcomes"],
+            "win-loss": DIRECTOR_SECTIONS["win-loss"],
             "stalled": DIRECTOR_SECTIONS["stalled"], "compliance": DIRECTOR_SECTIONS["compliance"],
             "projects": ("参与的项目", "Projects in the period"),
             "definitions": DIRECTOR_SECTIONS["definitions"], "provenance": DIRECTOR_SECTIONS["provenance"]}
@@ -49,4 +50,4 @@ def heading(ctx: ReportContext, r: Review):
 
 
 __all__ = ["member_of", "review", "heading", "section", "SECTIONS", "findings", "findings_list", "outcomes",
-           "stalled_table", "compliance_gaps", "projects_table", "definitions", "provenance"]
+           "stalled_table", "compliance_gaps", "projects_table", "definitions", "provenance", "win_loss"]
