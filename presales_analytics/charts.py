@@ -129,6 +129,26 @@ def plot_win_rate_trend(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     return _layout(fig, _text("赢单率季度趋势", "Win rate by quarter", lang))
 
 
+def plot_competitor_trend(df: pd.DataFrame, *, lang: str = "zh", top: int = 5) -> go.Figure:
+    """Our win rate against each of the ``top`` rivals met most (``competitor-trend``'s order), quarter by
+    quarter: one line a rival (the palette's colour order), gaps where a quarter decided nothing against
+    it; small samples drawn as hollow markers; the hover gives won ÷ decided (the denominator)."""
+    quarters = list(dict.fromkeys(df["quarter"]))
+    fig = go.Figure()
+    for rival in list(dict.fromkeys(df["competitor"]))[:top]:
+        mine = df[df["competitor"] == rival].set_index("quarter").reindex(quarters)
+        small = mine["small_sample"].fillna(True).astype(bool).tolist()
+        fig.add_trace(go.Scatter(
+            x=quarters, y=mine["win_rate"], name=str(rival), mode="lines+markers", connectgaps=False,
+            marker={"symbol": ["circle-open" if s else "circle" for s in small], "size": 8},
+            customdata=list(zip(mine["won"].fillna(0).astype(int), mine["decided"].fillna(0).astype(int))),
+            hovertemplate="%{fullData.name} %{x}<br>" + label("win_rate", lang)
+                          + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], title=_text("对其赢单率", "Win rate against", lang))
+    return _layout(fig, _text(f"对主要竞争对手的赢单率（前 {top} 名，按季度）", f"Win rate against the top {top} rivals, by quarter",
+                              lang))
+
+
 def plot_reliability(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     """The reliability chart of a forecast's backtest: per 10-point range of the predicted probability
     (``range``, ``rows``, ``mean_predicted``, ``observed``), the observed rate against the mean predicted,

@@ -41,7 +41,7 @@ TARGETS = [["目标范围", "期间", "目标金额（万元）"], ["公司", "2
            ["区域:华南", "2026", "400"], ["总监:张伟", "2026-Q3", "200"], ["总监:王芳", "2026-Q3", "50"]]
 
 SHEETS = ["说明", "关键指标", "赢单率", "阶段停留", "漏斗", "停滞项目", "项目总监考核", "渠道贡献", "目标达成", "商机储备", "商机覆盖",
-          "制度执行", "趋势", "投标", "竞争对手", "丢单分析", "新老客户", "回款与满意度", "项目成员考核"]
+          "制度执行", "趋势", "投标", "竞争对手", "竞争对手趋势", "丢单分析", "新老客户", "回款与满意度", "项目成员考核"]
 RATE = ["赢单", "丢单", "放弃", "已结束（分母）", "赢单率", "区间下限", "区间上限", "赢单金额（万元）", "已结束金额（万元）",
         "金额赢单率", "小样本"]
 RATE_KEYS = ["won", "lost", "abandoned", "closed", "win_rate", "win_rate_low", "win_rate_high", "won_amount",
@@ -350,7 +350,7 @@ def test_a_formula_looking_name_is_stored_as_text_and_missing_inputs_are_stated(
 def test_english_sheet_and_column_names_same_numbers(books, zh):
     en = pd.read_excel(books["en"], sheet_name=None, engine="calamine")
     assert list(en) == ["About", "Headline", "Win rate", "Stage durations", "Funnel", "Stalled projects", "Director scorecard",
-                        "Channels", "Targets", "Pipeline", "Pipeline coverage", "Compliance", "Trend", "Bids", "Competitors",
+                        "Channels", "Targets", "Pipeline", "Pipeline coverage", "Compliance", "Trend", "Bids", "Competitors", "Competitor trend",
                         "Losses", "Customers", "Collection", "Members"]
     wr = en["Win rate"]
     assert wr.columns.tolist()[:4] == ["Level", "Name", "Won", "Lost"] and "Won amount (RMB 10k)" in wr.columns

@@ -53,7 +53,7 @@ ADDED: dict[str, str] = {"关键指标": "the headline figures, from the one hea
                                     "dashboard read too (issue 9: one number, one home)",
                          **{name: "why we win and lose: a new metric's sheet (issue 12); its numbers are checked "
                                   "against the metric in tests/test_export_xlsx.py"
-                            for name in ("投标", "竞争对手", "丢单分析", "新老客户", "回款与满意度", "项目成员考核")},
+                            for name in ("投标", "竞争对手", "竞争对手趋势", "丢单分析", "新老客户", "回款与满意度", "项目成员考核")},
                          "期间状态": "a row on 说明, not a sheet: whether the period has ended or is still in progress "
                                  "on the data date (issue 10, every period accepted)"}
 

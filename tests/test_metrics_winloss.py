@@ -280,3 +280,31 @@ def test_missing_columns_are_named(con, tmp_path):
     with pytest.raises(MissingColumnError, match="customer"):
         customers(con, "2026-Q2")
     assert bids(con, "2026-Q2").to_dict("records")[0]["bids"] == 0     # no bidding in any history: no bids
+
+
+def test_competitor_trend_quarter_by_quarter(tmp_path):
+    """2026-Q2 with 2 quarters (Q1, Q2): 智泊科技 on W1 W2 (won) and L1 (lost) in Q2: met 3, 2/3; 安停智能 on W1
+    (won) and A1 (abandoned: met, not decided) in Q2: met 2, 1/1; 城泊网络 on W0 (won 02-10) in Q1: 1/1; 路通信息
+    on L1 (lost) in Q2: 0/1. Rivals by projects met over the span, then name; L2 and W3 name none: left out.
+    8 quarters give the same rows (nothing closed before Q1); every scope in one pass equals each alone."""
+    con = pa.connect(tmp_path / "w.duckdb")
+    load(con, tmp_path)
+    rows = compute(con, "competitor-trend", "2026-Q2", quarters=2)
+    assert rows[["competitor", "quarter", "met", "won", "lost", "decided"]].values.tolist() == [
+        ["智泊科技", "2026-Q2", 3, 2, 1, 3], ["安停智能", "2026-Q2", 2, 1, 0, 1],
+        ["城泊网络", "2026-Q1", 1, 1, 0, 1], ["路通信息", "2026-Q2", 1, 0, 1, 1]]
+    assert rows["win_rate"].tolist() == pytest.approx([2 / 3, 1.0, 1.0, 0.0])
+    assert rows["small_sample"].all() and rows.attrs["options"]["first_quarter"] == "2026-Q1"
+    eight = compute(con, "competitor-trend", "2026-Q2")
+    assert eight.attrs["options"]["first_quarter"] == "2024-Q3" and eight.equals(   # Q2 back 7 quarters
+        compute(con, "competitor-trend", "2026-Q2", quarters=8))
+    pd.testing.assert_frame_equal(eight[["competitor", "quarter", "met"]], rows[["competitor", "quarter", "met"]])
+    with MetricContext(con).across("company", "director") as ctx:
+        every = compute(ctx, "competitor-trend", "2026-Q2")
+    for key in ("company", "director:张伟", "director:李娜"):
+        with MetricContext(con, scope=key) as alone:
+            one = compute(alone, "competitor-trend", "2026-Q2")
+        mine = every[every["scope"] == key].drop(columns="scope").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, one, check_dtype=False)
+    with pytest.raises(InputError, match="quarters"):
+        compute(con, "competitor-trend", "2026-Q2", quarters=0)

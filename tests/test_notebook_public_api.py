@@ -107,7 +107,8 @@ def test_metrics_is_the_registry_and_calling_it_lists_the_names():
 def test_metrics_lists_the_names():
     assert pa.metrics() == ["win-rate", "stage-durations", "cycle-time", "funnel", "stalled", "directors",
                             "channels", "targets", "pipeline", "compliance", "pipeline-summary", "slippage", "headline",
-                            "bids", "competitors", "losses", "customers", "collection", "members", "forecast"]
+                            "bids", "competitors", "competitor-trend", "losses", "customers", "collection", "members",
+                            "forecast"]
 
 
 def test_a_misspelt_option_names_the_valid_ones(reader):

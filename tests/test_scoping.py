@@ -135,10 +135,10 @@ def test_norms_stay_the_companys_in_a_scope(tmp_path):
 
 #: every metric of the registry with the options it is computed with in the one-pass comparison
 #: (channels needs a channel column, which this fixture has not: tests/test_dashboard.py covers it)
-#: (competitors, losses, customers and members need columns it has not either: their own tests,
+#: (competitors, competitor-trend, losses, customers and members need columns it has not either: their own tests,
 #: test_metrics_winloss.py and test_metrics_members.py, make the same comparison)
 ONE_PASS = [(name, {}) for name in SPECS if name not in ("compliance", "directors", "channels", "competitors", "losses", "forecast",
-                                                         "customers", "members")] + [
+                                                         "customers", "members", "competitor-trend")] + [
     ("compliance", {}), ("compliance", {"level": "director"}), ("directors", {}), ("win-rate", {"by": "director"}),
     ("stage-durations", {"by": "director"}), ("funnel", {"by": "region"}), ("targets", {"by": "director"}),
     ("pipeline", {"by": "director"})]

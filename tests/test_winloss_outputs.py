@@ -156,3 +156,18 @@ def test_the_director_review_shows_the_directors_own_win_loss_figures(outputs, t
     con.close()
     assert (b["bids"], b["decided"], b["bid_win_rate"]) == (3, 3, pytest.approx(2 / 3))
     assert money["collection_rate"] == pytest.approx(60 / 150) and money["satisfaction_mean"] == pytest.approx(4.5)
+
+
+def test_the_competitor_trend_in_the_audit_and_the_workbook(outputs):
+    """The rivals quarter by quarter (hand-worked in test_metrics_winloss.py): the audit draws one line a rival
+    in the order of projects met (智泊科技 3, 安停智能 2, 城泊网络 1, 路通信息 1) and the workbook's sheet holds
+    the rows with the spec's labels."""
+    part = _section(outputs["audit"])
+    assert "2024-Q3 至 2026-Q2 各季度对主要竞争对手的赢单率" in part
+    names = [html.unescape(json.loads('"' + n + '"')) for n in re.findall(r'"name":"([^"]*)"', part)]
+    assert names[:4] == ["智泊科技", "安停智能", "城泊网络", "路通信息"]
+    trend = outputs["book"]["竞争对手趋势"]
+    assert trend[["竞争对手", "季度", "遇到（季度内结束）", "赢单", "丢单", "已决（分母）"]].values.tolist() == [
+        ["智泊科技", "2026-Q2", 3, 2, 1, 3], ["安停智能", "2026-Q2", 2, 1, 0, 1],
+        ["城泊网络", "2026-Q1", 1, 1, 0, 1], ["路通信息", "2026-Q2", 1, 0, 1, 1]]
+    assert trend["对其赢单率"].tolist() == pytest.approx([2 / 3, 1.0, 1.0, 0.0])

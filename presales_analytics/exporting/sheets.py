@@ -28,7 +28,7 @@ from ..metrics import SPECS
 from ..metrics.base import data_date
 from ..metrics.bids import bids
 from ..metrics.collection import collection
-from ..metrics.competitors import competitors
+from ..metrics.competitors import competitor_trend, competitors
 from ..metrics.customers import customers
 from ..metrics.losses import losses
 from ..metrics.members import ROLE_LABELS, ROLES, members
@@ -404,6 +404,16 @@ def competitors_sheet(b: Build, head: Sheet) -> Sheet:
                                 "win_rate", "win_rate_low", "win_rate_high", "won_amount", "lost_amount", "open",
                                 "projects_total", "share_of_projects", "small_sample",
                                 shown={"competitor": "competitor_label"})
+    head.denominator = df.attrs["denominator"]
+    return head
+
+
+@_spec_sheet("竞争对手趋势", "Competitor trend", "competitor-trend")
+def competitor_trend_sheet(b: Build, head: Sheet) -> Sheet:
+    df = b.metric(competitor_trend)
+    head.frame = df
+    head.columns = spec_columns("competitor-trend", "competitor", "quarter", "met", "won", "lost", "decided",
+                                "win_rate", "win_rate_low", "win_rate_high", "small_sample")
     head.denominator = df.attrs["denominator"]
     return head
 

@@ -28,7 +28,7 @@ from .spec import Column, MetricSpec, Option
 SPECS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     win_rate.SPEC, durations.STAGE_SPEC, durations.CYCLE_SPEC, funnel.SPEC, stalled.SPEC, directors.SPEC,
     channels.SPEC, targets.SPEC, pipeline.SPEC, compliance.SPEC, pipeline.SUMMARY_SPEC, pipeline.SLIPPAGE_SPEC,
-    headline.SPEC, bids.SPEC, competitors.SPEC, losses.SPEC, customers.SPEC, collection.SPEC,
+    headline.SPEC, bids.SPEC, competitors.SPEC, competitors.TREND_SPEC, losses.SPEC, customers.SPEC, collection.SPEC,
     members.SPEC, forecast.SPEC)}
 
 #: the registry under its earlier name

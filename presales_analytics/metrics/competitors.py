@@ -13,10 +13,10 @@ import pandas as pd
 from ..config import Config
 from ..periods import Period
 from . import columns as C
-from .base import context, finish, period_filter, period_of, require_column, scope, small_sample, state_date, \
-    with_win_rate
+from .base import context, data_date, finish, period_filter, period_of, require_column, scope, small_sample, \
+    state_date, with_win_rate
 from .durations import OPEN_ON_SD
-from .spec import Column, MetricSpec
+from .spec import Column, MetricSpec, Option
 
 #: SQL: the distinct rival names of ``p.competitor`` (a list; empty when none is recorded)
 COMPETITOR_LIST = ("list_distinct(list_filter(list_transform(string_split_regex(coalesce(p.competitor, ''), "
@@ -52,8 +52,12 @@ def competitors(con, period: Period | str | None = None, *, as_of=None, config: 
     than the small-sample threshold). ``df.attrs["without_competitor_share"]`` is the empty row's share.
 
     >>> import presales_analytics as pa
-    >>> competitors(pa.connect(":memory:")).shape[0]
-    0
+    >>> from presales_analytics.errors import MissingColumnError
+    >>> try:
+    ...     competitors(pa.connect(":memory:"))
+    ... except MissingColumnError as missing:     # nothing loaded: no export has named a competitor
+    ...     print(missing.column)
+    competitor
     """
     ctx = context(con, as_of, config)
     p = period_of(period)
@@ -127,4 +131,100 @@ SPEC = MetricSpec(
              DECIDED_SMALL),
     by=False, headline=("win_rate",))
 
-__all__ = ["competitors", "COMPETITOR_LIST", "COMPETITOR_ROWS", "COLUMNS", "DECIDED", "DECIDED_SMALL"]
+
+TREND_COLUMNS = ["competitor", "quarter", "met", "won", "lost", "decided", "win_rate", "win_rate_low",
+                 "win_rate_high", "small_sample"]
+
+
+def trend_quarters(p: Period, data_day, quarters: int) -> list[Period]:
+    """The ``quarters`` quarters, oldest first, up to the one ``p`` ends in (for ``all`` and date ranges
+    without an end, the quarter of ``data_day``); [] without a date to end at.
+
+    >>> [str(q) for q in trend_quarters(Period.parse("2026-09"), None, 3)]
+    ['2026-Q1', '2026-Q2', '2026-Q3']
+    """
+    end = p.last_day if p.grain != "all" else data_day
+    if end is None:
+        return []
+    out = [Period.containing("quarter", end)]
+    for _ in range(int(quarters) - 1):
+        out.append(out[-1].previous())
+    return out[::-1]
+
+
+def competitor_trend(con, period: Period | str | None = None, *, as_of=None, config: Config | None = None,
+                     quarters: int | str = 8) -> pd.DataFrame:
+    """Our record against each competitor, quarter by quarter: the ``quarters`` quarters up to the one the
+    period ends in (:func:`trend_quarters`), one row per rival and quarter in which a project naming it
+    closed (a project naming several counts for each, as in :func:`competitors`; projects naming none are
+    left out). Rivals in order of projects met over the whole span (most first), then name; quarters
+    oldest first.
+
+    Columns: ``competitor``; ``quarter`` (``2026-Q3``); ``met`` (projects closed in the quarter naming it:
+    won + lost + abandoned); ``won``, ``lost``; ``decided`` = won + lost (the denominator); ``win_rate`` =
+    won ÷ decided with its Wilson interval; ``small_sample`` (decided fewer than the small-sample
+    threshold: a quarter of two or three bids says little; read the trend, not a point).
+    """
+    ctx = context(con, as_of, config)
+    p = period_of(period)
+    quarters = int(quarters)
+    if quarters < 1:
+        from ..errors import InputError
+
+        raise InputError(f"competitor-trend: quarters must be 1 or more, not {quarters}", value=str(quarters))
+    require_column(ctx, "competitor", "competitor-trend", why="(the rivals each project met)")
+    require_column(ctx, "closed_at", "competitor-trend", why="to place projects in quarters")
+    span = trend_quarters(p, data_date(ctx), quarters)
+    s = scope(ctx)
+    if not span:
+        df = pd.DataFrame({"_scope": pd.Series(dtype="str"), **{c: pd.Series(dtype="object") for c in TREND_COLUMNS[:2]},
+                           **{c: pd.Series(dtype="int64") for c in ("met", "won", "lost", "decided")}})
+    else:
+        df = s.query(f"""
+            , met AS (
+                SELECT p._scope, p.status, CAST(date_trunc('quarter', p.closed_at) AS DATE) AS q,
+                       {COMPETITOR_ROWS} AS competitor
+                FROM prj p
+                WHERE p.status <> 'open' AND p.closed_at >= $t_start AND p.closed_at < $t_end)
+            SELECT _scope, competitor, q,
+                   CAST(count(*) AS BIGINT) AS met,
+                   CAST(count(*) FILTER (status = 'won') AS BIGINT) AS won,
+                   CAST(count(*) FILTER (status = 'lost') AS BIGINT) AS lost,
+                   CAST(count(*) FILTER (status IN ('won', 'lost')) AS BIGINT) AS decided,
+                   CAST(sum(count(*)) OVER (PARTITION BY _scope, competitor) AS BIGINT) AS _span_met
+            FROM met WHERE competitor IS NOT NULL
+            GROUP BY _scope, competitor, q""", {"t_start": span[0].start, "t_end": span[-1].end})
+        df["quarter"] = [str(Period.containing("quarter", d)) for d in pd.to_datetime(df["q"]).dt.date]
+        df = df.sort_values(["_scope", "_span_met", "competitor", "q"], ascending=[True, False, True, True],
+                            kind="stable").drop(columns=["q", "_span_met"])
+    df = s.finish_scopes(df)
+    df["competitor"] = pd.Series(df["competitor"], dtype="str")
+    with_win_rate(df, ctx, closed="decided")
+    df["small_sample"] = df["decided"] < small_sample(ctx)
+    df = df[(["scope"] if ctx.multi else []) + TREND_COLUMNS].reset_index(drop=True)
+    return finish(df, metric="competitor-trend", period=p, as_of=ctx.as_of, by=None,
+                  denominator="decided = won + lost, projects closed in the quarter naming the competitor",
+                  options={"quarters": quarters, "first_quarter": str(span[0]) if span else None,
+                           "last_quarter": str(span[-1]) if span else None})
+
+
+TREND_SPEC = MetricSpec(
+    name="competitor-trend", function=competitor_trend, zh="竞争对手趋势", en="Competitor trend",
+    definition_zh="截至本期所在季度的最近若干个季度（默认 8 个），每个季度按所列竞争对手统计本季度结束的项目：遇到、赢单、丢单，"
+                  "对其赢单率 = 赢单 ÷ 已决（赢单 + 丢单），Wilson 95% 区间；一个项目列多个对手时分别计入，未列对手的项目不计。",
+    definition_en="for each of the last quarters up to the one the period ends in (8 by default), per competitor named "
+                  "on the projects closed in the quarter: met, won, lost; win rate against it = won ÷ decided (won + "
+                  "lost), Wilson 95% interval; a project naming several counts for each, one naming none is left out.",
+    denominator_zh="已决 = 赢单 + 丢单（该季度结束且列有该对手的项目）",
+    denominator_en="decided = won + lost, projects closed in the quarter naming the competitor",
+    columns=(Column("competitor", "text", "竞争对手", "Competitor"),
+             Column("quarter", "text", "季度", "Quarter"),
+             Column("met", "count", "遇到（季度内结束）", "Met (closed in the quarter)",
+                    "该季度结束且列有该对手的项目：赢单 + 丢单 + 放弃", "projects closed in the quarter naming it: won + "
+                    "lost + abandoned"), C.WON, C.LOST, DECIDED,
+             C.WIN_RATE.renamed(zh="对其赢单率", en="Win rate against"), C.WIN_RATE_LOW, C.WIN_RATE_HIGH, DECIDED_SMALL),
+    options=(Option("quarters", 8, "显示的季度数（截至本期所在季度）", "how many quarters, up to the period's"),),
+    by=False, headline=("win_rate",))
+
+__all__ = ["competitors", "COMPETITOR_LIST", "COMPETITOR_ROWS", "COLUMNS", "DECIDED", "DECIDED_SMALL", "competitor_trend", "trend_quarters",
+           "TREND_SPEC", "TREND_COLUMNS"]

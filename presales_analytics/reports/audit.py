@@ -480,6 +480,16 @@ def win_loss(ctx: ReportContext, top: int = 10) -> None:
         _show(ctx.metric_table(rivals, "competitors", "competitor", "met", "won", "lost", "decided", "win_rate",
                                "win_rate_low", "win_rate_high", "won_amount", "lost_amount", "share_of_projects",
                                "small_sample", limit=top + 1))
+        trend = compute(ctx.metrics, "competitor-trend", p, as_of=d)
+        if len(trend):
+            from .. import charts
+
+            span = trend.attrs["options"]
+            _show(ctx.text(f"{span['first_quarter']} 至 {span['last_quarter']} 各季度对主要竞争对手的赢单率（空心点为小样本：该季度"
+                           f"已决少于 {int(ctx.config.raw.get('metrics', {}).get('small_sample', 10))} 个）：",
+                           f"Win rate against the main rivals, quarter by quarter from {span['first_quarter']} to "
+                           f"{span['last_quarter']} (hollow markers: small samples):"),
+                  charts.plot_competitor_trend(ctx.redacted(trend), lang=ctx.lang))
     reasons = metric_or_note(ctx, "losses", p, as_of=d)
     if reasons is not None:
         reasons = reasons.assign(reason=reasons["reason"].fillna(ctx.t("（未填写）", "(none given)")))
