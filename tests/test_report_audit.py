@@ -172,8 +172,12 @@ def test_scope_report_for_one_director_with_a_hostile_name(tmp_path):
     assert "赢单率 0.0%（0/2）" in html                # P3 and P4, both lost in Q3
     assert "杭州智慧停车" not in html                  # 张伟's projects are out of scope
     assert EVIL not in html and "项目总监：&lt;img src=x onerror=alert(1)&gt;" in html
+    # this fixture's export has no region column at all: the error names the column to add (not "known: none")
     unknown = _presales(["report", "audit", "--scope", "region:华北", "--db", "r.duckdb"], tmp_path)
-    assert unknown.returncode == 2 and "no project has region '华北'" in unknown.stderr
+    assert unknown.returncode == 2 and "--scope region:<name> needs the column 'region'" in unknown.stderr
+    assert "[columns] region" in unknown.stderr and not list((tmp_path / "reports").rglob("*region*"))
+    unknown = _presales(["report", "audit", "--scope", "director:无此人", "--db", "r.duckdb"], tmp_path)
+    assert unknown.returncode == 2 and "no project has director '无此人'" in unknown.stderr
 
 
 def test_a_failing_notebook_exits_non_zero_names_the_cell_and_publishes_nothing(tmp_path):
