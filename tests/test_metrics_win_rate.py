@@ -154,7 +154,7 @@ def independent_win_rate(projects: pd.DataFrame, start: date, end: date) -> pd.D
 def test_cli_csv_on_the_demo_matches_an_independent_pandas_computation(tmp_path):
     exe = shutil.which("presales", path=str(Path(sys.executable).parent))
     env = {k: v for k, v in os.environ.items() if k != "PRESALES_DB"}
-    subprocess.run([exe, "demo", "--export-date", "2026-11-27"], cwd=tmp_path, env=env, check=True,
+    subprocess.run([exe, "demo", "--export-date", "2026-11-27", "--no-render"], cwd=tmp_path, env=env, check=True,
                    capture_output=True)
     out = subprocess.run([exe, "metrics", "win-rate", "--period", "2026-Q3", "--by", "director", "--format", "csv"],
                          cwd=tmp_path, env=env, check=True, capture_output=True, text=True).stdout
