@@ -118,12 +118,24 @@ def test_the_dashboard_panel_follows_the_filters(tmp_path, browser):
     assert figures["中标率"][1] == "3 赢 / 4 已决；1 个在途"
     assert figures["回款率"][0] == "26.1%" and figures["老客户复购率"][0] == "100.0%"
     assert panel("rivals")["智泊科技"][:2] == ["3", "66.7% (2/3)"] and "（未记录）" in panel("rivals")
+    # the rivals quarter by quarter (competitor-trend, hand-worked in test_metrics_winloss.py): 8 quarters
+    # 2024-Q3 .. 2026-Q2, the rivals in order of projects met
+    heads = page.eval_on_selector_all("#t-rival-trend thead th", "ths => ths.map(t => t.textContent)")
+    assert heads[0] == "竞争对手" and heads[1:] == ["2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4",
+                                                   "2026-Q1", "2026-Q2"]
+    trend = panel("rival-trend")
+    assert list(trend) == ["智泊科技", "安停智能", "城泊网络", "路通信息"]
+    assert trend["智泊科技"][-1] == "66.7% (2/3)" and trend["智泊科技"][:-1] == ["—"] * 7
+    assert trend["城泊网络"][-2:] == ["100.0% (1/1)", "—"] and trend["路通信息"][-1] == "0.0% (0/1)"
     page.select_option("#f-region", label="西南")
     page.wait_for_timeout(300)
     figures = panel("winloss")
     # 西南: one bid (W3, won); its rivals: A1 安停智能 (abandoned) and L2, W3 with none
     assert figures["投标数"][0] == "1" and figures["中标率"][0].startswith("100.0%")
     assert set(panel("rivals")) == {"安停智能", "（未记录）"}
+    # 西南's rivals by quarter: 城泊网络 on W0 (won, 2026-Q1); 安停智能 on A1 (abandoned: met, nothing decided)
+    trend = panel("rival-trend")
+    assert trend["城泊网络"][-2] == "100.0% (1/1)" and trend["安停智能"][-1] == "—"
     assert not o.problems, o.problems
 
 

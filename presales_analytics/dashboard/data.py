@@ -44,6 +44,7 @@ from ..errors import MissingColumnError
 from ..metrics import compute
 from ..metrics.base import check_scope, data_date, scope as base_scope, state_date
 from ..metrics.context import MetricContext
+from ..metrics.competitors import trend_quarters as rival_quarters
 from ..periods import Period
 from ..scoping import ReportScope
 from ..store import connect
@@ -343,6 +344,8 @@ def _scope_parts(ctx: MetricContext, p: Period, prev: Period, cells: _Cells, sho
 
 #: rivals and loss reasons the win/loss panel lists per scope (the most met / the most frequent)
 WIN_LOSS_ROWS = 10
+#: rivals the panel's quarter-by-quarter table follows per scope (the most met over the 8 quarters)
+TREND_RIVALS = 5
 
 
 def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
@@ -351,9 +354,11 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
     repeat_rate, prior customers, top10_share]``; ``collection`` ``[won_amount, collected, rate, overdue,
     overdue_amount, rated, satisfaction_mean]`` (None where the exports lack the column); ``rivals`` rows
     ``[competitor or None, met, won, decided, win_rate, low, high, share]``; ``reasons`` rows ``[reason or
-    None, projects, amount_lost, share]``. A metric whose column no export has gives None."""
-    out: dict[str, dict] = {k: {"bids": None, "customers": None, "collection": None, "rivals": None, "reasons": None}
-                            for k in keys}
+    None, projects, amount_lost, share]``; ``trend`` ``{"quarters": [...], "rows": [[competitor, [[won, decided,
+    win_rate] or None per quarter]], …]}`` for the :data:`TREND_RIVALS` rivals met most over the 8 quarters
+    (``competitor-trend``). A metric whose column no export has gives None."""
+    out: dict[str, dict] = {k: {"bids": None, "customers": None, "collection": None, "rivals": None, "reasons": None,
+                                "trend": None} for k in keys}
 
     def each(name: str, **options):
         try:
@@ -379,6 +384,12 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
                              _num(sh)] for c, m, w, dd, rt, lo, hi, sh in zip(
             df["competitor"], df["met"], df["won"], df["decided"], df["win_rate"], df["win_rate_low"],
             df["win_rate_high"], df["share_of_projects"])][:WIN_LOSS_ROWS + 1]
+    for k, df in each("competitor-trend").items():
+        quarters = [str(q) for q in rival_quarters(p, data_date(ctx), 8)]
+        rivals = list(dict.fromkeys(df["competitor"]))[:TREND_RIVALS]
+        cells = {(c, q): [int(w), int(dd), _num(rt)] for c, q, w, dd, rt in zip(
+            df["competitor"], df["quarter"], df["won"], df["decided"], df["win_rate"])}
+        out[k]["trend"] = {"quarters": quarters, "rows": [[c, [cells.get((c, q)) for q in quarters]] for c in rivals]}
     for k, df in each("losses").items():
         out[k]["reasons"] = [[c if isinstance(c, str) else None, int(n), _num(a), _num(sh)]
                              for c, n, a, sh in zip(df["reason"], df["projects"], df["amount_lost"], df["share"])

@@ -59,6 +59,10 @@ _TEXT = {
     "t_compliance": ("制度执行缺项（按项目总监）", "Compliance gaps by director"), "definitions": ("口径与分母", "Definitions and denominators"),
     "t_winloss": ("赢丢单分析（本期）", "Why we win and lose (this period)"), "t_rivals": ("竞争对手", "Competitors"),
     "t_reasons": ("丢单原因", "Loss reasons"),
+    "t_rival_trend": ("对主要竞争对手的赢单率（按季度）", "Win rate against the main rivals, by quarter"),
+    "n_rival_trend": ("最近 8 个季度遇到最多的 5 个对手；每格：对其赢单率（赢单/已决），已决少于小样本阈值（默认 10 个）时仅供参考。",
+                      "The 5 rivals met most over the last 8 quarters; each cell: win rate against (won/decided); "
+                      "fewer decided than the small-sample threshold (10 by default) says little."),
 }
 _WORDS = {
     "all": ("全部", "All"), "vs_prev": ("较上期", "vs previous"), "pp": ("个百分点", "pp"),

@@ -381,6 +381,17 @@
     ], (part.rivals || []).map(function (r) {
       return {competitor: r[0], met: r[1], won: r[2], decided: r[3], rate: r[4], share: r[7]};
     }));
+    var trend = part.trend || {quarters: [], rows: []};
+    table("rival-trend", [{key: "competitor", label: L.col.competitor}].concat(trend.quarters.map(function (q, i) {
+      return {key: "q" + i, label: q, num: true, fmt: function (v, r) {
+        var c = r["c" + i];
+        return c ? pct(c[2]) + (c[1] > 0 ? " (" + num(c[0]) + "/" + num(c[1]) + ")" : "") : "—";
+      }};
+    })), trend.rows.map(function (r) {
+      var row = {competitor: r[0]};
+      r[1].forEach(function (c, i) { row["q" + i] = c ? c[2] : null; row["c" + i] = c; });
+      return row;
+    }));
     table("reasons", [
       {key: "reason", label: L.col.reason, fmt: function (v) { return v === null ? L.none_recorded : v; }},
       {key: "projects", label: L.col.lost_projects, num: true, fmt: num},
