@@ -308,7 +308,7 @@ def generate_demo(out_dir: Path, *, seed: int = 20261127, export_date: date,
         raise TypeError(f"export_date must be a datetime.date, got {export_date!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    world = _World(np.random.default_rng(seed), export_date, n_projects)
+    world = _World(np.random.default_rng(seed), export_date, n_projects, rivals=np.random.default_rng([seed, 12]))
     world.build()
     files = DemoFiles(
         projects=out_dir / PROJECTS_FILE,
@@ -409,8 +409,12 @@ class _Project:
 
 
 class _World:
-    def __init__(self, rng: np.random.Generator, export_date: date, n: int):
+    def __init__(self, rng: np.random.Generator, export_date: date, n: int,
+                 rivals: np.random.Generator | None = None):
         self.rng = rng
+        # the further rivals a project names draw from their own generator, so that adding them changed
+        # nothing else the demo holds (the golden numbers, the forecast's features)
+        self.rivals = rivals if rivals is not None else np.random.default_rng(0)
         self.export = export_date.toordinal()
         self.export_date = export_date
         self.start = history_start(export_date).toordinal()
@@ -597,6 +601,7 @@ class _World:
         comp_p = {LOST: 0.75, WON: 0.30, ABANDONED: 0.15, OPEN: 0.25}[p.status]
         if rng.random() < comp_p:
             p.competitor = _COMPETITORS[int(rng.integers(len(_COMPETITORS)))]
+            p.competitor = self._more_rivals(p.competitor, p.status)
         if p.status == WON:
             age = self.export - p.closed
             frac = 0.0 if rng.random() < 0.08 else min(1.0, 0.3 + age / rng.uniform(200, 600))
@@ -607,6 +612,19 @@ class _World:
                 p.satisfaction = int(rng.choice(5, p=pr / pr.sum())) + 1
         elif p.status in (LOST, ABANDONED) and rng.random() < 0.25:
             p.satisfaction = int(rng.choice(5, p=[0.1, 0.2, 0.4, 0.2, 0.1])) + 1
+
+    def _more_rivals(self, first: str, status: str) -> str:
+        """``first``, and for a share of the projects (more of the lost ones: a bid lost to a field) one or
+        two more rivals, the repeat rivals 易停宝科技 and 安停智能 the likeliest, written as exports write
+        several: ``、`` mostly, sometimes ``, `` or ``/``."""
+        r = self.rivals
+        extra = int(r.choice(3, p=[0.55, 0.35, 0.10] if status == LOST else [0.80, 0.17, 0.03]))
+        weights = np.array([1.0 if c not in ("易停宝科技", "安停智能") else 2.5 for c in _COMPETITORS])
+        names = [first]
+        for _ in range(extra):
+            w = np.array([0.0 if c in names else x for c, x in zip(_COMPETITORS, weights)])
+            names.append(_COMPETITORS[int(r.choice(len(_COMPETITORS), p=w / w.sum()))])
+        return str(r.choice(["、", "、", "、", ", ", "/"])).join(names)
 
     def _assign_ids(self) -> None:
         per_year: dict[int, int] = {}
