@@ -34,18 +34,8 @@ import presales_analytics as pa
 from presales_analytics.errors import InputError, MissingColumnError
 
 from conftest import write_csv
+from test_report_director import CONFIG  # the same settings: small samples of 2, 90-day stall limits
 
-CONFIG = """[metrics]
-small_sample = 2
-
-[stall_days]
-lead = 90
-qualified = 90
-initiated = 90
-solution = 90
-bidding = 90
-negotiation = 90
-"""
 PROJECTS = [
     ["项目编号", "项目名称", "客户名称", "项目总监", "项目经理", "监控人", "金额（万元）", "项目阶段", "状态",
      "创建日期", "结束日期"],
