@@ -24,6 +24,50 @@ CYCLE_COLUMNS = ["outcome", "projects", "median_days", "p75_days", "mean_days"]
 OPEN_ON_SD = "(p.status = 'open' OR coalesce(p.closed_at > $sd, false))"
 
 
+def stays_table(s, sd, working: list[str], *, km: bool = False) -> str:
+    """The TEMP table of a project's stays in the working stages (one row per project and working stage
+    it ever entered), computed once per context and state date ``sd``: time in stage, the stall limits
+    and the stalled list read it, so a report groups the millions of visits by project and stage once,
+    not once per metric. A stay is the sum of the project's visits to the stage.
+
+    Columns: over every visit, ``open_visits`` (still open), ``last_left``, ``days`` (finished visits),
+    ``in_stage`` (a visit entered by ``sd`` and not left by then), ``backward_visits`` (moves back into
+    the stage); over the visits entered by ``sd``: ``visits_sd`` (how many; 0: the project had not
+    entered the stage then), ``still_in``, ``days_sd`` and ``current_entered`` (the current visit;
+    when the project's visits to the stage are one unbroken run, an event repeating the stage starting
+    a new visit, the run's first one); with ``km``, ``days_at_sd`` (days in the stage so far on ``sd``).
+
+    When no visit was entered after ``sd`` (the usual case: ``sd`` is the as-of or the latest data
+    date) the "entered by ``sd``" filters keep every row, and are left out: the same figures with fewer
+    aggregates (DuckDB computes an aggregate written twice once)."""
+    def create_sql() -> str:
+        s.ensure_visits()
+        every = sd is not None and s.ctx.execute(
+            f"SELECT coalesce(max(entered_at) <= $sd, true) FROM {s.visits_table}", {"sd": sd})[0][0]
+        by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
+        still = "(v.left_at IS NULL OR v.left_at > $sd)"
+        at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
+                 " AS days_at_sd" if km else "")
+        return f"""
+        , stays AS (
+            SELECT v.project_id, v.stage,
+                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
+                   max(v.left_at) AS last_left,
+                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
+                   bool_or({by_sd}{still}) AS in_stage,
+                   count(*) FILTER (v.backward) AS backward_visits,
+                   count(*){f_sd} AS visits_sd,
+                   bool_or({still}){f_sd} AS still_in,
+                   CAST(sum(v.left_at - v.entered_at){f_sd} AS BIGINT) AS days_sd,
+                   CASE WHEN max(v.seq){f_sd} - min(v.seq){f_sd} + 1 = count(*){f_sd}
+                        THEN min(v.entered_at){f_sd}
+                        ELSE max(v.entered_at) FILTER ({by_sd}{still}) END AS current_entered{at_sd}
+            FROM visits v WHERE list_contains($working, v.stage)
+            GROUP BY v.project_id, v.stage)
+        SELECT * FROM stays"""
+    return s.table("stays_km" if km else "stays", create_sql, {"sd": sd, "working": working}, (sd, tuple(working)))
+
+
 def per_dimension_stage(con, by: str | None, metric: str) -> str | None:
     """``--by`` for metrics whose rows are already one per stage: any dimension but ``stage``."""
     by = check_dimension(con, by, metric)
@@ -98,7 +142,7 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
     sd = state_date(ctx, p, d)
     s = scope(ctx)
     working = config.working_stages
-    entered_in, params = period_filter("v.entered_at", p)
+    _, params = period_filter("v.entered_at", p)
     ended_in, _ = period_filter("s.last_left", p)
     params.update({"sd": sd, "working": working})
     group = f"_scope, {ident(by)}, " if by else "_scope, "
@@ -111,19 +155,25 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
         join, open_p = "", f"s.project_id IN (SELECT project_id FROM prj p WHERE {OPEN_ON_SD})"
         carried = "'company' AS _scope, "
     # days in the stage so far on the state date: only the Kaplan-Meier estimate needs them
-    at_sd = ("CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at) FILTER (v.entered_at <= $sd) AS BIGINT)"
-             if km else "NULL")
+    at_sd = "x.days_at_sd" if km else "NULL"
+    stays = stays_table(s, sd, working, km=km)
+    if p.grain == "all":    # entries into the stage that were moves back: the stays count them
+        regressions, back_cte, back = "x.backward_visits", "", ""
+    else:                   # those in the period: counted from the (few) backward visits
+        entered_in, _ = period_filter("v.entered_at", p)
+        regressions = "coalesce(b.n, 0)"
+        back = "LEFT JOIN back b ON b.project_id = x.project_id AND b.stage = x.stage"
+        back_cte = f"""
+        back AS (
+            SELECT v.project_id, v.stage, count(*) AS n FROM visits v
+            WHERE v.backward AND list_contains($working, v.stage) AND {entered_in}
+            GROUP BY v.project_id, v.stage),"""
     body = f"""
-        , per_ps AS (
-            SELECT v.project_id, v.stage,
-                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
-                   max(v.left_at) AS last_left,
-                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
-                   bool_or(v.entered_at <= $sd AND (v.left_at IS NULL OR v.left_at > $sd)) AS in_stage,
-                   {at_sd} AS days_at_sd,
-                   count(*) FILTER (v.backward AND {entered_in}) AS regressions
-            FROM visits v WHERE list_contains($working, v.stage)
-            GROUP BY v.project_id, v.stage),
+        ,{back_cte}
+        per_ps AS (
+            SELECT x.project_id, x.stage, x.open_visits, x.last_left, x.days, x.in_stage,
+                   {at_sd} AS days_at_sd, {regressions} AS regressions
+            FROM {stays} x {back}),
         stays_open AS (
             SELECT s.*, {carried}{open_p} AS open_p
             FROM per_ps s {join}),
