@@ -108,16 +108,13 @@ class Scope:
         that may use prj, evt and visits), created the first time this ``name`` and ``key`` are asked
         for in this context and this data version: per-project work that several metrics, or several
         queries of one metric, share (the stays in each stage on a state date). ``key`` must name
-        everything the rows depend on besides the visits (the table's name includes the visits').
-        ``body`` may be a function returning the SELECT, called only when the table is created."""
+        everything the rows depend on besides the visits (the table's name includes the visits')."""
         import hashlib
 
         digest = hashlib.sha256(repr((name, key, self.visits_table)).encode()).hexdigest()[:16]
         table = f"_presales_{name}_{digest}"
 
         def create():
-            nonlocal body
-            body = body() if callable(body) else body
             if self.visits_table and re.search(r"\b(visits|evt)\b", body):
                 self.ensure_visits()
             statement = f"CREATE TEMP TABLE {table} AS {self.sql}\n{body}"

@@ -24,48 +24,65 @@ CYCLE_COLUMNS = ["outcome", "projects", "median_days", "p75_days", "mean_days"]
 OPEN_ON_SD = "(p.status = 'open' OR coalesce(p.closed_at > $sd, false))"
 
 
+def _all_entered_by(s, sd) -> bool:
+    """Whether every visit was entered on or before ``sd`` (the usual case: ``sd`` is the as-of or the
+    latest data date), remembered per context."""
+    def compute() -> bool:
+        s.ensure_visits()
+        return bool(sd is not None and s.ctx.execute(
+            f"SELECT coalesce(max(entered_at) <= $sd, true) FROM {s.visits_table}", {"sd": sd})[0][0])
+    return s.ctx.remember(("all_entered_by", s.visits_table, sd), compute)
+
+
 def stays_table(s, sd, working: list[str], *, km: bool = False) -> str:
     """The TEMP table of a project's stays in the working stages (one row per project and working stage
     it ever entered), computed once per context and state date ``sd``: time in stage, the stall limits
-    and the stalled list read it, so a report groups the millions of visits by project and stage once,
-    not once per metric. A stay is the sum of the project's visits to the stage.
+    and the stalled list read it (the latter through :func:`stays_by`), so a report groups the millions
+    of visits by project and stage once, not once per metric. A stay is the sum of the project's visits
+    to the stage.
 
     Columns: over every visit, ``open_visits`` (still open), ``last_left``, ``days`` (finished visits),
     ``in_stage`` (a visit entered by ``sd`` and not left by then), ``backward_visits`` (moves back into
-    the stage); over the visits entered by ``sd``: ``visits_sd`` (how many; 0: the project had not
-    entered the stage then), ``still_in``, ``days_sd`` and ``current_entered`` (the current visit;
-    when the project's visits to the stage are one unbroken run, an event repeating the stage starting
-    a new visit, the run's first one); with ``km``, ``days_at_sd`` (days in the stage so far on ``sd``).
-
-    When no visit was entered after ``sd`` (the usual case: ``sd`` is the as-of or the latest data
-    date) the "entered by ``sd``" filters keep every row, and are left out: the same figures with fewer
-    aggregates (DuckDB computes an aggregate written twice once)."""
-    def create_sql() -> str:
-        s.ensure_visits()
-        every = sd is not None and s.ctx.execute(
-            f"SELECT coalesce(max(entered_at) <= $sd, true) FROM {s.visits_table}", {"sd": sd})[0][0]
-        by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
-        still = "(v.left_at IS NULL OR v.left_at > $sd)"
-        at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
-                 " AS days_at_sd" if km else "")
-        return f"""
+    the stage), ``current_entered`` (the current visit on ``sd``: when the project's visits to the stage
+    entered by ``sd`` are one unbroken run, an event repeating the stage starting a new visit, the run's
+    first one); with ``km``, ``days_at_sd`` (days in the stage so far on ``sd``). When some visit was
+    entered after ``sd``, also over the visits entered by ``sd`` only: ``visits_sd`` (how many; 0: the
+    project had not entered the stage then), ``still_in`` and ``days_sd``; when none was, those are
+    ``in_stage`` and ``days`` themselves and the table leaves them (and its filters) out."""
+    every = _all_entered_by(s, sd)
+    by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
+    still = "(v.left_at IS NULL OR v.left_at > $sd)"
+    at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
+             " AS days_at_sd" if km else "")
+    by_sd_columns = "" if every else f"""
+                   count(*){f_sd} AS visits_sd,
+                   bool_or({still}){f_sd} AS still_in,
+                   CAST(sum(v.left_at - v.entered_at){f_sd} AS BIGINT) AS days_sd,"""
+    body = f"""
         , stays AS (
             SELECT v.project_id, v.stage,
                    count(*) FILTER (v.left_at IS NULL) AS open_visits,
                    max(v.left_at) AS last_left,
                    CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
                    bool_or({by_sd}{still}) AS in_stage,
-                   count(*) FILTER (v.backward) AS backward_visits,
-                   count(*){f_sd} AS visits_sd,
-                   bool_or({still}){f_sd} AS still_in,
-                   CAST(sum(v.left_at - v.entered_at){f_sd} AS BIGINT) AS days_sd,
+                   count(*) FILTER (v.backward) AS backward_visits,{by_sd_columns}
                    CASE WHEN max(v.seq){f_sd} - min(v.seq){f_sd} + 1 = count(*){f_sd}
                         THEN min(v.entered_at){f_sd}
                         ELSE max(v.entered_at) FILTER ({by_sd}{still}) END AS current_entered{at_sd}
             FROM visits v WHERE list_contains($working, v.stage)
             GROUP BY v.project_id, v.stage)
         SELECT * FROM stays"""
-    return s.table("stays_km" if km else "stays", create_sql, {"sd": sd, "working": working}, (sd, tuple(working)))
+    return s.table("stays_km" if km else "stays", body, {"sd": sd, "working": working}, (sd, tuple(working), every))
+
+
+def stays_by(s, sd, working: list[str]) -> str:
+    """A subquery of :func:`stays_table`: a project's stay in each working stage it had entered by the
+    state date ``sd`` (one row per project and stage: ``still_in`` it on ``sd``, its ``days`` then, the
+    ``current_entered`` visit), what the stall check reads."""
+    table = stays_table(s, sd, working)
+    if _all_entered_by(s, sd):
+        return f"(SELECT project_id, stage, in_stage AS still_in, days, current_entered FROM {table})"
+    return f"(SELECT project_id, stage, still_in, days_sd AS days, current_entered FROM {table} WHERE visits_sd > 0)"
 
 
 def per_dimension_stage(con, by: str | None, metric: str) -> str | None:

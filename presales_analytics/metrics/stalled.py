@@ -14,7 +14,7 @@ from ..periods import Period
 from . import columns as C
 from .base import check_dimension, company_norm, context, finish, memoized, period_of, scope, state_date
 from .context import MetricContext
-from .durations import OPEN_ON_SD, stays_table
+from .durations import OPEN_ON_SD, stays_by
 from .spec import Column, MetricSpec
 
 COLUMNS = ["project_id", "name", "director", "grade", "stage", "entered_at", "days_in_stage", "limit_days",
@@ -78,14 +78,6 @@ def stalled(con, period: Period | str | None = None, *, by: str | None = None,
     return memoized(ctx, "stalled", (str(p), ctx.as_of, by), lambda: _stalled(ctx, p, by))
 
 
-def stays_on(s, sd: date, working: list[str]) -> str:
-    """A project's stay in each working stage it entered by the state date ``sd`` (one row per project
-    and stage: ``still_in`` it, its ``days``, the ``current_entered`` visit), as a subquery of the shared
-    stays table (:func:`~.durations.stays_table`, computed once per context for time in stage too)."""
-    return (f"(SELECT project_id, stage, still_in, days_sd AS days, current_entered "
-            f"FROM {stays_table(s, sd, working)} WHERE visits_sd > 0)")
-
-
 def stage_limits(ctx: MetricContext, sd: date) -> dict[str, tuple]:
     """``stage -> (limit_days, source)`` for the working stages that have a limit on the state date
     ``sd``: ``[stall_days]`` ("config"), else the p75 of the finished stays of every project ("p75"),
@@ -97,7 +89,7 @@ def stage_limits(ctx: MetricContext, sd: date) -> dict[str, tuple]:
 
     def p75(company: MetricContext):
         s = scope(company)
-        df = s.query(f"""SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM {stays_on(s, sd, working)}
+        df = s.query(f"""SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM {stays_by(s, sd, working)}
                          WHERE NOT still_in GROUP BY stage""")
         return dict(zip(df["stage"], df["p75_days"]))
 
@@ -124,7 +116,7 @@ def _stalled(ctx: MetricContext, p: Period, by: str | None) -> pd.DataFrame:
         , open_prj AS (
             SELECT _scope, project_id, name, director, grade, region, department{", " + ident(by) if extra else ""}
             FROM prj p WHERE {OPEN_ON_SD}),
-        per_ps AS (SELECT * FROM {stays_on(s, sd, working)}),
+        per_ps AS (SELECT * FROM {stays_by(s, sd, working)}),
         limits AS (
             SELECT unnest($limit_stages) AS stage, unnest($limit_days) AS limit_days,
                    unnest($limit_sources) AS limit_source),
