@@ -14,6 +14,7 @@ from ..sql import ident
 from ..periods import Period
 from . import columns as C
 from .base import check_dimension, context, option_flag, finish, period_filter, period_of, require_column, scope, state_date
+from .context import MetricContext
 from .spec import Column, MetricSpec, Option
 
 STAGE_COLUMNS = ["stage", "stage_zh", "projects", "median_days", "p75_days", "p90_days", "mean_days",
@@ -26,12 +27,40 @@ OPEN_ON_SD = "(p.status = 'open' OR coalesce(p.closed_at > $sd, false))"
 
 def _all_entered_by(s, sd) -> bool:
     """Whether every visit was entered on or before ``sd`` (the usual case: ``sd`` is the as-of or the
-    latest data date), remembered per context."""
+    latest data date), remembered per context. (Without a visits table, whether every stage event was:
+    the visits are some of them.)"""
     def compute() -> bool:
-        s.ensure_visits()
-        return bool(sd is not None and s.ctx.execute(
-            f"SELECT coalesce(max(entered_at) <= $sd, true) FROM {s.visits_table}", {"sd": sd})[0][0])
+        if sd is None:
+            return False
+        if s.visits_table:
+            s.ensure_visits()
+        source = s.visits_table or "stage_events"
+        return bool(s.ctx.execute(f"SELECT coalesce(max(entered_at) <= $sd, true) FROM {source}", {"sd": sd})[0][0])
     return s.ctx.remember(("all_entered_by", s.visits_table, sd), compute)
+
+
+def _stays_select(every: bool, km: bool) -> str:
+    """The SELECT of :func:`stays_table` (over ``visits``; binds ``$sd`` and ``$working``)."""
+    by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
+    still = "(v.left_at IS NULL OR v.left_at > $sd)"
+    at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
+             " AS days_at_sd" if km else "")
+    by_sd_columns = "" if every else f"""
+                   count(*){f_sd} AS visits_sd,
+                   bool_or({still}){f_sd} AS still_in,
+                   CAST(sum(v.left_at - v.entered_at){f_sd} AS BIGINT) AS days_sd,"""
+    return f"""
+            SELECT v.project_id, v.stage,
+                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
+                   max(v.left_at) AS last_left,
+                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
+                   bool_or({by_sd}{still}) AS in_stage,
+                   count(*) FILTER (v.backward) AS backward_visits,{by_sd_columns}
+                   CASE WHEN max(v.seq){f_sd} - min(v.seq){f_sd} + 1 = count(*){f_sd}
+                        THEN min(v.entered_at){f_sd}
+                        ELSE max(v.entered_at) FILTER ({by_sd}{still}) END AS current_entered{at_sd}
+            FROM visits v WHERE list_contains($working, v.stage)
+            GROUP BY v.project_id, v.stage"""
 
 
 def stays_table(s, sd, working: list[str], *, km: bool = False) -> str:
@@ -50,27 +79,8 @@ def stays_table(s, sd, working: list[str], *, km: bool = False) -> str:
     project had not entered the stage then), ``still_in`` and ``days_sd``; when none was, those are
     ``in_stage`` and ``days`` themselves and the table leaves them (and its filters) out."""
     every = _all_entered_by(s, sd)
-    by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
-    still = "(v.left_at IS NULL OR v.left_at > $sd)"
-    at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
-             " AS days_at_sd" if km else "")
-    by_sd_columns = "" if every else f"""
-                   count(*){f_sd} AS visits_sd,
-                   bool_or({still}){f_sd} AS still_in,
-                   CAST(sum(v.left_at - v.entered_at){f_sd} AS BIGINT) AS days_sd,"""
     body = f"""
-        , stays AS (
-            SELECT v.project_id, v.stage,
-                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
-                   max(v.left_at) AS last_left,
-                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
-                   bool_or({by_sd}{still}) AS in_stage,
-                   count(*) FILTER (v.backward) AS backward_visits,{by_sd_columns}
-                   CASE WHEN max(v.seq){f_sd} - min(v.seq){f_sd} + 1 = count(*){f_sd}
-                        THEN min(v.entered_at){f_sd}
-                        ELSE max(v.entered_at) FILTER ({by_sd}{still}) END AS current_entered{at_sd}
-            FROM visits v WHERE list_contains($working, v.stage)
-            GROUP BY v.project_id, v.stage)
+        , stays AS ({_stays_select(every, km)})
         SELECT * FROM stays"""
     return s.table("stays_km" if km else "stays", body, {"sd": sd, "working": working}, (sd, tuple(working), every))
 
@@ -157,7 +167,10 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
     km = bool(option_flag(kaplan_meier, "kaplan_meier"))
     by = per_dimension_stage(ctx, by, "stage-durations")
     sd = state_date(ctx, p, d)
-    s = scope(ctx)
+    # called on a plain connection, the context lives for this call only: nothing can reuse the visits
+    # or the stays, so they are computed inside the one query instead of written to TEMP tables first
+    one_call = not isinstance(con, MetricContext)
+    s = scope(ctx, inline_visits=one_call)
     working = config.working_stages
     _, params = period_filter("v.entered_at", p)
     ended_in, _ = period_filter("s.last_left", p)
@@ -173,7 +186,10 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
         carried = "'company' AS _scope, "
     # days in the stage so far on the state date: only the Kaplan-Meier estimate needs them
     at_sd = "x.days_at_sd" if km else "NULL"
-    stays = stays_table(s, sd, working, km=km)
+    if one_call:
+        stays, stays_cte = "_stays", f"\n        _stays AS ({_stays_select(_all_entered_by(s, sd), km)}),"
+    else:
+        stays, stays_cte = stays_table(s, sd, working, km=km), ""
     if p.grain == "all":    # entries into the stage that were moves back: the stays count them
         regressions, back_cte, back = "x.backward_visits", "", ""
     else:                   # those in the period: counted from the (few) backward visits
@@ -186,7 +202,7 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
             WHERE v.backward AND list_contains($working, v.stage) AND {entered_in}
             GROUP BY v.project_id, v.stage),"""
     body = f"""
-        ,{back_cte}
+        ,{stays_cte}{back_cte}
         per_ps AS (
             SELECT x.project_id, x.stage, x.open_visits, x.last_left, x.days, x.in_stage,
                    {at_sd} AS days_at_sd, {regressions} AS regressions
