@@ -7,8 +7,9 @@ without generating and loading it (before/after comparisons on the same data).
 For each size it generates projects and ~6 stage events each (benchmarks/ingest.py's generator),
 loads them with the toolkit, then times, best of ``--repeat``:
 
-- the suite of metrics (``SUITE``: the ten of the earlier measurements) on the period ``all``, each once, in
-  order, on a new connection (as a report runs them), and each metric's share of the best suite;
+- the suite of metrics (``SUITE``) on the period ``all``, each once, in order, with its default options,
+  on one new ``MetricContext`` (as a report runs them: its TEMP tables, the visits, the stays and the
+  compliance checks, are paid for by the first metric that needs each), and each metric's time;
 - the baseline: an independent, straightforward pandas implementation of *win rate by director*
   and *stage durations* (reading the tables into pandas is part of its time, as it would be for an
   analyst doing it by hand), whose results are checked against the toolkit's.
