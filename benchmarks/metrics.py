@@ -1,12 +1,15 @@
 """Benchmark: every metric at 10k, 100k and 1M projects, against a straightforward pandas baseline.
 
-Run on demand (never in CI): ``./run bench metrics [--sizes 10000,100000,1000000] [--repeat 3]``.
+Run on demand (never in CI): ``./run bench metrics [--sizes 10000,100000,1000000] [--repeat 3]``;
+``--workdir DIR`` keeps the generated databases, ``--db DIR/n1000000/presales.duckdb`` times one again
+without generating and loading it (before/after comparisons on the same data).
 
 For each size it generates projects and ~6 stage events each (benchmarks/ingest.py's generator),
 loads them with the toolkit, then times, best of ``--repeat``:
 
-- the suite of metrics (``SUITE``: the ten of the earlier measurements) on the period ``all``, each once, in
-  order, on a new connection (as a report runs them), and each metric's share of the best suite;
+- the suite of metrics (``SUITE``) on the period ``all``, each once, in order, with its default options,
+  on one new ``MetricContext`` (as a report runs them: its TEMP tables, the visits, the stays and the
+  compliance checks, are paid for by the first metric that needs each), and each metric's time;
 - the baseline: an independent, straightforward pandas implementation of *win rate by director*
   and *stage durations* (reading the tables into pandas is part of its time, as it would be for an
   analyst doing it by hand), whose results are checked against the toolkit's.
@@ -81,18 +84,25 @@ def pandas_stage_durations(con, order: list[str]) -> pd.DataFrame:
     return finished.groupby("stage")["days"].median().sort_index()
 
 
-def run_size(n: int, repeat: int, workdir: Path) -> dict:
-    folder = workdir / f"n{n}"
-    folder.mkdir(parents=True, exist_ok=True)
-    data = generate(n, folder)
-    db = folder / "presales.duckdb"
-    con = pa.connect(db)
-    t0 = time.perf_counter()
-    pa.load(con, [data.projects, data.events])
-    load_s = time.perf_counter() - t0
-    con.close()
+def run_size(n: int, repeat: int, workdir: Path, db: Path | None = None) -> dict:
+    if db is None:
+        folder = workdir / f"n{n}"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = generate(n, folder)
+        db = folder / "presales.duckdb"
+        con = pa.connect(db)
+        t0 = time.perf_counter()
+        pa.load(con, [data.projects, data.events])
+        load_s, n_events = time.perf_counter() - t0, data.n_events
+        con.close()
+    else:                   # --db: a database this benchmark generated and loaded before (not timed again)
+        con = pa.connect(db, read_only=True)
+        n, n_events = (con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                       for table in ("projects", "stage_events"))
+        con.close()
+        load_s = math.nan
     config = pa.load_config()
-    row: dict = {"n": n, "events": data.n_events, "load_s": load_s, "metrics": {}, "suite_s": math.inf}
+    row: dict = {"n": n, "events": n_events, "load_s": load_s, "metrics": {}, "suite_s": math.inf}
     # the suite as a report runs it: every metric once, in order, on a NEW connection each time (so the
     # stage history sorted once per connection, and the stalled list the scorecard and compliance reuse,
     # are paid for inside the timed suite); the best of `repeat` whole suites counts
@@ -144,13 +154,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated project counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts [3]")
-    parser.add_argument("--workdir", type=Path, help="folder for generated data [a temp folder]")
+    parser.add_argument("--workdir", type=Path, help="folder for generated data [a temp folder]; the "
+                        "databases are kept there as <workdir>/n<size>/presales.duckdb")
+    parser.add_argument("--db", type=Path, help="time an existing database (one --workdir kept) instead of "
+                        "generating and loading; --sizes is ignored")
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="presales-metrics-") as tmp:
         workdir = args.workdir or Path(tmp)
         rows = []
-        for n in sizes:
+        if args.db:
+            print(f"{args.db}: timing …", flush=True)
+            rows.append(run_size(0, args.repeat, workdir, db=args.db))
+        for n in [] if args.db else sizes:
             print(f"{n:,} projects: generating, loading, timing …", flush=True)
             rows.append(run_size(n, args.repeat, workdir))
     names = list(SUITE)
@@ -169,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         du = r["pandas_durations_s"] / r["alone_stage-durations"]
         both = (r["pandas_win_rate_s"] + r["pandas_durations_s"]) / (r["alone_win-rate"]
                                                                      + r["alone_stage-durations"])
-        print(f"{r['n']:>10,}: baseline/toolkit win-rate {wr:.1f}x, stage-durations {du:.1f}x, both {both:.1f}x; "
-              f"load {r['load_s']:.1f} s")
+        print(f"{r['n']:>10,}: baseline/toolkit win-rate {wr:.1f}x, stage-durations {du:.1f}x, both {both:.1f}x"
+              + ("" if math.isnan(r["load_s"]) else f"; load {r['load_s']:.1f} s"))
         for name, why in r.get("skipped", {}).items():
             print(f"            {name}: not timed ({why})")
     for a, b in zip(rows, rows[1:]):

@@ -234,9 +234,11 @@ def scope_members(ctx: MetricContext, column: str) -> dict[str, set[str]]:
     return ctx.remember(("scope_members", column, ctx.groupings, str(ctx.scope), _data_version(ctx)), compute)
 
 
-def scope(ctx: MetricContext, *, company: bool = False) -> Scope:
+def scope(ctx: MetricContext, *, company: bool = False, inline_visits: bool = False) -> Scope:
     """The CTEs of the module docstring for ``ctx`` (its as-of date, scope and groupings; the whole
-    company with ``company=True``: the norms every scope is held to).
+    company with ``company=True``: the norms every scope is held to). With ``inline_visits`` the visits
+    are computed inside each query instead of read from the context's TEMP table (for a context that
+    runs one query on them: writing the table first would cost more).
 
     Built for speed at millions of events: the stage history is sorted once per project (one window
     pass gives ``seq``, ``left_at`` and ``backward``); the per-project choice of source is skipped when
@@ -287,6 +289,10 @@ def scope(ctx: MetricContext, *, company: bool = False) -> Scope:
                    coalesce(lag(_pos) OVER w > _pos, false) AS backward
             FROM (SELECT *, {order} AS _pos FROM evt_ranked WHERE _rank = _best OR _rank = 9)
             WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, _pos)"""
+    if inline_visits:
+        return Scope(ctx, f"""{head},
+        visits AS ({visits}),
+        evt AS (SELECT project_id, stage, entered_at, seq FROM visits)""", params)
     cached = _visits_table_name(ctx, key=(d, tuple(stages)))
     sql = f"""{head},
         visits AS (SELECT * FROM {cached}),

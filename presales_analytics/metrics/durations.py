@@ -14,6 +14,7 @@ from ..sql import ident
 from ..periods import Period
 from . import columns as C
 from .base import check_dimension, context, option_flag, finish, period_filter, period_of, require_column, scope, state_date
+from .context import MetricContext
 from .spec import Column, MetricSpec, Option
 
 STAGE_COLUMNS = ["stage", "stage_zh", "projects", "median_days", "p75_days", "p90_days", "mean_days",
@@ -22,6 +23,76 @@ CYCLE_COLUMNS = ["outcome", "projects", "median_days", "p75_days", "mean_days"]
 
 #: SQL: project ``p`` of ``prj`` is open on the state date ``$sd`` (open now, or closed after it).
 OPEN_ON_SD = "(p.status = 'open' OR coalesce(p.closed_at > $sd, false))"
+
+
+def _all_entered_by(s, sd) -> bool:
+    """Whether every visit was entered on or before ``sd`` (the usual case: ``sd`` is the as-of or the
+    latest data date), remembered per context. (Without a visits table, whether every stage event was:
+    the visits are some of them.)"""
+    def compute() -> bool:
+        if sd is None:
+            return False
+        if s.visits_table:
+            s.ensure_visits()
+        source = s.visits_table or "stage_events"
+        return bool(s.ctx.execute(f"SELECT coalesce(max(entered_at) <= $sd, true) FROM {source}", {"sd": sd})[0][0])
+    return s.ctx.remember(("all_entered_by", s.visits_table, sd), compute)
+
+
+def _stays_select(every: bool, km: bool) -> str:
+    """The SELECT of :func:`stays_table` (over ``visits``; binds ``$sd`` and ``$working``)."""
+    by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
+    still = "(v.left_at IS NULL OR v.left_at > $sd)"
+    at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
+             " AS days_at_sd" if km else "")
+    by_sd_columns = "" if every else f"""
+                   count(*){f_sd} AS visits_sd,
+                   bool_or({still}){f_sd} AS still_in,
+                   CAST(sum(v.left_at - v.entered_at){f_sd} AS BIGINT) AS days_sd,"""
+    return f"""
+            SELECT v.project_id, v.stage,
+                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
+                   max(v.left_at) AS last_left,
+                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
+                   bool_or({by_sd}{still}) AS in_stage,
+                   count(*) FILTER (v.backward) AS backward_visits,{by_sd_columns}
+                   CASE WHEN max(v.seq){f_sd} - min(v.seq){f_sd} + 1 = count(*){f_sd}
+                        THEN min(v.entered_at){f_sd}
+                        ELSE max(v.entered_at) FILTER ({by_sd}{still}) END AS current_entered{at_sd}
+            FROM visits v WHERE list_contains($working, v.stage)
+            GROUP BY v.project_id, v.stage"""
+
+
+def stays_table(s, sd, working: list[str], *, km: bool = False) -> str:
+    """The TEMP table of a project's stays in the working stages (one row per project and working stage
+    it ever entered), computed once per context and state date ``sd``: time in stage, the stall limits
+    and the stalled list read it (the latter through :func:`stays_by`), so a report groups the millions
+    of visits by project and stage once, not once per metric. A stay is the sum of the project's visits
+    to the stage.
+
+    Columns: over every visit, ``open_visits`` (still open), ``last_left``, ``days`` (finished visits),
+    ``in_stage`` (a visit entered by ``sd`` and not left by then), ``backward_visits`` (moves back into
+    the stage), ``current_entered`` (the current visit on ``sd``: when the project's visits to the stage
+    entered by ``sd`` are one unbroken run, an event repeating the stage starting a new visit, the run's
+    first one); with ``km``, ``days_at_sd`` (days in the stage so far on ``sd``). When some visit was
+    entered after ``sd``, also over the visits entered by ``sd`` only: ``visits_sd`` (how many; 0: the
+    project had not entered the stage then), ``still_in`` and ``days_sd``; when none was, those are
+    ``in_stage`` and ``days`` themselves and the table leaves them (and its filters) out."""
+    every = _all_entered_by(s, sd)
+    body = f"""
+        , stays AS ({_stays_select(every, km)})
+        SELECT * FROM stays"""
+    return s.table("stays_km" if km else "stays", body, {"sd": sd, "working": working}, (sd, tuple(working), every))
+
+
+def stays_by(s, sd, working: list[str]) -> str:
+    """A subquery of :func:`stays_table`: a project's stay in each working stage it had entered by the
+    state date ``sd`` (one row per project and stage: ``still_in`` it on ``sd``, its ``days`` then, the
+    ``current_entered`` visit), what the stall check reads."""
+    table = stays_table(s, sd, working)
+    if _all_entered_by(s, sd):
+        return f"(SELECT project_id, stage, in_stage AS still_in, days, current_entered FROM {table})"
+    return f"(SELECT project_id, stage, still_in, days_sd AS days, current_entered FROM {table} WHERE visits_sd > 0)"
 
 
 def per_dimension_stage(con, by: str | None, metric: str) -> str | None:
@@ -96,9 +167,12 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
     km = bool(option_flag(kaplan_meier, "kaplan_meier"))
     by = per_dimension_stage(ctx, by, "stage-durations")
     sd = state_date(ctx, p, d)
-    s = scope(ctx)
+    # called on a plain connection, the context lives for this call only: nothing can reuse the visits
+    # or the stays, so they are computed inside the one query instead of written to TEMP tables first
+    one_call = not isinstance(con, MetricContext)
+    s = scope(ctx, inline_visits=one_call)
     working = config.working_stages
-    entered_in, params = period_filter("v.entered_at", p)
+    _, params = period_filter("v.entered_at", p)
     ended_in, _ = period_filter("s.last_left", p)
     params.update({"sd": sd, "working": working})
     group = f"_scope, {ident(by)}, " if by else "_scope, "
@@ -111,19 +185,28 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
         join, open_p = "", f"s.project_id IN (SELECT project_id FROM prj p WHERE {OPEN_ON_SD})"
         carried = "'company' AS _scope, "
     # days in the stage so far on the state date: only the Kaplan-Meier estimate needs them
-    at_sd = ("CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at) FILTER (v.entered_at <= $sd) AS BIGINT)"
-             if km else "NULL")
+    at_sd = "x.days_at_sd" if km else "NULL"
+    if one_call:
+        stays, stays_cte = "_stays", f"\n        _stays AS ({_stays_select(_all_entered_by(s, sd), km)}),"
+    else:
+        stays, stays_cte = stays_table(s, sd, working, km=km), ""
+    if p.grain == "all":    # entries into the stage that were moves back: the stays count them
+        regressions, back_cte, back = "x.backward_visits", "", ""
+    else:                   # those in the period: counted from the (few) backward visits
+        entered_in, _ = period_filter("v.entered_at", p)
+        regressions = "coalesce(b.n, 0)"
+        back = "LEFT JOIN back b ON b.project_id = x.project_id AND b.stage = x.stage"
+        back_cte = f"""
+        back AS (
+            SELECT v.project_id, v.stage, count(*) AS n FROM visits v
+            WHERE v.backward AND list_contains($working, v.stage) AND {entered_in}
+            GROUP BY v.project_id, v.stage),"""
     body = f"""
-        , per_ps AS (
-            SELECT v.project_id, v.stage,
-                   count(*) FILTER (v.left_at IS NULL) AS open_visits,
-                   max(v.left_at) AS last_left,
-                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
-                   bool_or(v.entered_at <= $sd AND (v.left_at IS NULL OR v.left_at > $sd)) AS in_stage,
-                   {at_sd} AS days_at_sd,
-                   count(*) FILTER (v.backward AND {entered_in}) AS regressions
-            FROM visits v WHERE list_contains($working, v.stage)
-            GROUP BY v.project_id, v.stage),
+        ,{stays_cte}{back_cte}
+        per_ps AS (
+            SELECT x.project_id, x.stage, x.open_visits, x.last_left, x.days, x.in_stage,
+                   {at_sd} AS days_at_sd, {regressions} AS regressions
+            FROM {stays} x {back}),
         stays_open AS (
             SELECT s.*, {carried}{open_p} AS open_p
             FROM per_ps s {join}),

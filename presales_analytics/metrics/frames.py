@@ -33,37 +33,50 @@ def fetch_frame(cursor, sql: str, params: dict | None = None) -> pd.DataFrame:
     table = f"_presales_frame_{next(_serial)}"
     cursor.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
     try:
-        rows = cursor.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-        columns = cursor.execute(f"SELECT column_name, data_type FROM duckdb_columns() "
-                                 f"WHERE database_name = 'temp' AND table_name = $t ORDER BY column_index", {"t": table}).fetchall()
-        text = [name for name, kind in columns if kind == "VARCHAR"]
-        if rows < MIN_ROWS or not text:
-            return cursor.execute(f"SELECT * FROM {table}").df()
+        columns = cursor.execute(f"SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' "
+                                 f"AND table_name = $t ORDER BY column_index", {"t": table}).fetchall()
+        return fetch_table_frame(cursor, table, [name for (name,) in columns])
+    finally:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def fetch_table_frame(cursor, table: str, columns: list[str], *, computed: dict[str, str] | None = None,
+                      order_by: str | None = None, params: dict | None = None) -> pd.DataFrame:
+    """``SELECT columns, computed FROM table ORDER BY order_by`` as :func:`fetch_frame` gives it, read
+    straight from an existing TEMP ``table`` (no copy of a large result is written first). ``columns``
+    are columns of ``table``; ``computed`` maps further output names to SQL expressions over it (values
+    in ``params``); ``order_by`` is SQL (None: the table's order)."""
+    params = dict(params or {})
+    kinds = dict(cursor.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' "
+                                "AND table_name = $t", {"t": table}).fetchall())
+    rows = cursor.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    text = [name for name in columns if kinds[name] == "VARCHAR"]
+    dictionaries: dict[str, list] = {}
+    if rows >= MIN_ROWS and text:
         counts = cursor.execute("SELECT " + ", ".join(f"approx_count_distinct({ident(c)})" for c in text)
                                 + f" FROM {table}").fetchall()[0]
         candidates = [c for c, n in zip(text, counts) if 0 < n <= 2 * MAX_DISTINCT]
-        dictionaries: dict[str, list] = {}
         if candidates:
             lists = cursor.execute("SELECT " + ", ".join(
                 f"list(DISTINCT {ident(c)}) FILTER ({ident(c)} IS NOT NULL)" for c in candidates)
                 + f" FROM {table}").fetchall()[0]
             dictionaries = {c: values for c, values in zip(candidates, lists)
                             if values and len(values) <= MAX_DISTINCT}
-        select, bound = [], {}
-        for i, (name, _) in enumerate(columns):
-            column = ident(name)
-            if name in dictionaries:
-                bound[f"_d{i}"] = dictionaries[name]
-                select.append(f"CAST(coalesce(list_position($_d{i}, {column}), 0) AS INTEGER) AS {column}")
-            else:
-                select.append(column)
-        df = cursor.execute(f"SELECT {', '.join(select)} FROM {table}", bound).df()
-        for name, values in dictionaries.items():
-            lookup = np.array([None, *values], dtype=object)
-            df[name] = pd.Series(lookup[df[name].to_numpy()], index=df.index, dtype="str")
-        return df
-    finally:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    select = []
+    for i, name in enumerate(columns):
+        column = ident(name)
+        if name in dictionaries:
+            params[f"_d{i}"] = dictionaries[name]
+            select.append(f"CAST(coalesce(list_position($_d{i}, {column}), 0) AS INTEGER) AS {column}")
+        else:
+            select.append(column)
+    select += [f"{expression} AS {ident(name)}" for name, expression in (computed or {}).items()]
+    sql = f"SELECT {', '.join(select)} FROM {table}" + (f" ORDER BY {order_by}" if order_by else "")
+    df = cursor.execute(sql, used_params(sql, params)).df()
+    for name, values in dictionaries.items():
+        lookup = np.array([None, *values], dtype=object)
+        df[name] = pd.Series(lookup[df[name].to_numpy()], index=df.index, dtype="str")
+    return df
 
 
-__all__ = ["fetch_frame", "MIN_ROWS", "MAX_DISTINCT"]
+__all__ = ["fetch_frame", "fetch_table_frame", "MIN_ROWS", "MAX_DISTINCT"]

@@ -14,7 +14,7 @@ from ..periods import Period
 from . import columns as C
 from .base import check_dimension, company_norm, context, finish, memoized, period_of, scope, state_date
 from .context import MetricContext
-from .durations import OPEN_ON_SD
+from .durations import OPEN_ON_SD, stays_by
 from .spec import Column, MetricSpec
 
 COLUMNS = ["project_id", "name", "director", "grade", "stage", "entered_at", "days_in_stage", "limit_days",
@@ -78,28 +78,6 @@ def stalled(con, period: Period | str | None = None, *, by: str | None = None,
     return memoized(ctx, "stalled", (str(p), ctx.as_of, by), lambda: _stalled(ctx, p, by))
 
 
-#: a project's stay in each working stage on the state date: still in it, its days, the current visit
-_PER_PS = """
-        per_ps AS (
-            SELECT v.project_id, v.stage,
-                   bool_or(v.left_at IS NULL OR v.left_at > $sd) AS still_in,
-                   CAST(sum(v.left_at - v.entered_at) AS BIGINT) AS days,
-                   -- the current visit; when the project's visits to the stage are one unbroken run (an
-                   -- event repeating the stage starts a new visit), the run's first one
-                   CASE WHEN max(v.seq) - min(v.seq) + 1 = count(*) THEN min(v.entered_at)
-                        ELSE max(v.entered_at) FILTER (v.left_at IS NULL OR v.left_at > $sd) END AS current_entered
-            FROM visits v
-            WHERE v.entered_at <= $sd AND list_contains($working, v.stage)
-            GROUP BY v.project_id, v.stage)"""
-
-
-def stays_on(s, sd: date, working: list[str]) -> str:
-    """The TEMP table of ``_PER_PS`` on the state date ``sd`` (one row per project and working stage it
-    entered by then), computed once per context and shared by the stall limits and the stalled list."""
-    return s.table("stays", f", {_PER_PS}\nSELECT * FROM per_ps", {"sd": sd, "working": working},
-                   (sd, tuple(working)))
-
-
 def stage_limits(ctx: MetricContext, sd: date) -> dict[str, tuple]:
     """``stage -> (limit_days, source)`` for the working stages that have a limit on the state date
     ``sd``: ``[stall_days]`` ("config"), else the p75 of the finished stays of every project ("p75"),
@@ -111,7 +89,7 @@ def stage_limits(ctx: MetricContext, sd: date) -> dict[str, tuple]:
 
     def p75(company: MetricContext):
         s = scope(company)
-        df = s.query(f"""SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM {stays_on(s, sd, working)}
+        df = s.query(f"""SELECT stage, quantile_cont(days, 0.75) AS p75_days FROM {stays_by(s, sd, working)}
                          WHERE NOT still_in GROUP BY stage""")
         return dict(zip(df["stage"], df["p75_days"]))
 
@@ -138,7 +116,7 @@ def _stalled(ctx: MetricContext, p: Period, by: str | None) -> pd.DataFrame:
         , open_prj AS (
             SELECT _scope, project_id, name, director, grade, region, department{", " + ident(by) if extra else ""}
             FROM prj p WHERE {OPEN_ON_SD}),
-        per_ps AS (SELECT * FROM {stays_on(s, sd, working)}),
+        per_ps AS (SELECT * FROM {stays_by(s, sd, working)}),
         limits AS (
             SELECT unnest($limit_stages) AS stage, unnest($limit_days) AS limit_days,
                    unnest($limit_sources) AS limit_source),
