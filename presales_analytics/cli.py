@@ -692,7 +692,8 @@ def report(kind: Annotated[str, typer.Argument(help="audit, director-review, mem
     from .reports.kinds import ReportRequest, resolve_request
     from .reports.render import RenderError, render_notebook
     from .pdf import PdfError, chromium, print_pdf
-    from .reports.schedule import ReportsBusyError, plan_due, render_due, write_index
+    from .presentation.index import write_index
+    from .reports.schedule import ReportsBusyError, plan_due, render_due
 
     if dry_run and not due:
         fail(InputError("--dry-run goes with --due: presales report --due --dry-run"))

@@ -58,7 +58,7 @@ def render_showcase(database: Path, out_dir: Path, *, step: Callable[[str], None
     from .exporting import write_workbook
     from .reports.kinds import resolve_request
     from .reports.render import render_notebook
-    from .reports.schedule import write_index
+    from .presentation.index import write_index
 
     chosen = choose(database)
     p = str(chosen.period)

@@ -44,7 +44,7 @@ from ..errors import MissingColumnError
 from ..metrics import compute
 from ..metrics.base import check_scope, data_date, scope as base_scope, state_date
 from ..metrics.context import MetricContext
-from ..metrics.competitors import trend_quarters as rival_quarters
+from ..metrics.competitors import TREND_SPEC, trend_quarters as rival_quarters
 from ..periods import Period
 from ..scoping import ReportScope
 from ..store import connect
@@ -344,8 +344,10 @@ def _scope_parts(ctx: MetricContext, p: Period, prev: Period, cells: _Cells, sho
 
 #: rivals and loss reasons the win/loss panel lists per scope (the most met / the most frequent)
 WIN_LOSS_ROWS = 10
-#: rivals the panel's quarter-by-quarter table follows per scope (the most met over the 8 quarters)
+#: rivals the panel's quarter-by-quarter table follows per scope (the most met over the quarters), and
+#: how many quarters (competitor-trend's own default)
 TREND_RIVALS = 5
+TREND_QUARTERS = next(o.default for o in TREND_SPEC.options if o.name == "quarters")
 
 
 def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
@@ -384,8 +386,9 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
                              _num(sh)] for c, m, w, dd, rt, lo, hi, sh in zip(
             df["competitor"], df["met"], df["won"], df["decided"], df["win_rate"], df["win_rate_low"],
             df["win_rate_high"], df["share_of_projects"])][:WIN_LOSS_ROWS + 1]
-    for k, df in each("competitor-trend").items():
-        quarters = [str(q) for q in rival_quarters(p, data_date(ctx), 8)]
+    trend = each("competitor-trend")
+    quarters = [str(q) for q in rival_quarters(p, data_date(ctx), TREND_QUARTERS)] if trend else []
+    for k, df in trend.items():
         rivals = list(dict.fromkeys(df["competitor"]))[:TREND_RIVALS]
         cells = {(c, q): [int(w), int(dd), _num(rt)] for c, q, w, dd, rt in zip(
             df["competitor"], df["quarter"], df["won"], df["decided"], df["win_rate"])}

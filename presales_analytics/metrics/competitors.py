@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..config import Config
+from ..errors import InputError
 from ..periods import Period
 from . import columns as C
 from .base import context, data_date, finish, period_filter, period_of, require_column, scope, small_sample, \
@@ -169,34 +170,28 @@ def competitor_trend(con, period: Period | str | None = None, *, as_of=None, con
     p = period_of(period)
     quarters = int(quarters)
     if quarters < 1:
-        from ..errors import InputError
-
         raise InputError(f"competitor-trend: quarters must be 1 or more, not {quarters}", value=str(quarters))
     require_column(ctx, "competitor", "competitor-trend", why="(the rivals each project met)")
     require_column(ctx, "closed_at", "competitor-trend", why="to place projects in quarters")
-    span = trend_quarters(p, data_date(ctx), quarters)
+    span = trend_quarters(p, data_date(ctx), quarters)      # never empty: a closed_at is loaded, so a data date
     s = scope(ctx)
-    if not span:
-        df = pd.DataFrame({"_scope": pd.Series(dtype="str"), **{c: pd.Series(dtype="object") for c in TREND_COLUMNS[:2]},
-                           **{c: pd.Series(dtype="int64") for c in ("met", "won", "lost", "decided")}})
-    else:
-        df = s.query(f"""
-            , met AS (
-                SELECT p._scope, p.status, CAST(date_trunc('quarter', p.closed_at) AS DATE) AS q,
-                       {COMPETITOR_ROWS} AS competitor
-                FROM prj p
-                WHERE p.status <> 'open' AND p.closed_at >= $t_start AND p.closed_at < $t_end)
-            SELECT _scope, competitor, q,
-                   CAST(count(*) AS BIGINT) AS met,
-                   CAST(count(*) FILTER (status = 'won') AS BIGINT) AS won,
-                   CAST(count(*) FILTER (status = 'lost') AS BIGINT) AS lost,
-                   CAST(count(*) FILTER (status IN ('won', 'lost')) AS BIGINT) AS decided,
-                   CAST(sum(count(*)) OVER (PARTITION BY _scope, competitor) AS BIGINT) AS _span_met
-            FROM met WHERE competitor IS NOT NULL
-            GROUP BY _scope, competitor, q""", {"t_start": span[0].start, "t_end": span[-1].end})
-        df["quarter"] = [str(Period.containing("quarter", d)) for d in pd.to_datetime(df["q"]).dt.date]
-        df = df.sort_values(["_scope", "_span_met", "competitor", "q"], ascending=[True, False, True, True],
-                            kind="stable").drop(columns=["q", "_span_met"])
+    df = s.query(f"""
+        , met AS (
+            SELECT p._scope, p.status, CAST(date_trunc('quarter', p.closed_at) AS DATE) AS q,
+                   {COMPETITOR_ROWS} AS competitor
+            FROM prj p
+            WHERE p.status <> 'open' AND p.closed_at >= $t_start AND p.closed_at < $t_end)
+        SELECT _scope, competitor, q,
+               CAST(count(*) AS BIGINT) AS met,
+               CAST(count(*) FILTER (status = 'won') AS BIGINT) AS won,
+               CAST(count(*) FILTER (status = 'lost') AS BIGINT) AS lost,
+               CAST(count(*) FILTER (status IN ('won', 'lost')) AS BIGINT) AS decided,
+               CAST(sum(count(*)) OVER (PARTITION BY _scope, competitor) AS BIGINT) AS _span_met
+        FROM met WHERE competitor IS NOT NULL
+        GROUP BY _scope, competitor, q""", {"t_start": span[0].start, "t_end": span[-1].end})
+    df["quarter"] = [str(Period.containing("quarter", d)) for d in pd.to_datetime(df["q"]).dt.date]
+    df = df.sort_values(["_scope", "_span_met", "competitor", "q"], ascending=[True, False, True, True],
+                        kind="stable").drop(columns=["q", "_span_met"])
     df = s.finish_scopes(df)
     df["competitor"] = pd.Series(df["competitor"], dtype="str")
     with_win_rate(df, ctx, closed="decided")
@@ -204,8 +199,8 @@ def competitor_trend(con, period: Period | str | None = None, *, as_of=None, con
     df = df[(["scope"] if ctx.multi else []) + TREND_COLUMNS].reset_index(drop=True)
     return finish(df, metric="competitor-trend", period=p, as_of=ctx.as_of, by=None,
                   denominator="decided = won + lost, projects closed in the quarter naming the competitor",
-                  options={"quarters": quarters, "first_quarter": str(span[0]) if span else None,
-                           "last_quarter": str(span[-1]) if span else None})
+                  options={"quarters": quarters, "first_quarter": str(span[0]),
+                           "last_quarter": str(span[-1])})
 
 
 TREND_SPEC = MetricSpec(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 from ..errors import InputError, MissingColumnError
 from ..metrics import compute
+from ..metrics.base import small_sample
 from ..metrics import columns as C
 from ..presentation.labels import header, table_columns
 from ..periods import Period
@@ -380,7 +381,7 @@ def win_rates(ctx: ReportContext) -> None:
 
     # drawn and listed by the rate the bars show, ties by pinyin
     wr = order_rows(compute(ctx.metrics, "win-rate", ctx.period, by="director", as_of=ctx.as_of), "director", "win_rate")
-    small = int(ctx.config.raw.get("metrics", {}).get("small_sample", 10))
+    small = small_sample(ctx.metrics)
     _show(ctx.text(f"赢单率 = 赢单 ÷ 已结束（赢单 + 丢单 + 放弃），按结束日期计入本期；区间为 95% Wilson 区间；"
                    f"已结束少于 {small} 个的为小样本，浅色显示，不宜据此排名。",
                    f"Win rate = won ÷ closed (won + lost + abandoned), by close date in the period; intervals are "
@@ -486,7 +487,7 @@ def win_loss(ctx: ReportContext, top: int = 10) -> None:
 
             span = trend.attrs["options"]
             _show(ctx.text(f"{span['first_quarter']} 至 {span['last_quarter']} 各季度对主要竞争对手的赢单率（空心点为小样本：该季度"
-                           f"已决少于 {int(ctx.config.raw.get('metrics', {}).get('small_sample', 10))} 个）：",
+                           f"已决少于 {small_sample(ctx.metrics)} 个）：",
                            f"Win rate against the main rivals, quarter by quarter from {span['first_quarter']} to "
                            f"{span['last_quarter']} (hollow markers: small samples):"),
                   charts.plot_competitor_trend(ctx.redacted(trend), lang=ctx.lang))

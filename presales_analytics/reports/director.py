@@ -450,14 +450,18 @@ def win_loss(ctx: ReportContext, r: Review, top: int = 5) -> list:
     v = lambda x, kind: fmt_value(x, kind, ctx.lang)  # noqa: E731
     out = []
 
-    def by_role(metric: str, **options):
+    def noted(metrics, metric: str, **options):
+        """The metric, or None after a note saying which column no export had."""
         try:
-            return compute(ctx.metrics, metric, p, as_of=d, by=role, **options)
+            return compute(metrics, metric, p, as_of=d, **options)
         except MissingColumnError as exc:
             from .context import missing_text
 
             out.append(ctx.text(missing_text(exc, "zh"), f"Not available: {exc}"))
             return None
+
+    def by_role(metric: str):
+        return noted(ctx.metrics, metric, by=role)
 
     b = _row_of(by_role("bids"), role, name)
     if b is not None:
@@ -467,14 +471,8 @@ def win_loss(ctx: ReportContext, r: Review, top: int = 5) -> list:
             f"Bids: {b['bids']} entered in the period, {b['decided']} decided ({b['won']} won, {b['lost']} lost): bid "
             f"win rate {v(b['bid_win_rate'], 'rate')} (denominator: decided = won + lost); {b['open']} still open, "
             f"{b['abandoned']} abandoned."))
-    try:
-        with MetricContext(ctx.con, scope=ReportScope(role, name), config=ctx.config, as_of=d) as theirs:
-            rivals = compute(theirs, "competitors", p, as_of=d)
-    except MissingColumnError as exc:
-        from .context import missing_text
-
-        out.append(ctx.text(missing_text(exc, "zh"), f"Not available: {exc}"))
-        rivals = None
+    with MetricContext(ctx.con, scope=ReportScope(role, name), config=ctx.config, as_of=d) as theirs:
+        rivals = noted(theirs, "competitors")
     rivals = rivals[rivals["met"] > 0] if rivals is not None else None     # rivals of open projects only: not met yet
     if rivals is not None and len(rivals):
         rivals = rivals.assign(competitor=rivals["competitor"].fillna(ctx.t("（未记录）", "(none recorded)")))

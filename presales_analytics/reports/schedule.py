@@ -21,7 +21,7 @@ from ..config import Config
 from ..errors import PresalesError
 from ..metrics.base import data_date
 from ..periods import Period
-from ..presentation.index import refresh_index, write_index  # noqa: F401 (the CLI's and showcase's home of them)
+from ..presentation.index import write_index
 
 DEFAULT_GRAINS = ("month", "quarter", "year")
 
