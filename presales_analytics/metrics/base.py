@@ -18,7 +18,9 @@ through the CTEs built here, so that *as of D* and *in scope S* mean one thing e
   date, then by the stage model's order).
 - ``visits``: a project's successive visits to stages: ``stage``, ``entered_at``, ``left_at`` (the next
   event's date; NULL while the visit is open on D), ``seq``, ``backward`` (a move back from a later
-  stage). An event repeating the stage before it starts a new visit of the same stage; the stay (the sum
+  stage), ``again`` (the visit does not move forward in the stage model: a move back, a repeat of the
+  stage before it, or a stage outside the model; a project none of whose visits is ``again`` visits each
+  stage at most once). An event repeating the stage before it starts a new visit of the same stage; the stay (the sum
   of a project's visits to a stage) is the same either way.
 
 All SQL binds its values; only configuration keys (stage names from the operator's own
@@ -286,7 +288,9 @@ def scope(ctx: MetricContext, *, company: bool = False, inline_visits: bool = Fa
     visits = f"""SELECT project_id, stage, entered_at,
                    lead(entered_at) OVER w AS left_at,
                    row_number() OVER w AS seq,
-                   coalesce(lag(_pos) OVER w > _pos, false) AS backward
+                   coalesce(lag(_pos) OVER w > _pos, false) AS backward,
+                   CASE WHEN row_number() OVER w = 1 THEN false ELSE coalesce(lag(_pos) OVER w >= _pos, true) END
+                       AS again
             FROM (SELECT *, {order} AS _pos FROM evt_ranked WHERE _rank = _best OR _rank = 9)
             WINDOW w AS (PARTITION BY project_id ORDER BY entered_at, _pos)"""
     if inline_visits:
