@@ -77,6 +77,10 @@ CITY_REGION = ["华北", "华东", "华南", "华南", "华东", "华东", "华�
                "华中", "华东", "华东", "华东", "华南", "华南", "西南", "西南", "华南", "东北", "东北", "东北",
                "东北", "华北", "华北", "华北", "华东", "华东"]
 PARTNERS = [f"{c[:-1]}{s}" for c in CITIES[:25] for s in ("信达科技", "智联系统")]   # 50 partners
+#: With ``win_loss``: the rivals met at a bid, and why projects are lost or abandoned.
+RIVALS = ["海康威视", "大华股份", "千方科技", "易华录", "银江技术", "捷顺科技", "科拓股份", "ETCP", "立方控股",
+          "中兴智能交通", "华为", "本地集成商"]
+REASONS = ["价格偏高", "技术方案不符", "客户预算取消", "关系不足", "竞争对手低价", "项目延期", "资质不足"]
 
 
 # --------------------------------------------------------------------------- generation
@@ -105,7 +109,7 @@ def _choose(rng: np.random.Generator, mask: np.ndarray, weights: list[float], ou
     out[mask] = rng.choice(len(p), size=int(mask.sum()), p=p / p.sum())
 
 
-def generate(n: int, folder: Path, *, seed: int = 20261127) -> Generated:
+def generate(n: int, folder: Path, *, seed: int = 20261127, win_loss: bool = False) -> Generated:
     """Write ``projects.csv`` and ``stage_events.csv`` for ``n`` projects into ``folder``.
 
     Each project walks forward through the working stages from ``lead`` to its last stage ``k``;
@@ -113,6 +117,13 @@ def generate(n: int, folder: Path, *, seed: int = 20261127) -> Generated:
     a closed project (won / lost / abandoned, ~70%) then enters its terminal stage, on its
     ``closed_at``. Event dates increase strictly, the first is ``created_at``. About 6 events per
     project. ``stage`` in projects.csv is the last working stage; ``channel`` is blank for ~40%.
+
+    With ``win_loss`` (the metrics benchmark), projects.csv also has the columns the win/loss and member
+    metrics read, drawn from a second generator (the other columns are the same as without):
+    ``manager`` and ``monitor`` (200 names each); ``competitor``, 1–3 of 12 rivals joined by "、" for
+    80% of the projects that reached bidding; ``lost_reason`` (one of 7) for 90% of the lost and
+    abandoned; ``collected_amount`` for the won (nothing for 15%, else 30–100% of the amount) and
+    ``satisfaction`` (60–100) for 70% of the closed.
     """
     rng = np.random.default_rng(seed)
     status = rng.choice(4, size=n, p=[0.30, 0.25, 0.27, 0.18]).astype(np.int8)
@@ -151,6 +162,21 @@ def generate(n: int, folder: Path, *, seed: int = 20261127) -> Generated:
         "kind": rng.integers(0, len(KINDS), size=n, dtype=np.int8),
         "phase": rng.integers(0, len(PHASES), size=n, dtype=np.int8),
     })
+    if win_loss:
+        extra = np.random.default_rng([seed, 12])
+        names = len(SURNAMES) * len(GIVEN)
+        rivals = extra.integers(0, len(RIVALS), size=(n, 3), dtype=np.int8)
+        met = np.where((k >= 4) & (extra.random(n) < 0.8), extra.integers(1, 4, size=n), 0).astype(np.int8)
+        collected = np.where(extra.random(n) < 0.15, 0.0, np.round(amount * extra.uniform(0.3, 1.0, size=n), -2))
+        projects = projects.assign(
+            manager=extra.integers(0, names, size=n, dtype=np.int16),
+            monitor=extra.integers(0, names, size=n, dtype=np.int16),
+            r0=rivals[:, 0], r1=rivals[:, 1], r2=rivals[:, 2], met=met,
+            reason=np.where((status >= 2) & (extra.random(n) < 0.9),
+                            extra.integers(0, len(REASONS), size=n), -1).astype(np.int8),
+            collected=np.where(status == 1, collected, np.nan),
+            satisfaction=np.where(closed & (extra.random(n) < 0.7),
+                                  extra.integers(60, 101, size=n), -1).astype(np.int16))
     events = pd.DataFrame({
         "i": np.broadcast_to(projects["i"].to_numpy()[:, None], (n, width))[valid],
         "stage": stage[valid], "day": day[valid],
@@ -161,6 +187,19 @@ def generate(n: int, folder: Path, *, seed: int = 20261127) -> Generated:
     p_path, e_path = folder / "projects.csv", folder / "stage_events.csv"
     digits = max(7, len(str(n)))
     pid = "'P' || lpad(CAST(i AS VARCHAR), $digits, '0')"
+    extra_columns, extra_params = "", {}
+    if win_loss:
+        # the names of manager and monitor run through the surnames the other way round from the director's
+        extra_columns = """,
+                   $surnames[manager // $n_given + 1] || $given[manager % $n_given + 1] AS manager,
+                   $surnames[monitor // $n_given + 1] || $given[monitor % $n_given + 1] AS monitor,
+                   CASE WHEN met > 0 THEN array_to_string(list_distinct(
+                       list_slice([$rivals[r0 + 1], $rivals[r1 + 1], $rivals[r2 + 1]], 1, met)), '、') END
+                       AS competitor,
+                   CASE WHEN reason >= 0 THEN $reasons[reason + 1] END AS lost_reason,
+                   collected AS collected_amount,
+                   CASE WHEN satisfaction >= 0 THEN satisfaction END AS satisfaction"""
+        extra_params = {"rivals": RIVALS, "reasons": REASONS, "n_given": len(GIVEN)}
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         con.register("gen_projects", projects)
@@ -178,9 +217,9 @@ def generate(n: int, folder: Path, *, seed: int = 20261127) -> Generated:
                    $stages[k + 1] AS stage,
                    $statuses[status + 1] AS status,
                    CAST($first AS DATE) + created AS created_at,
-                   CASE WHEN closed >= 0 THEN CAST($first AS DATE) + closed END AS closed_at
+                   CASE WHEN closed >= 0 THEN CAST($first AS DATE) + closed END AS closed_at{extra_columns}
             FROM gen_projects) TO $path (FORMAT csv, HEADER)""",
-                    {"digits": digits, "cities": CITIES, "kinds": KINDS, "phases": PHASES, "bureaus": BUREAUS,
+                    {**extra_params, "digits": digits, "cities": CITIES, "kinds": KINDS, "phases": PHASES, "bureaus": BUREAUS,
                      "regions": CITY_REGION, "departments": DEPARTMENTS, "surnames": SURNAMES, "given": GIVEN,
                      "n_surnames": len(SURNAMES), "partners": PARTNERS,
                      "grades": ["company", "department", "office", "channel"], "stages": WORKING,

@@ -88,7 +88,7 @@ def run_size(n: int, repeat: int, workdir: Path, db: Path | None = None) -> dict
     if db is None:
         folder = workdir / f"n{n}"
         folder.mkdir(parents=True, exist_ok=True)
-        data = generate(n, folder)
+        data = generate(n, folder, win_loss=True)
         db = folder / "presales.duckdb"
         con = pa.connect(db)
         t0 = time.perf_counter()
