@@ -44,6 +44,7 @@ Quantiles are quantile_cont: over sorted x0..x(n-1), position (n-1)·q, interpol
 from __future__ import annotations
 
 
+import pandas as pd
 import pytest
 
 import presales_analytics as pa
@@ -298,3 +299,33 @@ def test_cycle_time_needs_dates(con, tmp_path):
 
 def pd_isna(value) -> bool:
     return value is None or value != value
+
+
+@pytest.mark.parametrize("sd", ["2026-06-10", "2026-04-10"])
+def test_the_stays_read_single_visits_row_by_row_exactly_as_grouping_every_visit(pipeline, sd):
+    """The stays table reads the visits of projects that visit each stage once row by row and groups
+    only the others (P01 and P07 move back, P04 and P05 repeat a stage); it must equal grouping every
+    visit, column for column, on the state date of ``all`` (06-10: every visit entered by then) and on
+    a state date before some visits (04-10, a period's end: the by-state-date columns), Kaplan-Meier's
+    days so far included."""
+    from datetime import date
+
+    from presales_analytics.metrics.base import scope
+    from presales_analytics.metrics.context import MetricContext
+    from presales_analytics.metrics.durations import _all_entered_by, _stays_select
+
+    with MetricContext(pipeline) as ctx:
+        s = scope(ctx)
+        s.ensure_visits()
+        sd = date.fromisoformat(sd)
+        every = _all_entered_by(s, sd)
+        assert every is (sd == date(2026, 6, 10))
+        again = {r[0] for r in ctx.execute(f"SELECT DISTINCT project_id FROM {s.visits_table} WHERE again")}
+        assert again == {"P01", "P04", "P05", "P07"}
+        params = {"sd": sd, "working": ctx.config.working_stages}
+        tables = {}
+        for split in (True, False):
+            sql = f"{s.sql}\nSELECT * FROM ({_stays_select(every, True, split=split)}) ORDER BY project_id, stage"
+            tables[split] = ctx.cursor.execute(sql, params).df()
+        assert len(tables[True]) == len(tables[False]) > 40
+        pd.testing.assert_frame_equal(tables[True], tables[False])

@@ -39,14 +39,15 @@ def _all_entered_by(s, sd) -> bool:
     return s.ctx.remember(("all_entered_by", s.visits_table, sd), compute)
 
 
-def _stays_select(every: bool, km: bool) -> str:
+def _stays_select(every: bool, km: bool, *, split: bool = True) -> str:
     """The SELECT of :func:`stays_table` (over ``visits``; binds ``$sd`` and ``$working``).
 
     Most projects visit each stage once (none of their visits is ``again``): their stays are their
     visits, read row by row; only the projects with a move back or a repeated stage have their visits
     grouped by project and stage. Both branches give the same columns as grouping every visit would
     (tested at scale against the grouped form): grouping the millions of single visits was most of
-    the table's cost."""
+    the table's cost. Without ``split`` (the visits computed inside the query, not read from a table)
+    every visit is grouped: reading the visits three times could compute them three times."""
     by_sd, f_sd = ("", "") if every else ("v.entered_at <= $sd AND ", " FILTER (v.entered_at <= $sd)")
     still = "(v.left_at IS NULL OR v.left_at > $sd)"
     at_sd = (f",\n                   CAST(sum(least(coalesce(v.left_at, $sd), $sd) - v.entered_at){f_sd} AS BIGINT)"
@@ -65,9 +66,11 @@ def _stays_select(every: bool, km: bool) -> str:
                    CASE WHEN max(v.seq){f_sd} - min(v.seq){f_sd} + 1 = count(*){f_sd}
                         THEN min(v.entered_at){f_sd}
                         ELSE max(v.entered_at) FILTER ({by_sd}{still}) END AS current_entered{at_sd}
-            FROM visits v SEMI JOIN _again a ON a.project_id = v.project_id
+            FROM visits v {"SEMI JOIN _again a ON a.project_id = v.project_id" if split else ""}
             WHERE list_contains($working, v.stage)
             GROUP BY v.project_id, v.stage"""
+    if not split:
+        return grouped
 
     def by_sd_only(expression: str) -> str:     # an aggregate FILTER (entered by sd) over the one visit
         return expression if every else f"CASE WHEN v.entered_at <= $sd THEN {expression} END"
@@ -218,7 +221,7 @@ def stage_durations(con, period: Period | str | None = None, *, by: str | None =
     # days in the stage so far on the state date: only the Kaplan-Meier estimate needs them
     at_sd = "x.days_at_sd" if km else "NULL"
     if one_call:
-        stays, stays_cte = "_stays", f"\n        _stays AS ({_stays_select(_all_entered_by(s, sd), km)}),"
+        stays, stays_cte = "_stays", f"\n        _stays AS ({_stays_select(_all_entered_by(s, sd), km, split=False)}),"
     else:
         stays, stays_cte = stays_table(s, sd, working, km=km), ""
     if p.grain == "all":    # entries into the stage that were moves back: the stays count them
