@@ -17,9 +17,9 @@ loads them with the toolkit, then times, best of ``--repeat``:
 It prints the times, the ratio baseline ÷ toolkit for the two metrics the baseline covers, and how
 time grows with size (the exponent b in time ∝ size^b between successive sizes; 1.0 = linear).
 Targets at 1M projects (issue 9): whole suite < 3 s, no metric over 1 s, ≥ 10x faster than the baseline,
-growth no faster than linear. The generated data has no competitor, lost-reason, manager or target
-columns: those metrics stop at once with the missing column (shown as not timed).
-"""
+growth no faster than linear. The generated data has the columns the win/loss and member metrics read
+(``generate(win_loss=True)``: manager, monitor, competitor, lost_reason, collected_amount, satisfaction)
+but no sales targets: ``targets`` stops at once (shown as not timed)."""
 
 from __future__ import annotations
 
