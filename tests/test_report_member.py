@@ -243,27 +243,27 @@ def test_peers_section_medians_chart_and_table_by_hand(rendered, rendered_en):
     assert ("本人：赢单率 66.7%（2/3），赢单金额 150.0万元，制度执行率 30.8%；其他 4 名项目经理的中位数：赢单率 50.0%"
             "（仅计有已结束项目的 3 名），赢单金额 20.0万元，制度执行率 31.0%。") in peers
     assert "small-sample" not in peers                          # 陈静 closed 3, the threshold is 2
-    # the table: everyone by name (code point, as presales metrics members), nobody ranked; the two with
+    # the table: everyone by name in pinyin order (chen, liu, sun, wang, zhao), nobody ranked; the two with
     # fewer than 2 closed projects flagged
     low, high = wilson(3, 4)
     assert (fmt_pct(low), fmt_pct(high)) == ("30.1%", "95.4%")
     assert fmt_pct(wilson(0, 1)[1]) == "79.3%" and fmt_pct(wilson(1, 2)[0]) == "9.5%"
     assert table_rows(peers) == [
+        ["陈静", "4", "3", "2", "66.7%", "20.8%", "93.9%", "150.0万元", "1", "30.8%", "否"],
         ["刘洋", "2", "2", "1", "50.0%", "9.5%", "90.5%", "40.0万元", "0", "33.3%", "否"],
         ["孙丽", "1", "1", "0", "0.0%", "0.0%", "79.3%", "0.0万元", "0", "25.0%", "是"],
         ["王芳", "4", "4", "3", "75.0%", "30.1%", "95.4%", "180.0万元", "0", "28.6%", "否"],
-        ["赵磊", "1", "0", "0", "—", "—", "—", "0.0万元", "0", "50.0%", "是"],
-        ["陈静", "4", "3", "2", "66.7%", "20.8%", "93.9%", "150.0万元", "1", "30.8%", "否"]]
+        ["赵磊", "1", "0", "0", "—", "—", "—", "0.0万元", "0", "50.0%", "是"]]
     assert re.search(r'<th[^>]*data-column="small_sample"[^>]*>小样本</th>', peers)
     # the chart, in the section: the win rate per manager with won/closed, small samples pale and marked
     assert peers.count('class="plotly-graph-div"') == 1 and rendered.count('class="plotly-graph-div"') == 1
     (chart,) = figures(rendered)
     (bars,) = chart["data"]
-    assert bars["x"] == ["刘洋", "孙丽", "王芳", "赵磊", "陈静"]
-    assert bars["y"] == [pytest.approx(1 / 2), 0.0, pytest.approx(3 / 4), None, pytest.approx(2 / 3)]
-    assert bars["customdata"] == [[1, 2, ""], [0, 1, "小样本"], [3, 4, ""], [0, 0, "小样本"], [2, 3, ""]]
-    pale = [c == bars["marker"]["color"][1] for c in bars["marker"]["color"]]
-    assert pale == [False, True, False, True, False]
+    assert bars["x"] == ["陈静", "刘洋", "孙丽", "王芳", "赵磊"]                      # the table's order
+    assert bars["y"] == [pytest.approx(2 / 3), pytest.approx(1 / 2), 0.0, pytest.approx(3 / 4), None]
+    assert bars["customdata"] == [[2, 3, ""], [1, 2, ""], [0, 1, "小样本"], [3, 4, ""], [0, 0, "小样本"]]
+    pale = [c == bars["marker"]["color"][2] for c in bars["marker"]["color"]]
+    assert pale == [False, False, True, False, True]
     assert chart["layout"]["title"]["text"] == "赢单率"
     # English
     en = part(rendered_en, "peers", "win-loss")
@@ -273,7 +273,7 @@ def test_peers_section_medians_chart_and_table_by_hand(rendered, rendered_en):
             "compliance 31.0%.") in en
     assert re.search(r'<th[^>]*data-column="member"[^>]*>Member</th>', en) and "<td>yes</td>" in en
     (chart,) = figures(rendered_en)
-    assert chart["data"][0]["customdata"][1] == [0, 1, "small sample"] and chart["layout"]["title"]["text"] == "Win rate"
+    assert chart["data"][0]["customdata"][2] == [0, 1, "small sample"] and chart["layout"]["title"]["text"] == "Win rate"
 
 
 def test_a_small_sample_member_is_flagged_and_not_compared(made, monkeypatch):

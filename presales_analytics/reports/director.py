@@ -28,6 +28,7 @@ import pandas as pd
 from ..errors import InputError
 from ..metrics import compute
 from ..presentation.labels import metric_column, table_columns
+from ..presentation.order import order_rows
 from ..metrics.base import scope as metric_scope
 from ..metrics.members import ROLE_LABELS
 from ..scoping import ReportScope
@@ -122,6 +123,7 @@ def review(ctx: ReportContext, scope: str) -> Review:
     undated, and not closed before its first day — the scorecard's ``projects``), as known at the
     as-of date: ``project_id``, ``name``, ``customer``, ``grade``, ``stage``, ``status`` (labels in the
     report's language), ``amount`` (yuan), ``created_at``, ``closed_at``; sorted by project_id.
+    ``board``: the scorecard, a director's in rank order, members' by name (pinyin: they are not ranked).
     ``peers``: medians over the *others in the role* on the scorecard — ``win_rate`` (those with at
     least one closed project: ``with_closed`` of them), ``score``, ``score_low`` (directors only, else NaN),
     ``won_amount``, ``compliance_rate`` — and ``n`` (how many others). ``compliance`` and ``stalled``: the
@@ -135,6 +137,8 @@ def review(ctx: ReportContext, scope: str) -> Review:
         known = ", ".join(sorted(board[key].astype(str))[:30]) or "none"
         raise InputError(f"no project has {role} {name!r}; known: {known}", value=name)
     row = board[board[key] == name].iloc[0].to_dict()
+    if role != "director":             # members are not ranked: by name, as a Chinese reader looks one up
+        board = order_rows(board, key).reset_index(drop=True)
     st = compute(ctx.metrics, "stalled", p, as_of=d, config=config)
     comp = compute(ctx.metrics, "compliance", p, as_of=d, config=config, level="project", stalled_projects=st)
 
@@ -318,7 +322,7 @@ def standing(ctx: ReportContext, r: Review):
 
 def peer_chart(ctx: ReportContext, r: Review):
     """Everyone in the role (the reviewed person among them) by win rate with its interval, small samples
-    pale (:func:`~presales_analytics.charts.plot_win_rate`), in the scorecard's order."""
+    pale (:func:`~presales_analytics.charts.plot_win_rate`), in :func:`peer_table`'s order."""
     from .. import charts
 
     return charts.plot_win_rate(r.board, ROLES[r.role][1], lang=ctx.lang)
@@ -326,7 +330,7 @@ def peer_chart(ctx: ReportContext, r: Review):
 
 def peer_table(ctx: ReportContext, r: Review):
     """The scorecard rows of everyone in the role (the reviewed one among them), for the comparison: the
-    directors in rank order; the members by name, their small samples flagged."""
+    directors in rank order; the members by name (pinyin), their small samples flagged."""
     if r.role == "director":
         return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
                                 "compliance_rate", "score", "score_low")
