@@ -129,11 +129,25 @@ def plot_win_rate_trend(df: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     return _layout(fig, _text("赢单率季度趋势", "Win rate by quarter", lang))
 
 
+def _trend_span(df: pd.DataFrame) -> list[str]:
+    """The quarters a ``competitor-trend`` frame covers, oldest first: every quarter of its span
+    (``attrs["options"]``: ``first_quarter`` .. ``last_quarter``, as the dashboard's table heads them),
+    else the quarters in its rows, in time order ("2026-Q1" labels sort as text)."""
+    from .periods import Period
+
+    options = df.attrs.get("options") or {}
+    first, last = options.get("first_quarter"), options.get("last_quarter")
+    if not (first and last):
+        return sorted(set(df["quarter"]))
+    return [str(q) for q in Period.parse(f"{Period.parse(first).start}..{Period.parse(last).last_day}").split("quarter")]
+
+
 def plot_competitor_trend(df: pd.DataFrame, *, lang: str = "zh", top: int = 5) -> go.Figure:
     """Our win rate against each of the ``top`` rivals met most (``competitor-trend``'s order), quarter by
-    quarter: one line a rival (the palette's colour order), gaps where a quarter decided nothing against
-    it; small samples drawn as hollow markers; the hover gives won ÷ decided (the denominator)."""
-    quarters = list(dict.fromkeys(df["quarter"]))
+    quarter over the metric's span, oldest first (:func:`_trend_span`): one line a rival (the palette's
+    colour order), gaps where a quarter decided nothing against it; small samples drawn as hollow
+    markers; the hover gives won ÷ decided (the denominator)."""
+    quarters = _trend_span(df)
     fig = go.Figure()
     for rival in list(dict.fromkeys(df["competitor"]))[:top]:
         mine = df[df["competitor"] == rival].set_index("quarter").reindex(quarters)
@@ -145,6 +159,7 @@ def plot_competitor_trend(df: pd.DataFrame, *, lang: str = "zh", top: int = 5) -
             hovertemplate="%{fullData.name} %{x}<br>" + label("win_rate", lang)
                           + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title=_text("对其赢单率", "Win rate against", lang))
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=quarters)
     return _layout(fig, _text(f"对主要竞争对手的赢单率（前 {top} 名，按季度）", f"Win rate against the top {top} rivals, by quarter",
                               lang))
 

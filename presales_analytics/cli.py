@@ -360,13 +360,15 @@ def metrics_help() -> str:
     from .metrics.base import DIMENSIONS
 
     names = "\n".join(f"  {name:<17} {spec.zh} / {spec.en}" for name, spec in SPECS.items())
+    only = "".join(f" {name} takes only --by {'|'.join(spec.by_values)}: the role whose scorecard it shows (the same "
+                   "as -o role=)." for name, spec in SPECS.items() if spec.by_values)
     return f"""Compute one metric and print it as a table, CSV or JSON.
 
 NAME is one of (presales metrics --list shows each one's definition and denominator):
 
 {names}
 
---by takes a column of projects: {", ".join(DIMENSIONS)}.
+--by takes a column of projects: {", ".join(DIMENSIONS)}.{only}
 
 --scope narrows to a region, department or director (region:华东, director:张伟).
 
@@ -375,6 +377,8 @@ Definitions and denominators: docs/metrics.md. The table output states the denom
 Example:
 
     presales metrics win-rate --period 2026-Q3 --by director --format csv
+
+    presales metrics members --period 2026-Q3 --by planner
 """
 
 
@@ -429,7 +433,7 @@ def list_metrics() -> None:
     table.add_column("指标 / metric", overflow="fold", ratio=1)
     table.add_column("分母 / denominator", overflow="fold", ratio=2)
     for name, spec in SPECS.items():
-        options = cli_options(spec) + (["--by"] if spec.by else [])
+        options = cli_options(spec) + ([f"--by {'|'.join(spec.by_values)}" if spec.by_values else "--by"] if spec.by else [])
         table.add_row(name, f"{spec.zh}\n{spec.en}" + (f"\n[dim]{', '.join(options)}[/dim]" if options else ""),
                       escape(spec.denominator_zh))
     out.print(table)
@@ -441,7 +445,8 @@ def metrics(name: Annotated[Optional[str], typer.Argument(help="Metric name, e.g
                 "--period", "-p", help="2026, 2026-H1, 2026-Q3, 2026-09, 2026-W37, 2026-07-01..2026-09-30, all "
                                        "[default: all]")] = None,
             by: Annotated[Optional[str], typer.Option(
-                "--by", help="Break down by a projects column (the list: presales metrics --help)")] = None,
+                "--by", help="Break down by a projects column (the list: presales metrics --help); members: "
+                             "manager, monitor or planner, the role")] = None,
             scope: Annotated[str, typer.Option(
                 "--scope", help="company, region:<name>, department:<name> or director:<name>")] = "company",
             as_of: Annotated[Optional[str], typer.Option(

@@ -240,3 +240,56 @@ def test_an_option_a_metric_does_not_take_is_one_line_exit_2_naming_what_it_take
     assert rates == {"exclude_abandoned=false": ["1", "1", "1", "3", "0.3333333333333333"],
                      "exclude_abandoned=true": ["1", "1", "1", "2", "0.5"],
                      "exclude-abandoned=是": ["1", "1", "1", "2", "0.5"]}
+
+
+def test_metrics_members_by_manager_monitor_or_planner_selects_the_role(tmp_path):
+    """`presales metrics members --by planner` is the 规划经理 scorecard, the same as `-o role=planner` (it was
+    refused: members took the role only as -o role=). By hand, 2026-Q3 (all four projects active in it):
+
+    P1 张伟 经理 陈静 监控 周强 规划 赵磊  won 08-01 100万    P3 李娜 经理 刘洋 监控 周强 规划 孙悦  won 09-10 40万
+    P2 张伟 经理 陈静 监控 吴敏 规划 赵磊  lost 09-01 50万    P4 李娜 经理 刘洋 监控 吴敏 (no planner) open
+    planner: 孙悦 1 project, won 1 of 1, 40万; 赵磊 2, won 1 lost 1 = 0.5, 100万
+    manager: 刘洋 2 projects (1 open), won 1 of 1; 陈静 2, won 1 of 2
+    monitor: 吴敏 2 (1 open), lost 1 of 1 = 0.0; 周强 2, won 2 of 2, 140万"""
+    import csv
+    import io
+
+    f = write_csv(tmp_path / "商机.csv", [
+        ["项目编号", "项目名称", "项目总监", "项目经理", "监控人", "规划经理", "金额（万元）", "状态", "创建日期", "结束日期"],
+        ["P1", "杭州智慧停车", "张伟", "陈静", "周强", "赵磊", "100", "赢单", "2026-07-01", "2026-08-01"],
+        ["P2", "宁波停车诱导", "张伟", "陈静", "吴敏", "赵磊", "50", "丢单", "2026-07-05", "2026-09-01"],
+        ["P3", "成都路内停车", "李娜", "刘洋", "周强", "孙悦", "40", "赢单", "2026-07-10", "2026-09-10"],
+        ["P4", "重庆停车平台", "李娜", "刘洋", "吴敏", "", "70", "进行中", "2026-08-01", ""]])
+    assert presales("load", str(f), "--db", "r.duckdb", cwd=tmp_path).returncode == 0
+
+    def rows(*args: str) -> list[dict]:
+        r = presales("metrics", "members", "-p", "2026-Q3", "-f", "csv", *args, "--db", "r.duckdb", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        return list(csv.DictReader(io.StringIO(r.stdout)))
+
+    def figures(table: list[dict]) -> list[tuple]:
+        return [(x["role"], x["member"], x["projects"], x["open"], x["won"], x["lost"], x["closed"], x["win_rate"],
+                 x["won_amount"]) for x in table]
+
+    planners = rows("--by", "planner")
+    assert figures(planners) == [("planner", "孙悦", "1", "0", "1", "0", "1", "1.0", "400000.0"),
+                                 ("planner", "赵磊", "2", "0", "1", "1", "2", "0.5", "1000000.0")]
+    assert planners == rows("-o", "role=planner") == rows("--by", "planner", "-o", "role=planner")
+    managers = rows("--by", "manager")
+    assert figures(managers) == [("manager", "刘洋", "2", "1", "1", "0", "1", "1.0", "400000.0"),
+                                 ("manager", "陈静", "2", "0", "1", "1", "2", "0.5", "1000000.0")]
+    assert managers == rows("-o", "role=manager") == rows()               # manager is the default
+    monitors = rows("--by", "monitor")
+    assert figures(monitors) == [("monitor", "吴敏", "2", "1", "0", "1", "1", "0.0", "0.0"),
+                                 ("monitor", "周强", "2", "0", "2", "0", "2", "1.0", "1400000.0")]
+    assert monitors == rows("-o", "role=monitor")
+    # a conflict names both; any other --by lists the roles; one line each, exit 2
+    for args, says in ((["--by", "planner", "-o", "role=manager"],
+                        "by='planner' (--by) and role='manager' (-o role=) name different roles"),
+                       (["--by", "director"], "by='director' (--by) is not a role; the roles are: manager, monitor, planner")):
+        r = presales("metrics", "members", "-p", "2026-Q3", *args, "--db", "r.duckdb", cwd=tmp_path)
+        assert r.returncode == 2 and says in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    # the help says so
+    r = presales("metrics", "--help", cwd=tmp_path)
+    assert "members takes only --by manager|monitor|planner" in " ".join(r.stdout.split())

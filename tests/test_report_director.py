@@ -175,7 +175,8 @@ def test_standing_against_peers(rendered):
     # the other directors' win rates 2/3, 1/2, 2/2: median 2/3
     assert "其他 3 名总监的中位数" in html and "赢单率 66.7%。" in html
     # scores on their 0-100 scale, one decimal, as the spec's "score" kind prints (no percent sign)
-    assert re.search(r"排名 [1-4]/4（按保守得分排序）；审计得分 \d+\.\d，保守得分 \d+\.\d；", html)
+    assert re.search(r"排名 [1-4]/4（按保守得分排序）；本人：审计考核得分 \d+\.\d，保守得分 \d+\.\d，赢单率 50.0%（1/2）；"
+                     r"其他 3 名总监的中位数：审计考核得分 \d+\.\d，保守得分 \d+\.\d，赢单率 66.7%。", html)
     assert "小样本" not in html.split("同事比较")[1].split("制度执行缺项")[0]   # 2 closed, threshold 2
 
 

@@ -13,8 +13,18 @@ the quarter and the state date is 2026-09-30.
   over, no analysis meeting
 - M5 湖州路内停车, won 2026-05-10: closed before Q3, not in the review
 So in Q3: closed 3 (won 2, lost 1, abandoned 0), open 1; win rate 2/3 = 66.7%, Wilson 95% [20.8%, 93.9%];
-won 150.0万元; 1 stalled project. The other manager 刘洋: M6 won, M7 lost -> 1/2 = 50%, below 陈静's: no
-win-rate finding. Each project's 项目总监 is 张伟 or 李娜, so the director's and the manager's columns differ.
+won 150.0万元; 1 stalled project. Each project's 项目总监 is 张伟 or 李娜, so the director's and the manager's
+columns differ.
+
+The other managers (同事比较), no documents or activities on file, so each project passes the grade check
+only, besides the summary and evaluation owed 30 days after a close on or before 08-31:
+- 刘洋: M6 won 08-01 40万 (1/4 checks), M7 lost 09-01 (1/2; its close reports not due yet); M8 is created
+  after the quarter -> 1/2 = 50%, 40万, compliance 2/6
+- 王芳: M9 won 07-20 100万, M10 won 08-10 60万, M11 won 08-25 20万 (1/4 each), M12 lost 09-20 (1/2)
+  -> 3/4 = 75%, 180万, compliance 4/14
+- 赵磊: M13 open in 线索 since 08-01 (60 days: not stalled) -> nothing closed, 0万, compliance 1/2
+- 孙丽: M14 lost 08-15 (1/4) -> 0/1 = 0%, a small sample (1 < 2), 0万, compliance 1/4
+Their medians are worked out in the tests; 陈静's 66.7% is above the others' 50%: no win-rate finding.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import html as h
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -34,6 +45,7 @@ import presales_analytics as pa
 from presales_analytics.errors import InputError, MissingColumnError
 
 from conftest import write_csv
+from plotly_figures import figures
 from test_report_director import CONFIG  # the same settings: small samples of 2, 90-day stall limits
 
 PROJECTS = [
@@ -47,9 +59,16 @@ PROJECTS = [
     ["M6", "成都路内停车", "成都市交通局", "李娜", "刘洋", "周强", "40", "谈判", "赢单", "2026-02-01", "2026-08-01"],
     ["M7", "重庆停车平台", "重庆市城管局", "张伟", "刘洋", "吴敏", "60", "投标", "丢单", "2026-03-01", "2026-09-01"],
     ["M8", "贵阳智慧停车", "贵阳市交通局", "李娜", "刘洋", "吴敏", "10", "线索", "进行中", "2026-10-05", ""],
+    # 陈静's peers (同事比较): 王芳 3 won 1 lost, 赵磊 one open project, 孙丽 one loss
+    ["M9", "衢州智慧停车", "衢州市交通局", "张伟", "王芳", "吴敏", "100", "谈判", "赢单", "2026-03-01", "2026-07-20"],
+    ["M10", "金华停车诱导", "金华市城管局", "李娜", "王芳", "吴敏", "60", "谈判", "赢单", "2026-04-01", "2026-08-10"],
+    ["M11", "绍兴路内停车", "绍兴市交通局", "张伟", "王芳", "吴敏", "20", "谈判", "赢单", "2026-04-15", "2026-08-25"],
+    ["M12", "舟山停车平台", "舟山市城管局", "李娜", "王芳", "吴敏", "30", "投标", "丢单", "2026-05-01", "2026-09-20"],
+    ["M13", "台州智慧停车", "台州市交通局", "张伟", "赵磊", "吴敏", "50", "线索", "进行中", "2026-08-01", ""],
+    ["M14", "丽水停车诱导", "丽水市公安局", "李娜", "孙丽", "吴敏", "40", "投标", "丢单", "2026-05-10", "2026-08-15"],
 ]
 EVENTS = [["项目编号", "阶段", "进入日期"], ["M4", "线索", "2026-05-01"], ["M4", "方案设计", "2026-06-01"]]
-CUSTOMERS = [r[2] for r in PROJECTS[1:5]]
+CUSTOMERS = [r[2] for r in PROJECTS[1:5]]         # 陈静's projects in Q3
 NAMES = [r[1] for r in PROJECTS[1:5]]
 
 #: three or more English words in a row: a sentence (tests/test_print.py's check, on the page's text)
@@ -90,17 +109,49 @@ def made(tmp_path_factory):
     return root
 
 
+def render(root: Path, *flags: str) -> tuple[Path, str]:
+    """陈静's review for 2026-Q3 through ``presales report`` with ``flags``: the path it prints, the page."""
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k not in ("PRESALES_DB", "PRESALES_CONFIG")}
+    r = subprocess.run([exe, "report", "member-review", "--scope", "manager:陈静", "--period", "2026-Q3", *flags,
+                        "--db", "m.duckdb"], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    path = Path(r.stdout.strip().splitlines()[-1])
+    return path, (root / path).read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def rendered(made):
     """One rendering through ``presales report``: Chinese, redacted."""
-    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
-    env = {k: v for k, v in os.environ.items() if k not in ("PRESALES_DB", "PRESALES_CONFIG")}
-    r = subprocess.run([exe, "report", "member-review", "--scope", "manager:陈静", "--period", "2026-Q3", "--redact",
-                        "--db", "m.duckdb"], cwd=made, env=env, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    path = Path(r.stdout.strip().splitlines()[-1])
+    path, page = render(made, "--redact")
     assert path == Path("reports/2026-Q3/member-review-manager-陈静-redacted.html")
-    return (made / path).read_text(encoding="utf-8")
+    return page
+
+
+@pytest.fixture(scope="module")
+def rendered_en(made):
+    """The same review in English (not redacted)."""
+    path, page = render(made, "--lang", "en")
+    assert path == Path("reports/2026-Q3/member-review-manager-陈静-en.html")
+    return page
+
+
+def part(page: str, key: str, following: str) -> str:
+    """The page from section ``key``'s heading to the next section's."""
+    return page.split(f'id="sec-{key}"')[1].split(f'id="sec-{following}"')[0]
+
+
+def table_rows(html_part: str) -> list[list[str]]:
+    """The cells' text of the first table's body rows in ``html_part``."""
+    body = html_part.split("<tbody>")[1].split("</tbody>")[0]
+    return [[h.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def wilson(won: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson 95% interval, written out here (not the library's)."""
+    p, q = won / n, z * z / n
+    centre, half = (p + q / 2) / (1 + q), z * ((p * (1 - p) + q / 4) / n) ** 0.5 / (1 + q)
+    return centre - half, centre + half
 
 
 def test_outcomes_interval_won_amount_and_stalled_by_hand(rendered, made):
@@ -116,8 +167,8 @@ def test_outcomes_interval_won_amount_and_stalled_by_hand(rendered, made):
     assert "1 个停滞项目停滞后未召开项目分析会：M4 项目-001（超期 31 天）。" in findings
     assert "低于其他项目经理中位数" not in findings                      # 66.7% against 刘洋's 50%
     # the sections in order: the conclusion first, the project list last (before definitions, provenance)
-    order = [page.index(f'id="sec-{k}"') for k in ("findings", "outcomes", "stalled", "compliance", "projects",
-                                                   "definitions", "provenance")]
+    order = [page.index(f'id="sec-{k}"') for k in ("findings", "outcomes", "peers", "win-loss", "stalled",
+                                                   "compliance", "projects", "definitions", "provenance")]
     assert order == sorted(order)
     # the compliance figures are the members scorecard's (one home), over M1-M4
     from presales_analytics.metrics import compute
@@ -135,7 +186,7 @@ def test_outcomes_interval_won_amount_and_stalled_by_hand(rendered, made):
 
 
 def test_redacted_chinese_report_has_no_customer_name_and_no_english_sentence(rendered):
-    assert [t for t in CUSTOMERS + NAMES if t in rendered] == []
+    assert [t for row in PROJECTS[1:] for t in row[1:3] if t in rendered] == []       # every project and customer
     assert "客户-001" in rendered and "项目-001" in rendered
     text = visible_text(rendered)
     assert "问题与建议" in text and "参与的项目" in text and "指标定义" in text
@@ -161,7 +212,7 @@ def test_unredacted_project_list_names_customers_and_the_scope_must_be_a_member(
     with pytest.raises(InputError, match="manager:<name>, monitor:<name> or planner:<name>"):
         resolve_request("member-review", made / "m.duckdb", period="2026-Q3", scope="director:张伟", lang="zh",
                         redact=False, as_of=None)
-    with pytest.raises(InputError, match="no project has manager '赵六'; known: 刘洋, 陈静"):
+    with pytest.raises(InputError, match="no project has manager '赵六'; known: 刘洋, 孙丽, 王芳, 赵磊, 陈静"):
         resolve_request("member-review", made / "m.duckdb", period="2026-Q3", scope="manager:赵六", lang="zh",
                         redact=False, as_of=None)
     with pytest.raises(MissingColumnError, match=r"--scope planner:<name> needs the column 'planner'.*'规划经理'"):
@@ -169,3 +220,79 @@ def test_unredacted_project_list_names_customers_and_the_scope_must_be_a_member(
                         redact=False, as_of=None)                # no export here has a 规划经理 column
     with pytest.raises(InputError, match="kind one of region, department, director, manager, monitor, planner"):
         mr.member_of("经理人:陈静")
+
+
+def test_peers_section_medians_chart_and_table_by_hand(rendered, rendered_en):
+    """同事比较, shaped like the director review's: 陈静 against the medians of the other four managers (the
+    win rate's over the three who closed a project), the chart of everyone's win rate, the scorecard rows,
+    small samples flagged and nobody ranked."""
+    from presales_analytics.presentation.format import fmt_amount, fmt_pct
+
+    # the others' figures from the docstring's rows; 赵磊 closed nothing, so he has no win rate to take
+    win_rates = {"刘洋": 1 / 2, "王芳": 3 / 4, "孙丽": 0 / 1}
+    won_wan = {"刘洋": 40, "王芳": 100 + 60 + 20, "赵磊": 0, "孙丽": 0}
+    compliance = {"刘洋": 2 / 6, "王芳": 4 / 14, "赵磊": 1 / 2, "孙丽": 1 / 4}
+    assert statistics.median(win_rates.values()) == 1 / 2                        # 0, 1/2, 3/4
+    assert statistics.median(won_wan.values()) == 20                             # (0 + 40) / 2
+    assert statistics.median(compliance.values()) == pytest.approx((4 / 14 + 2 / 6) / 2)   # 1/4 4/14 | 2/6 1/2
+    assert (fmt_pct(1 / 2), fmt_amount(20 * 10_000), fmt_pct((4 / 14 + 2 / 6) / 2)) == ("50.0%", "20.0万元", "31.0%")
+
+    peers = part(rendered, "peers", "win-loss")
+    assert '<a href="#sec-peers">同事比较</a>' in rendered and "同事比较</h2>" in peers
+    assert "成员不排名（审计得分与目标只属于项目总监）" in peers
+    assert ("本人：赢单率 66.7%（2/3），赢单金额 150.0万元，制度执行率 30.8%；其他 4 名项目经理的中位数：赢单率 50.0%"
+            "（仅计有已结束项目的 3 名），赢单金额 20.0万元，制度执行率 31.0%。") in peers
+    assert "small-sample" not in peers                          # 陈静 closed 3, the threshold is 2
+    # the table: everyone by name in pinyin order (chen, liu, sun, wang, zhao), nobody ranked; the two with
+    # fewer than 2 closed projects flagged
+    low, high = wilson(3, 4)
+    assert (fmt_pct(low), fmt_pct(high)) == ("30.1%", "95.4%")
+    assert fmt_pct(wilson(0, 1)[1]) == "79.3%" and fmt_pct(wilson(1, 2)[0]) == "9.5%"
+    assert table_rows(peers) == [
+        ["陈静", "4", "3", "2", "66.7%", "20.8%", "93.9%", "150.0万元", "1", "30.8%", "否"],
+        ["刘洋", "2", "2", "1", "50.0%", "9.5%", "90.5%", "40.0万元", "0", "33.3%", "否"],
+        ["孙丽", "1", "1", "0", "0.0%", "0.0%", "79.3%", "0.0万元", "0", "25.0%", "是"],
+        ["王芳", "4", "4", "3", "75.0%", "30.1%", "95.4%", "180.0万元", "0", "28.6%", "否"],
+        ["赵磊", "1", "0", "0", "—", "—", "—", "0.0万元", "0", "50.0%", "是"]]
+    assert re.search(r'<th[^>]*data-column="small_sample"[^>]*>小样本</th>', peers)
+    # the chart, in the section: the win rate per manager with won/closed, small samples pale and marked
+    assert peers.count('class="plotly-graph-div"') == 1 and rendered.count('class="plotly-graph-div"') == 1
+    (chart,) = figures(rendered)
+    (bars,) = chart["data"]
+    assert bars["x"] == ["陈静", "刘洋", "孙丽", "王芳", "赵磊"]                      # the table's order
+    assert bars["y"] == [pytest.approx(2 / 3), pytest.approx(1 / 2), 0.0, pytest.approx(3 / 4), None]
+    assert bars["customdata"] == [[2, 3, ""], [1, 2, ""], [0, 1, "小样本"], [3, 4, ""], [0, 0, "小样本"]]
+    pale = [c == bars["marker"]["color"][2] for c in bars["marker"]["color"]]
+    assert pale == [False, False, True, False, True]
+    assert chart["layout"]["title"]["text"] == "赢单率"
+    # English
+    en = part(rendered_en, "peers", "win-loss")
+    assert "Against peers</h2>" in en and "Members are not ranked" in en
+    assert ("Their figures: win rate 66.7% (2/3), won amount ¥1,500,000, policy compliance 30.8%; median of the other 4 "
+            "project managers: win rate 50.0% (only the 3 with closed projects), won amount ¥200,000, policy "
+            "compliance 31.0%.") in en
+    assert re.search(r'<th[^>]*data-column="member"[^>]*>Member</th>', en) and "<td>yes</td>" in en
+    (chart,) = figures(rendered_en)
+    assert chart["data"][0]["customdata"][2] == [0, 1, "small sample"] and chart["layout"]["title"]["text"] == "Win rate"
+
+
+def test_a_small_sample_member_is_flagged_and_not_compared(made, monkeypatch):
+    """孙丽 closed one project (fewer than 2): her 0.0% is flagged, not set against the others' median
+    (陈静 2/3, 刘洋 1/2, 王芳 3/4: 66.7%) in the findings."""
+    from presales_analytics.reports import member as mr
+    from presales_analytics.reports.context import setup
+
+    monkeypatch.chdir(made)
+    ctx = setup(str(made / "m.duckdb"), "2026-Q3", "zh", "company", False, "")
+    r = mr.review(ctx, "manager:孙丽")
+    assert statistics.median([2 / 3, 1 / 2, 3 / 4]) == 2 / 3
+    assert statistics.median([150, 40, 180, 0]) == 95                                   # 万元: (40 + 150) / 2
+    assert statistics.median([4 / 13, 2 / 6, 4 / 14, 1 / 2]) == pytest.approx((4 / 13 + 2 / 6) / 2)  # 32.1%
+    standing = mr.standing(ctx, r).data
+    assert ("本人：赢单率 0.0%（0/1），赢单金额 0.0万元，制度执行率 25.0%；其他 4 名项目经理的中位数：赢单率 66.7%"
+            "（仅计有已结束项目的 3 名），赢单金额 95.0万元，制度执行率 32.1%。") in standing
+    assert "小样本：本期结束 1 个项目，少于 2 个，赢单率的不确定性大，不宜与同事比较。" in standing
+    zh = [z for z, _ in mr.findings(ctx, r)]
+    assert zh[0] == "本期仅结束 1 个项目（少于 2 个）：赢单率 0.0%（0/1） 不宜与同事比较，宜结合下一期复核。"
+    assert not any("低于其他项目经理中位数" in z for z in zh)
+    ctx.con.close()

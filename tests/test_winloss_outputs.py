@@ -12,6 +12,7 @@ import pytest
 
 import presales_analytics as pa
 
+from conftest import write_csv
 from test_cli import presales
 from test_metrics_winloss import CD, CQ, HZ, NB, NJ, PROJECTS, load
 
@@ -183,3 +184,134 @@ def test_the_competitor_trend_in_the_audit_and_the_workbook(outputs):
         ["智泊科技", "2026-Q2", 3, 2, 1, 3], ["安停智能", "2026-Q2", 2, 1, 0, 1],
         ["城泊网络", "2026-Q1", 1, 1, 0, 1], ["路通信息", "2026-Q2", 1, 0, 1, 1]]
     assert trend["对其赢单率"].tolist() == pytest.approx([2 / 3, 1.0, 1.0, 0.0])
+
+
+# ---------------------------------------------------------------------------------------------------
+# competitor-trend, one figure in three outputs: its own fixture, with a rate that is a rounding tie.
+# Period 2026-Q2, so the span is the 8 quarters 2024-Q3 .. 2026-Q2 (the latest date in the data, T8's
+# close, is 2026-06-20). Small samples: fewer than 10 decided (the built-in threshold).
+#   智泊科技  2025-Q3  T1 won, T2 lost                          met 2,  1/2
+#             2026-Q1  Z01 won, Z02 .. Z16 lost                met 16, 1/16 = 6.25%: a tie at one decimal, which
+#                                                              every output must print as 6.3% (Python's own
+#                                                              format rounds it to even: 6.2%); 16 >= 10, the
+#                                                              one quarter that is not a small sample
+#             2026-Q2  T3 T4 won, T5 lost, T6 abandoned        met 4,  2/3
+#   安停智能  2025-Q4  T7 lost                                 met 1,  0/1
+#             2026-Q2  T6 abandoned (names both rivals)        met 1,  nothing decided: no rate
+#   城泊网络  2026-Q2  T8 won                                  met 1,  1/1
+# Rivals in order of projects met over the span: 智泊科技 22, 安停智能 2, 城泊网络 1.
+
+TREND_HEADER = ["项目编号", "项目名称", "项目总监", "区域", "金额", "项目阶段", "状态", "创建日期", "结束日期", "竞争对手"]
+TREND_ROWS = [
+    ["T1", "衢州停车普查", "张伟", "华东", "10", "赢单", "赢单", "2025-05-01", "2025-08-10", "智泊科技"],
+    ["T2", "台州停车诱导", "张伟", "华东", "20", "丢单", "丢单", "2025-05-01", "2025-09-05", "智泊科技"],
+    ["T7", "丽水智慧停车", "李娜", "华东", "30", "丢单", "丢单", "2025-08-01", "2025-11-20", "安停智能"],
+    *[[f"Z{i:02d}", f"温州泊位普查{i}号", "张伟" if i % 2 else "李娜", "华东", "10", "赢单" if i == 1 else "丢单",
+       "赢单" if i == 1 else "丢单", "2025-10-01", f"2026-02-{i:02d}", "智泊科技"] for i in range(1, 17)],
+    ["T3", "杭州智慧停车", "张伟", "华东", "100", "赢单", "赢单", "2026-01-05", "2026-04-10", "智泊科技"],
+    ["T4", "杭州停车诱导", "张伟", "华东", "50", "赢单", "赢单", "2026-02-01", "2026-05-20", "智泊科技"],
+    ["T5", "宁波静态交通", "李娜", "华东", "30", "丢单", "丢单", "2026-01-10", "2026-05-01", "智泊科技"],
+    ["T6", "宁波路内停车", "李娜", "华东", "20", "放弃", "放弃", "2026-02-05", "2026-04-20", "智泊科技、安停智能"],
+    ["T8", "南京停车平台", "王芳", "华东", "40", "赢单", "赢单", "2026-03-01", "2026-06-20", "城泊网络"],
+]
+QUARTERS = ["2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+#: (rival, quarter) -> (won, decided, the rate as every output prints it), worked out above; 安停智能's
+#: 2026-Q2 (met, nothing decided) has no rate and shows as "—" or a gap
+TREND_HAND = {("智泊科技", "2025-Q3"): (1, 2, "50.0%"), ("智泊科技", "2026-Q1"): (1, 16, "6.3%"),
+              ("智泊科技", "2026-Q2"): (2, 3, "66.7%"), ("安停智能", "2025-Q4"): (0, 1, "0.0%"),
+              ("城泊网络", "2026-Q2"): (1, 1, "100.0%")}
+
+
+@pytest.fixture(scope="module")
+def trend_outputs(tmp_path_factory):
+    """The audit report, the workbook and the dashboard of 2026-Q2, each rendered by the command line."""
+    root = tmp_path_factory.mktemp("trend")
+    con = pa.connect(root / "t.duckdb")
+    pa.load(con, [write_csv(root / "商机.csv", [TREND_HEADER, *TREND_ROWS])])
+    con.close()
+    for command in (["report", "audit"], ["export", "xlsx"], ["dashboard"]):
+        _presales([*command, "--period", "2026-Q2", "--db", "t.duckdb"], root)
+    return root / "reports" / "2026-Q2"
+
+
+def test_the_competitor_trend_is_one_figure_in_the_audit_chart_the_workbook_and_the_dashboard(trend_outputs, browser):
+    """The same (rival, quarter) cells with the same won, decided and rate in the audit report's chart (its
+    data and the hover text plotly shows), the workbook's 竞争对手趋势 sheet (cell values and number format)
+    and the dashboard's table (its text in chromium after load), printed alike: 6.3% (1/16) everywhere."""
+    import openpyxl
+
+    from browser import open_offline
+    from plotly_figures import figures
+    from presales_analytics.exporting.workbook import FORMATS
+    from presales_analytics.presentation.format import fmt_value
+    from presales_analytics.presentation.labels import header, metric_column
+
+    assert f"{1 / 16:.1%}" == "6.2%"               # the tie: a formatter of its own would print another figure
+    shown = {k: f"{rate} ({won}/{decided})" for k, (won, decided, rate) in TREND_HAND.items()}
+    rivals = ["智泊科技", "安停智能", "城泊网络"]
+
+    # the workbook: a row per rival and quarter met, the rate a number shown with one decimal
+    ws = openpyxl.load_workbook(trend_outputs / "workbook.xlsx")["竞争对手趋势"]
+    rows = list(ws.iter_rows())
+    col = {c.value: i for i, c in enumerate(rows[0])}
+    label = {k: col[header(metric_column("competitor-trend", k))] for k in
+             ("competitor", "quarter", "met", "won", "decided", "win_rate", "small_sample")}
+    book = [{k: r[i] for k, i in label.items()} for r in rows[1:] if r[0].value is not None]
+    assert [(r["competitor"].value, r["quarter"].value, r["met"].value) for r in book] == [
+        ("智泊科技", "2025-Q3", 2), ("智泊科技", "2026-Q1", 16), ("智泊科技", "2026-Q2", 4), ("安停智能", "2025-Q4", 1),
+        ("安停智能", "2026-Q2", 1), ("城泊网络", "2026-Q2", 1)]
+    book_rate, book_text, book_small = {}, {}, {}
+    for r in book:
+        key, won, decided = (r["competitor"].value, r["quarter"].value), r["won"].value, r["decided"].value
+        book_small[key] = r["small_sample"].value
+        if not decided:
+            assert r["win_rate"].value is None and key == ("安停智能", "2026-Q2")
+            continue
+        assert r["win_rate"].number_format == FORMATS["pct"] == "0.0%"
+        book_rate[key] = r["win_rate"].value
+        book_text[key] = f"{fmt_value(r['win_rate'].value, 'rate')} ({won}/{decided})"
+    assert book_text == shown
+    assert book_small == {k: "否" if k == ("智泊科技", "2026-Q1") else "是" for k in book_small}
+
+    # the audit report's chart: the rivals in that order, the 8 quarters oldest first, the same points
+    page = (trend_outputs / "audit.html").read_text(encoding="utf-8")
+    (chart,) = [f for f in figures(page) if "竞争对手" in f["layout"]["title"]["text"]]
+    assert [t["name"] for t in chart["data"]] == rivals
+    assert all(t["x"] == QUARTERS for t in chart["data"]) and chart["layout"]["xaxis"]["categoryarray"] == QUARTERS
+    points = {(t["name"], q): (won, decided, y) for t in chart["data"]
+              for q, y, (won, decided) in zip(t["x"], t["y"], t["customdata"]) if y is not None}
+    assert points == {k: (TREND_HAND[k][0], TREND_HAND[k][1], book_rate[k]) for k in TREND_HAND}
+    hollow = {(t["name"], q): s == "circle-open" for t in chart["data"] for q, s in zip(t["x"], t["marker"]["symbol"])}
+    assert {k: hollow[k] for k in book_small} == {k: v == "是" for k, v in book_small.items()}
+
+    # what the chart shows as text: plotly's hover label of each point, in chromium
+    o = open_offline(browser, trend_outputs / "audit.html")
+    index = o.page.evaluate("""() => [...document.querySelectorAll('.plotly-graph-div')]
+                                 .findIndex(gd => (gd.layout.title.text || '').includes('竞争对手'))""")
+    hover = {}
+    for i, t in enumerate(chart["data"]):
+        for j, (q, y) in enumerate(zip(t["x"], t["y"])):
+            if y is None:
+                continue
+            o.page.wait_for_timeout(120)                     # plotly lets one hover through per 50 ms
+            lines = o.page.evaluate("""([k, i, j]) => {
+                const gd = document.querySelectorAll('.plotly-graph-div')[k];
+                Plotly.Fx.hover(gd, [{curveNumber: i, pointNumber: j}]);
+                return [...gd.querySelectorAll('.hoverlayer .hovertext tspan.line')].map(n => n.textContent);
+            }""", [index, i, j])
+            assert lines[0] == f"{t['name']} {q}", lines
+            hover[(t["name"], q)] = lines[1].removeprefix("赢单率 ")
+    assert hover == shown
+    assert not o.problems, o.problems
+
+    # the dashboard's table, read after load
+    o = open_offline(browser, trend_outputs / "dashboard.html", viewport=(1440, 1000))
+    o.page.wait_for_selector("body[data-ready='1']")
+    heads = o.page.eval_on_selector_all("#t-rival-trend thead th", "ths => ths.map(t => t.textContent)")
+    assert heads == [header(metric_column("competitor-trend", "competitor"))] + QUARTERS
+    cells = o.page.eval_on_selector_all("#t-rival-trend tbody tr",
+                                        "trs => trs.map(r => [...r.children].map(td => td.textContent))")
+    assert [r[0] for r in cells] == rivals
+    board = {(r[0], q): text for r in cells for q, text in zip(QUARTERS, r[1:]) if text != "—"}
+    assert board == shown == book_text == hover
+    assert not o.problems, o.problems

@@ -29,8 +29,35 @@ COLUMNS = ["role", "member", "projects", "open", "won", "lost", "abandoned", "cl
            "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample"]
 
 
-def members(con, period=None, *, as_of=None, config: Config | None = None, role: str = "manager") -> pd.DataFrame:
-    """One row per member of ``role`` (``manager`` 项目经理, ``monitor`` 项目监控人 or ``planner`` 规划经理)
+def member_role(by: str | None = None, role: str | None = None) -> str:
+    """The role a ``members`` call is for: ``by`` (``--by manager|monitor|planner``) and ``role``
+    (``-o role=…``) say the same thing two ways; manager when neither is given. A value that is not a role,
+    or two that differ, is an :class:`InputError` naming what was given and the valid values.
+
+    >>> member_role(), member_role(by="planner"), member_role(by="Monitor", role="monitor")
+    ('manager', 'planner', 'monitor')
+    """
+    given = {}
+    for name, value in (("by", by), ("role", role)):
+        if value is None or str(value).strip() == "":
+            continue
+        key = str(value).strip().lower()
+        if key not in ROLES:
+            flag = "--by" if name == "by" else "-o role="
+            raise InputError(f"members: {name}={value!r} ({flag}) is not a role; the roles are: {', '.join(ROLES)} "
+                             "(--by manager|monitor|planner and -o role= both choose whose scorecard is shown)",
+                             value=str(value))
+        given[name] = key
+    if len(set(given.values())) > 1:
+        raise InputError(f"members: by={by!r} (--by) and role={role!r} (-o role=) name different roles; "
+                         "give one of them", value=f"{by}/{role}")
+    return next(iter(given.values()), "manager")
+
+
+def members(con, period=None, *, by: str | None = None, as_of=None, config: Config | None = None,
+            role: str | None = None) -> pd.DataFrame:
+    """One row per member of ``role`` (``manager`` 项目经理, ``monitor`` 项目监控人 or ``planner`` 规划经理;
+    ``by`` names the role too, as ``presales metrics members --by planner`` does: :func:`member_role`)
     with a project in scope, sorted by name.
 
     Columns: ``role``; ``member`` (the name in the role's column); ``projects`` (active in the period:
@@ -46,9 +73,7 @@ def members(con, period=None, *, as_of=None, config: Config | None = None, role:
     """
     ctx = context(con, as_of, config)
     p = period_of(period)
-    role = str(role).strip().lower()
-    if role not in ROLES:
-        raise InputError(f"role {role!r} must be one of: {', '.join(ROLES)}", value=role)
+    role = member_role(by, role)
     require_column(ctx, role, "members", why=f"(the {ROLE_LABELS[role][0]} of each project)")
     column = ident(role)
     when = state_date(ctx, p, ctx.as_of)
@@ -96,9 +121,9 @@ def members(con, period=None, *, as_of=None, config: Config | None = None, role:
 
 SPEC = MetricSpec(
     name="members", function=members, zh="项目成员考核", en="Member scorecard",
-    definition_zh="项目经理、项目监控人或规划经理（-o role=manager|monitor|planner）每人：本期活跃项目、在途、结果与赢单率（Wilson 区间）、赢单金额、"
+    definition_zh="项目经理、项目监控人或规划经理（--by manager|monitor|planner，或 -o role=…）每人：本期活跃项目、在途、结果与赢单率（Wilson 区间）、赢单金额、"
                   "停滞项目与制度执行率，与项目总监考核同一口径（不计考核得分与目标）。",
-    definition_en="per project manager, monitor or planning manager (-o role=manager|monitor|planner): projects active in the period, open, "
+    definition_en="per project manager, monitor or planning manager (--by manager|monitor|planner, or -o role=…): projects active in the period, open, "
                   "outcomes and win rate (Wilson interval), won amount, stalled projects and compliance, on the "
                   "director scorecard's definitions (no audit score or target).",
     denominator_zh="赢单率：本期结束的项目；制度执行率：应做的检查", denominator_en=
@@ -109,8 +134,9 @@ SPEC = MetricSpec(
              C.PROJECTS.renamed(zh="项目数（本期活跃）", en="Projects active"), C.OPEN, C.WON, C.LOST, C.ABANDONED,
              C.CLOSED, C.WIN_RATE, C.WIN_RATE_LOW, C.WIN_RATE_HIGH, C.WON_AMOUNT, C.STALLED, C.COMPLIANCE_RATE,
              C.SMALL_SAMPLE),
-    options=(Option("role", "manager", "manager：项目经理；monitor：项目监控人；planner：规划经理（导出有该列时）",
-                    "manager: 项目经理; monitor: 项目监控人; planner: 规划经理 (when an export has the column)", ROLES),),
-    by=False, headline=())
+    options=(Option("role", "manager", "manager：项目经理；monitor：项目监控人；planner：规划经理（导出有该列时）；同 --by",
+                    "manager: 项目经理; monitor: 项目监控人; planner: 规划经理 (when an export has the column); the same as "
+                    "--by", ROLES),),
+    by=True, by_values=ROLES, headline=())
 
-__all__ = ["members", "ROLES", "COLUMNS"]
+__all__ = ["members", "member_role", "ROLES", "COLUMNS"]

@@ -20,6 +20,15 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _by(spec) -> str:
+    """What ``--by`` takes: any dimension (yes), none (no), or only the spec's ``by_values``."""
+    if not spec.by:
+        return "no"
+    if spec.by_values:
+        return "only " + ", ".join(f"`{v}`" for v in spec.by_values) + " (the role, the same as `-o role=`)"
+    return "yes"
+
+
 def render() -> str:
     """The generated block, markers included."""
     out = [START, "", "## Reference: every metric of the registry", "",
@@ -31,7 +40,7 @@ def render() -> str:
         out += [f"### `{name}` · {spec.zh} · {spec.en}", "",
                 f"- 定义：{spec.definition_zh}", f"- Definition: {spec.definition_en}",
                 f"- 分母：{spec.denominator_zh}", f"- Denominator: {spec.denominator_en}",
-                f"- `--by`: {'yes' if spec.by else 'no'}", ""]
+                f"- `--by`: {_by(spec)}", ""]
         if spec.options:
             out += ["| option | default | 说明 | meaning |", "|---|---|---|---|"]
             out += [f"| `{o.name}` | `{o.default!r}` | {_cell(o.zh)} | {_cell(o.en)}"

@@ -102,6 +102,7 @@ class MetricSpec:
     columns: tuple[Column, ...]
     options: tuple[Option, ...] = ()
     by: bool = True                    # takes --by
+    by_values: tuple[str, ...] = ()    # when set, --by takes only these (members: the role, as -o role=)
     scoped: bool = True                # computes for ctx.across(...) groupings in one pass
     headline: tuple[str, ...] = field(default=())   # the columns that are headline figures
 

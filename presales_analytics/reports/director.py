@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..metrics import compute
-from ..presentation.labels import table_columns
+from ..presentation.labels import metric_column, table_columns
+from ..presentation.order import order_rows
 from ..metrics.base import scope as metric_scope
 from ..metrics.members import ROLE_LABELS
 from ..scoping import ReportScope
@@ -49,7 +50,7 @@ class Review:
     stalled: pd.DataFrame        # their rows of stalled
     small_sample: int            # [metrics] small_sample
     exclude_abandoned: bool = False
-    peers: dict = field(default_factory=dict)   # medians over the others in the role
+    peers: dict = field(default_factory=dict)   # medians over the others in the role (PEER_FIGURES)
     role: str = "director"       # a key of ROLES
 
 
@@ -65,6 +66,10 @@ ROLES: dict[str, tuple] = {
                 ("规划经理", "planning managers")),
 }
 MEMBER_ROLES = ("manager", "monitor", "planner")
+#: the scorecard columns 同事比较 sets against the median of the others in the role, per scorecard metric:
+#: a director's score (what they are ranked by) and win rate; a member, who is not ranked, by win rate,
+#: won amount and compliance. Labels and formats are the spec's.
+PEER_FIGURES = {"directors": ("score", "score_low", "win_rate"), "members": ("win_rate", "won_amount", "compliance_rate")}
 
 
 def reviewed(scope: str, roles=tuple(ROLES), report: str = "review") -> ReportScope:
@@ -118,9 +123,11 @@ def review(ctx: ReportContext, scope: str) -> Review:
     undated, and not closed before its first day — the scorecard's ``projects``), as known at the
     as-of date: ``project_id``, ``name``, ``customer``, ``grade``, ``stage``, ``status`` (labels in the
     report's language), ``amount`` (yuan), ``created_at``, ``closed_at``; sorted by project_id.
+    ``board``: the scorecard, a director's in rank order, members' by name (pinyin: they are not ranked).
     ``peers``: medians over the *others in the role* on the scorecard — ``win_rate`` (those with at
-    least one closed project), ``score``, ``score_low`` (directors only, else NaN) — and ``n`` (how many
-    others). ``compliance`` and ``stalled``: the company-wide rows of the projects naming them."""
+    least one closed project: ``with_closed`` of them), ``score``, ``score_low`` (directors only, else NaN),
+    ``won_amount``, ``compliance_rate`` — and ``n`` (how many others). ``compliance`` and ``stalled``: the
+    company-wide rows of the projects naming them."""
     parsed = reviewed(scope)
     role, name = parsed.kind, parsed.value
     metric, key = ROLES[role][:2]
@@ -130,6 +137,8 @@ def review(ctx: ReportContext, scope: str) -> Review:
         known = ", ".join(sorted(board[key].astype(str))[:30]) or "none"
         raise InputError(f"no project has {role} {name!r}; known: {known}", value=name)
     row = board[board[key] == name].iloc[0].to_dict()
+    if role != "director":             # members are not ranked: by name, as a Chinese reader looks one up
+        board = order_rows(board, key).reset_index(drop=True)
     st = compute(ctx.metrics, "stalled", p, as_of=d, config=config)
     comp = compute(ctx.metrics, "compliance", p, as_of=d, config=config, level="project", stalled_projects=st)
 
@@ -156,8 +165,9 @@ def review(ctx: ReportContext, scope: str) -> Review:
                small_sample=int(metrics_cfg.get("small_sample", 10)),
                exclude_abandoned=bool(metrics_cfg.get("exclude_abandoned", False)), role=role)
     nan = pd.Series(dtype=float)
-    r.peers = {"n": len(others), "win_rate": _median(others.loc[others["closed"] > 0, "win_rate"]),
-               "score": _median(others.get("score", nan)), "score_low": _median(others.get("score_low", nan))}
+    closed = others[others["closed"] > 0]
+    r.peers = {"n": len(others), "with_closed": len(closed), "win_rate": _median(closed["win_rate"]),
+               **{k: _median(others.get(k, nan)) for k in ("score", "score_low", "won_amount", "compliance_rate")}}
     return r
 
 
@@ -259,35 +269,73 @@ def attainment(ctx: ReportContext, r: Review, targets: pd.DataFrame | None):
                     f"attainment {fmt_pct(t['attainment'])} (won amount ÷ target).")
 
 
+def _figures(ctx: ReportContext, r: Review, values: dict, *, own: bool) -> str:
+    """"赢单率 50.0%, 赢单金额 150.0万元 …": the role's :data:`PEER_FIGURES` with the spec's labels and
+    formats; ``own``: the person's win rate with won/closed, else the peers' with how many it rests on when
+    some others closed nothing."""
+    metric = ROLES[r.role][0]
+    parts = []
+    for key in PEER_FIGURES[metric]:
+        column = metric_column(metric, key)
+        label = column.label(ctx.lang)
+        label = label if ctx.lang == "zh" else label[0].lower() + label[1:]
+        value = fmt_value(values[key], column.kind, ctx.lang)
+        if key == "win_rate" and own:
+            value = _rate(values[key], values["won"], values["closed"], ctx.lang)
+        elif key == "win_rate" and values["with_closed"] < values["n"]:
+            value += ctx.t(f"（仅计有已结束项目的 {values['with_closed']} 名）",
+                           f" (only the {values['with_closed']} with closed projects)")
+        parts.append(f"{label} {value}")
+    return ctx.t("，", ", ").join(parts)
+
+
 def standing(ctx: ReportContext, r: Review):
-    """Rank, score and conservative score against the median of the other directors, and the
-    small-sample flag (closed projects below ``[metrics] small_sample``)."""
+    """同事比较: the person's :data:`PEER_FIGURES` against the median of the others in the role (a
+    director's rank first; members are not ranked), and the small-sample flag (closed projects below
+    ``[metrics] small_sample``: the win rate is uncertain, and not compared with peers)."""
     from IPython.display import HTML
 
     x, peers = r.row, r.peers
-    n = len(r.board)
+    others_zh, others_en = ROLES[r.role][4]
     small = int(x["closed"]) < r.small_sample
-    text = ctx.t(
-        f"排名 {int(x['rank'])}/{n}（按保守得分排序）；审计得分 {fmt_value(x['score'], 'score', ctx.lang)}，保守得分 "
-        f"{fmt_value(x['score_low'], 'score', ctx.lang)}；其他 {peers['n']} 名总监的中位数：得分 {fmt_value(peers['score'], 'score', ctx.lang)}，"
-        f"保守得分 {fmt_value(peers['score_low'], 'score', ctx.lang)}，赢单率 {fmt_pct(peers['win_rate'])}。",
-        f"Rank {int(x['rank'])} of {n} (by the conservative score); audit score {fmt_value(x['score'], 'score', ctx.lang)}, "
-        f"conservative score {fmt_value(x['score_low'], 'score', ctx.lang)}; median of the other {peers['n']} directors: score "
-        f"{fmt_value(peers['score'], 'score', ctx.lang)}, conservative {fmt_value(peers['score_low'], 'score', ctx.lang)}, win rate "
-        f"{fmt_pct(peers['win_rate'])}.")
-    out = f"<p>{html.escape(text)}</p>"
+    text = ctx.t(f"本人：{_figures(ctx, r, x, own=True)}；", f"their figures: {_figures(ctx, r, x, own=True)}; ")
+    if r.role == "director":
+        text = ctx.t(f"排名 {int(x['rank'])}/{len(r.board)}（按保守得分排序）；",
+                     f"Rank {int(x['rank'])} of {len(r.board)} (by the conservative score); ") + text
+    if peers["n"]:
+        text += ctx.t(f"其他 {peers['n']} 名{others_zh}的中位数：{_figures(ctx, r, peers, own=False)}。",
+                      f"median of the other {peers['n']} {others_en}: {_figures(ctx, r, peers, own=False)}.")
+    else:
+        text += ctx.t(f"没有其他{others_zh}可比较。", f"there are no other {others_en} to compare with.")
+    out = f"<p>{html.escape(text[0].upper() + text[1:])}</p>"
     if small:
-        flag = ctx.t(f"小样本：本期结束 {int(x['closed'])} 个项目，少于 {r.small_sample} 个，赢单率和得分的不确定性大。",
-                     f"Small sample: {int(x['closed'])} closed projects, fewer than {r.small_sample}; the win rate "
-                     f"and the score are uncertain.")
+        closed = int(x["closed"])
+        flag = (ctx.t(f"小样本：本期结束 {closed} 个项目，少于 {r.small_sample} 个，赢单率和得分的不确定性大。",
+                      f"Small sample: {closed} closed projects, fewer than {r.small_sample}; the win rate "
+                      f"and the score are uncertain.") if r.role == "director" else
+                ctx.t(f"小样本：本期结束 {closed} 个项目，少于 {r.small_sample} 个，赢单率的不确定性大，不宜与同事比较。",
+                      f"Small sample: {closed} closed projects, fewer than {r.small_sample}; the win rate is "
+                      f"uncertain and is not compared with peers."))
         out += f"<p class='small-sample'><strong>{html.escape(flag)}</strong></p>"
     return HTML(out)
 
 
+def peer_chart(ctx: ReportContext, r: Review):
+    """Everyone in the role (the reviewed person among them) by win rate with its interval, small samples
+    pale (:func:`~presales_analytics.charts.plot_win_rate`), in :func:`peer_table`'s order."""
+    from .. import charts
+
+    return charts.plot_win_rate(r.board, ROLES[r.role][1], lang=ctx.lang)
+
+
 def peer_table(ctx: ReportContext, r: Review):
-    """The scorecard rows of every director (the reviewed one among them), for the comparison."""
-    return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
-                            "compliance_rate", "score", "score_low")
+    """The scorecard rows of everyone in the role (the reviewed one among them), for the comparison: the
+    directors in rank order; the members by name (pinyin), their small samples flagged."""
+    if r.role == "director":
+        return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
+                                "compliance_rate", "score", "score_low")
+    return ctx.metric_table(r.board, "members", "member", "projects", "closed", "won", "win_rate", "win_rate_low",
+                            "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample")
 
 
 def _gaps(ctx: ReportContext, c: dict) -> list[str]:
@@ -533,7 +581,7 @@ def provenance(ctx: ReportContext, parameters: dict | None = None):
     return ctx.provenance_section(scope=(parameters or {}).get("scope"))
 
 
-__all__ = ["Review", "ROLES", "MEMBER_ROLES", "reviewed", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing", "win_loss",
-           "peer_table", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions", "section",
+__all__ = ["Review", "ROLES", "MEMBER_ROLES", "PEER_FIGURES", "reviewed", "director_of", "review", "heading", "projects_table", "outcomes", "attainment", "standing", "win_loss",
+           "peer_table", "peer_chart", "compliance_gaps", "stalled_table", "findings", "findings_list", "definitions", "section",
            "SECTIONS",
            "provenance", "project_label", "key_label", "COMPLIANCE_FLOOR"]
