@@ -292,7 +292,10 @@ def test_a_small_sample_member_is_flagged_and_not_compared(made, monkeypatch):
     assert ("本人：赢单率 0.0%（0/1），赢单金额 0.0万元，制度执行率 25.0%；其他 4 名项目经理的中位数：赢单率 66.7%"
             "（仅计有已结束项目的 3 名），赢单金额 95.0万元，制度执行率 32.1%。") in standing
     assert "小样本：本期结束 1 个项目，少于 2 个，赢单率的不确定性大，不宜与同事比较。" in standing
-    zh = [z for z, _ in mr.findings(ctx, r)]
+    found = mr.findings(ctx, r)
+    zh = [z for z, _ in found]
     assert zh[0] == "本期仅结束 1 个项目（少于 2 个）：赢单率 0.0%（0/1） 不宜与同事比较，宜结合下一期复核。"
+    assert found[0][1] == ("Only 1 project closed in the period (fewer than 2): the win rate 0.0% (0/1) is not "
+                           "compared with peers; review it again next period.")
     assert not any("低于其他项目经理中位数" in z for z in zh)
     ctx.con.close()

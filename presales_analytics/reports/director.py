@@ -311,10 +311,10 @@ def standing(ctx: ReportContext, r: Review):
     if small:
         closed = int(x["closed"])
         flag = (ctx.t(f"小样本：本期结束 {closed} 个项目，少于 {r.small_sample} 个，赢单率和得分的不确定性大。",
-                      f"Small sample: {closed} closed projects, fewer than {r.small_sample}; the win rate "
+                      f"Small sample: {closed} closed project{'' if closed == 1 else 's'}, fewer than {r.small_sample}; the win rate "
                       f"and the score are uncertain.") if r.role == "director" else
                 ctx.t(f"小样本：本期结束 {closed} 个项目，少于 {r.small_sample} 个，赢单率的不确定性大，不宜与同事比较。",
-                      f"Small sample: {closed} closed projects, fewer than {r.small_sample}; the win rate is "
+                      f"Small sample: {closed} closed project{'' if closed == 1 else 's'}, fewer than {r.small_sample}; the win rate is "
                       f"uncertain and is not compared with peers."))
         out += f"<p class='small-sample'><strong>{html.escape(flag)}</strong></p>"
     return HTML(out)
@@ -407,7 +407,7 @@ def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None)
     if small:
         out.append((f"本期仅结束 {closed} 个项目（少于 {r.small_sample} 个）：赢单率 {_rate(x['win_rate'], won, closed)} "
                     f"不宜与同事比较，宜结合下一期复核。",
-                    f"Only {closed} projects closed in the period (fewer than {r.small_sample}): the win rate "
+                    f"Only {closed} project{'' if closed == 1 else 's'} closed in the period (fewer than {r.small_sample}): the win rate "
                     f"{fmt_pct(x['win_rate'])} ({won}/{closed}) is not compared with peers; review it again next period."))
     elif not math.isnan(peers["win_rate"]) and x["win_rate"] < peers["win_rate"]:
         out.append((f"赢单率 {_rate(x['win_rate'], won, closed)} 低于其他{others_zh}中位数 {fmt_pct(peers['win_rate'])}："
