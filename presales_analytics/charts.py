@@ -7,6 +7,8 @@ such as ``<script>`` from an export shows as text. Nothing here reads the databa
 
 from __future__ import annotations
 
+import html
+
 import math
 
 import pandas as pd
@@ -40,9 +42,10 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
-def plot_win_rate(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go.Figure:
+def plot_win_rate(df: pd.DataFrame, by: str, *, lang: str = "zh", highlight: str | None = None) -> go.Figure:
     """Win rate per ``by`` value as bars with their Wilson interval as error bars; the hover text gives
-    won ÷ closed (the denominator) and small samples are drawn pale and marked."""
+    won ÷ closed (the denominator) and small samples are drawn pale and marked. ``highlight``: the ``by``
+    value the page is about (a review's person among their peers), drawn in orange with its name in bold."""
     names = [str(v) if not (isinstance(v, float) and math.isnan(v)) and v is not None else
              ("直销" if by == "channel" and lang == "zh" else "direct" if by == "channel" else "—")
              for v in df[by]]
@@ -51,11 +54,16 @@ def plot_win_rate(df: pd.DataFrame, by: str, *, lang: str = "zh") -> go.Figure:
         x=names, y=df["win_rate"],
         error_y={"type": "data", "symmetric": False, "array": df["win_rate_high"] - df["win_rate"],
                  "arrayminus": df["win_rate"] - df["win_rate_low"]},
-        marker={"color": [palette.PALE if s else palette.BLUE for s in small]},
+        marker={"color": [palette.ORANGE if highlight is not None and n == highlight else
+                          palette.PALE if s else palette.BLUE for n, s in zip(names, small)]},
         customdata=list(zip(df["won"], df["closed"], [label("small", lang) if s else "" for s in small])),
         hovertemplate="%{x}<br>" + label("win_rate", lang) + " %{y:.1%} (%{customdata[0]}/%{customdata[1]})"
                       "<br>%{customdata[2]}<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title=label("win_rate", lang))
+    if highlight is not None and highlight in names:
+        # plotly reads tick text as (a safe subset of) HTML: the names are escaped, the subject's in bold
+        fig.update_xaxes(tickmode="array", tickvals=names,
+                         ticktext=[f"<b>{html.escape(n)}</b>" if n == highlight else html.escape(n) for n in names])
     return _layout(fig, label("win_rate", lang))
 
 

@@ -50,7 +50,7 @@ def audit_score(html: str, director: str) -> str:
     table = html[start:html.index("</table>", start)]
     heads = [re.search(r"""data-column=["']([a-z_]+)["']""", th).group(1)
              for th in re.findall(r"<th[^>]*>", table.split("</thead>")[0])]
-    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table) if f"<td>{director}</td>" in r)
+    row = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table) if f"<td>{director}</td>" in r)
     cells = [h.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)]
     return cells[heads.index("score")]
 

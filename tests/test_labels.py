@@ -49,7 +49,7 @@ def test_every_metric_table_of_the_audit_report_uses_its_specs_labels_and_format
         if not any(marks):
             continue
         rows = [[h.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", r)]
-                for r in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)]
+                for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("</thead>")[1], re.S)]
         for i, (mark, (_, text)) in enumerate(zip(marks, heads)):
             if not mark:
                 continue
@@ -137,7 +137,7 @@ def _tables_by_column(html_text: str) -> dict[str, tuple[list[str], list[list[tu
         heads = re.findall(r"<th([^>]*)>[^<]*</th>", table)
         cols = [dict(re.findall(r"""data-(metric|column)=["']([^"']+)["']""", a)).get("column", "") for a in heads]
         rows = [[(cls, h.unescape(text)) for cls, text in re.findall(r"<td(?: class=['\"]([^'\"]*)['\"])?>([^<]*)</td>", r)]
-                for r in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)]
+                for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("</thead>")[1], re.S)]
         for c in cols:
             found.setdefault(c, (cols, rows))
     return found

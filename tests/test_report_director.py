@@ -178,6 +178,19 @@ def test_standing_against_peers(rendered):
     assert re.search(r"排名 [1-4]/4（按保守得分排序）；本人：审计考核得分 \d+\.\d，保守得分 \d+\.\d，赢单率 50.0%（1/2）；"
                      r"其他 3 名总监的中位数：审计考核得分 \d+\.\d，保守得分 \d+\.\d，赢单率 66.7%。", html)
     assert "小样本" not in html.split("同事比较")[1].split("制度执行缺项")[0]   # 2 closed, threshold 2
+    # 张伟, under review, is the orange bar with his name in bold, and the one marked row of the table
+    from presales_analytics.presentation import palette
+    from plotly_figures import figures
+
+    (chart,) = figures(html)
+    (bars,) = chart["data"]
+    colours = dict(zip(bars["x"], bars["marker"]["color"]))
+    assert colours.pop("张伟") == palette.ORANGE and set(colours.values()) == {palette.BLUE}
+    ticks = dict(zip(bars["x"], chart["layout"]["xaxis"]["ticktext"]))
+    assert ticks["张伟"] == "<b>张伟</b>" and ticks[EVIL_DIRECTOR] == "&lt;img src=x onerror=alert(1)&gt;"
+    peers = html.split('id="sec-peers"')[1].split('id="sec-')[0]
+    assert len(re.findall(r"<tr class=.subject.>", peers)) == 1
+    assert re.search(r"<tr class=.subject.><td class=.num.>[1-4]</td><td>张伟</td>", peers)
 
 
 def test_compliance_gaps_stalled_and_findings(rendered):

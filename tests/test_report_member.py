@@ -144,7 +144,7 @@ def part(page: str, key: str, following: str) -> str:
 def table_rows(html_part: str) -> list[list[str]]:
     """The cells' text of the first table's body rows in ``html_part``."""
     body = html_part.split("<tbody>")[1].split("</tbody>")[0]
-    return [[h.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", body)]
+    return [[h.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)] for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body)]
 
 
 def wilson(won: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -226,6 +226,7 @@ def test_peers_section_medians_chart_and_table_by_hand(rendered, rendered_en):
     """同事比较, shaped like the director review's: 陈静 against the medians of the other four managers (the
     win rate's over the three who closed a project), the chart of everyone's win rate, the scorecard rows,
     small samples flagged and nobody ranked."""
+    from presales_analytics.presentation import palette
     from presales_analytics.presentation.format import fmt_amount, fmt_pct
 
     # the others' figures from the docstring's rows; 赵磊 closed nothing, so he has no win rate to take
@@ -264,6 +265,12 @@ def test_peers_section_medians_chart_and_table_by_hand(rendered, rendered_en):
     assert bars["customdata"] == [[2, 3, ""], [1, 2, ""], [0, 1, "小样本"], [3, 4, ""], [0, 0, "小样本"]]
     pale = [c == bars["marker"]["color"][2] for c in bars["marker"]["color"]]
     assert pale == [False, False, True, False, True]
+    # 陈静, under review, is the orange bar and the bold name; the others blue (or pale: small samples)
+    assert bars["marker"]["color"] == [palette.ORANGE, palette.BLUE, palette.PALE, palette.BLUE, palette.PALE]
+    assert chart["layout"]["xaxis"]["ticktext"] == ["<b>陈静</b>", "刘洋", "孙丽", "王芳", "赵磊"]
+    # and hers is the one marked row of the table
+    assert len(re.findall(r"<tr class=.subject.>", peers)) == 1 and re.search(r"<tr class=.subject.><td>陈静</td>", peers)
+    assert "图表中本人以橙色标出，表格中本人一行加粗。" in peers
     assert chart["layout"]["title"]["text"] == "赢单率"
     # English
     en = part(rendered_en, "peers", "win-loss")

@@ -155,7 +155,7 @@ def test_the_director_review_shows_the_directors_own_win_loss_figures(outputs, t
     part = page[start:page.index('id="sec-compliance"', start)]
     text = re.sub(r"<[^>]+>", "|", part)
     assert "投标：本期进入投标 3 个，已决 3 个（赢单 2、丢单 1），中标率 66.7%（分母：已决 = 赢单 + 丢单）；另有 0 个仍在进行、0 个放弃。" in part
-    rows = re.findall(r"<tr>(.*?)</tr>", part.split("</thead>")[1].split("</table>")[0], re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", part.split("</thead>")[1].split("</table>")[0], re.S)
     rivals = [[html.unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", r)][:6] for r in rows]
     assert rivals == [["智泊科技", "3", "2", "1", "3", "66.7%"], ["安停智能", "1", "1", "0", "1", "100.0%"],
                       ["路通信息", "1", "0", "1", "1", "0.0%"]]

@@ -7,7 +7,8 @@ Meanings, the same everywhere:
 
 - :data:`BLUE` the figure itself (bars, lines, links, a tile's accent); :data:`PALE` the same figure
   resting on a small sample, or still in progress.
-- :data:`ORANGE` a second series beside the first (a rate's dots on a score's bars, p75 beside the median).
+- :data:`ORANGE` a second series beside the first (a rate's dots on a score's bars, p75 beside the median);
+  the person a review is about, among their peers (their bar, the edge of their row).
 - :data:`GREEN` better than before; :data:`FAIL` (a darker vermillion, readable as text on white) worse
   than before, or a value failing a policy threshold, on :data:`FAIL_FILL`.
 - :data:`GREY` reference lines (100% of target, the calibrated diagonal).

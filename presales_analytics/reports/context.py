@@ -72,7 +72,8 @@ class ReportContext:
         return self._pseudonyms.frame(df) if self.redact else df
 
     def table(self, df: pd.DataFrame, columns: dict[str, tuple[str, str, str]], *, limit: int | None = None,
-              metric: str | None = None, order_by: str | None = None, ascending: bool = False):
+              metric: str | None = None, order_by: str | None = None, ascending: bool = False,
+              highlight: tuple[str, object] | None = None):
         """An HTML table of ``df`` (escaped): ``columns`` maps a column to (zh, en, kind), kind one of
         the spec kinds (count, amount, rate, pp, days, score, number, date, bool, text; also int, pct).
         With ``metric`` the headers carry ``data-metric`` / ``data-column`` (what the label test reads).
@@ -82,7 +83,8 @@ class ReportContext:
         last), ties in the pinyin order of the first column; ``order_by="name"``: by the first column's
         pinyin only (:mod:`presales_analytics.presentation.order`). Without it the rows keep their order
         (stages in process order, quarters in time). A cell below its policy floor is marked ``fails``
-        (:mod:`.policy`)."""
+        (:mod:`.policy`). ``highlight``: ``(column, value)`` of the row the page is about (a review's
+        person among their peers): that row is marked ``subject`` (bold, an orange edge)."""
         from IPython.display import HTML
 
         from ..presentation.order import order_rows
@@ -109,15 +111,18 @@ class ReportContext:
                                            "fails" if metric and fails(column, value) else "") if c)
                 cells.append(f"<td{f' class={chr(39)}{css}{chr(39)}' if css else ''}>"
                              f"{html.escape(fmt_value(value, kind, self.lang))}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+            subject = highlight is not None and record.get(highlight[0]) == highlight[1]
+            rows.append(("<tr class='subject'>" if subject else "<tr>") + "".join(cells) + "</tr>")
         return HTML(f"<table class='presales'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
     def metric_table(self, df: pd.DataFrame, metric: str, *keys: str, shown: dict[str, str] | None = None,
-                     limit: int | None = None, order_by: str | None = None, ascending: bool = False):
+                     limit: int | None = None, order_by: str | None = None, ascending: bool = False,
+                     highlight: tuple[str, object] | None = None):
         """A table of a metric's columns ``keys``, headers and formats from the metric's spec
-        (:func:`presales_analytics.presentation.labels.table_columns`); ``order_by`` as :meth:`table`'s."""
+        (:func:`presales_analytics.presentation.labels.table_columns`); ``order_by`` and ``highlight`` as
+        :meth:`table`'s."""
         return self.table(df, table_columns(metric, *keys, shown=shown), limit=limit, metric=metric,
-                          order_by=order_by, ascending=ascending)
+                          order_by=order_by, ascending=ascending, highlight=highlight)
 
     def banner(self):
         """The period's state, when it is not simply complete: "截至 D，期间未结束" for a period in progress,

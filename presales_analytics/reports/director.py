@@ -184,8 +184,9 @@ SECTIONS = {
     "definitions": ("指标定义", "Definitions in force"),
     "provenance": ("数据来源", "Provenance"),
 }
-INTROS = {"peers": ("排名按保守得分（赢单率取 Wilson 区间下限）。",
-                    "Ranked by the conservative score (win rate at its Wilson lower bound).")}
+INTROS = {"peers": ("排名按保守得分（赢单率取 Wilson 区间下限）。图表中本人以橙色标出，表格中本人一行加粗。",
+                    "Ranked by the conservative score (win rate at its Wilson lower bound). The director under "
+                    "review is the orange bar and the bold row.")}
 
 
 def section(ctx: ReportContext, key: str):
@@ -321,21 +322,24 @@ def standing(ctx: ReportContext, r: Review):
 
 
 def peer_chart(ctx: ReportContext, r: Review):
-    """Everyone in the role (the reviewed person among them) by win rate with its interval, small samples
-    pale (:func:`~presales_analytics.charts.plot_win_rate`), in :func:`peer_table`'s order."""
+    """Everyone in the role by win rate with its interval, small samples pale, the reviewed person in
+    orange (:func:`~presales_analytics.charts.plot_win_rate`), in :func:`peer_table`'s order."""
     from .. import charts
 
-    return charts.plot_win_rate(r.board, ROLES[r.role][1], lang=ctx.lang)
+    key = ROLES[r.role][1]
+    return charts.plot_win_rate(r.board, key, lang=ctx.lang, highlight=str(r.row[key]))
 
 
 def peer_table(ctx: ReportContext, r: Review):
     """The scorecard rows of everyone in the role (the reviewed one among them), for the comparison: the
-    directors in rank order; the members by name (pinyin), their small samples flagged."""
+    directors in rank order; the members by name (pinyin), their small samples flagged; the reviewed
+    person's row marked (``subject``)."""
     if r.role == "director":
         return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
-                                "compliance_rate", "score", "score_low")
+                                "compliance_rate", "score", "score_low", highlight=("director", r.row["director"]))
     return ctx.metric_table(r.board, "members", "member", "projects", "closed", "won", "win_rate", "win_rate_low",
-                            "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample")
+                            "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample",
+                            highlight=("member", r.row["member"]))
 
 
 def _gaps(ctx: ReportContext, c: dict) -> list[str]:

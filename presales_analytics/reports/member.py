@@ -32,11 +32,11 @@ SECTIONS = {"findings": DIRECTOR_SECTIONS["findings"], "outcomes": DIRECTOR_SECT
             "projects": ("参与的项目", "Projects in the period"),
             "definitions": DIRECTOR_SECTIONS["definitions"], "provenance": DIRECTOR_SECTIONS["provenance"]}
 INTROS = {"peers": ("成员不排名（审计得分与目标只属于项目总监）：与同一角色其他成员的中位数比较，赢单率的中位数只计有已结束项目者；"
-                    "本期结束项目少于小样本阈值的标为小样本，赢单率不宜与同事比较。",
+                    "本期结束项目少于小样本阈值的标为小样本，赢单率不宜与同事比较。图表中本人以橙色标出，表格中本人一行加粗。",
                     "Members are not ranked (the audit score and targets are the director's): each is set against "
                     "the median of the others in the same role, the win rate's over those with closed projects; "
                     "fewer closed projects than the small-sample threshold are flagged, and such a win rate is not "
-                    "compared with peers.")}
+                    "compared with peers. The member under review is the orange bar and the bold row.")}
 
 
 def member_of(scope: str) -> tuple[str, str]:
