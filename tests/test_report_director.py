@@ -191,6 +191,10 @@ def test_standing_against_peers(rendered):
     peers = html.split('id="sec-peers"')[1].split('id="sec-')[0]
     assert len(re.findall(r"<tr class=.subject.>", peers)) == 1
     assert re.search(r"<tr class=.subject.><td class=.num.>[1-4]</td><td>张伟</td>", peers)
+    # small samples flagged in the table as in the chart (every director here closed 2 or more: none)
+    assert re.search(r'<th[^>]*data-column="small_sample"[^>]*>小样本</th>', peers)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", peers.split("<tbody>")[1].split("</tbody>")[0], re.S)
+    assert len(rows) == 4 and all(row.endswith("<td>否</td>") for row in rows)
 
 
 def test_compliance_gaps_stalled_and_findings(rendered):

@@ -332,11 +332,12 @@ def peer_chart(ctx: ReportContext, r: Review):
 
 def peer_table(ctx: ReportContext, r: Review):
     """The scorecard rows of everyone in the role (the reviewed one among them), for the comparison: the
-    directors in rank order; the members by name (pinyin), their small samples flagged; the reviewed
-    person's row marked (``subject``)."""
+    directors in rank order, the members by name (pinyin); small samples flagged; the reviewed person's
+    row marked (``subject``)."""
     if r.role == "director":
         return ctx.metric_table(r.board, "directors", "rank", "director", "closed", "win_rate", "attainment",
-                                "compliance_rate", "score", "score_low", highlight=("director", r.row["director"]))
+                                "compliance_rate", "score", "score_low", "small_sample",
+                                highlight=("director", r.row["director"]))
     return ctx.metric_table(r.board, "members", "member", "projects", "closed", "won", "win_rate", "win_rate_low",
                             "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample",
                             highlight=("member", r.row["member"]))
