@@ -58,6 +58,9 @@ def test_figures_charts_and_offline(rendered):
     assert not re.search(r"<link[^>]+href=[\"']?https?:", html)
     assert "compute(ctx.con" not in html                   # no code cells
     assert "Win rate 50.0% (2/4)" in rendered["en"]
+    # no export names a project manager, monitor or planner: the 关键成员考核 section says so, in both languages
+    assert "导出数据未列出项目经理、项目监控人或规划经理（列：项目经理、监控人、规划经理），无法考核关键成员。" in html
+    assert "key members cannot be assessed" in rendered["en"]
 
 
 def test_every_chart_draws_in_headless_chromium_offline(rendered, browser):

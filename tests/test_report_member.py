@@ -306,3 +306,32 @@ def test_a_small_sample_member_is_flagged_and_not_compared(made, monkeypatch):
                            "compared with peers; review it again next period.")
     assert not any("低于其他项目经理中位数" in z for z in zh)
     ctx.con.close()
+
+
+def test_the_audit_assesses_every_key_member_as_the_review_does(made, rendered):
+    """关键成员考核 in the audit report (issue 12: every new figure in the audit): the managers' table is the
+    member review's 同事比较 table, row for row and cell for cell (worked out by hand in the peers test);
+    the monitors' rows by hand: 周强 has M1, M2, M6 in Q3 (M5 closed in May), all won: 3/3, 190万元, each
+    owing archive, grade, summary and evaluation of which only the grade passes: 3/12; 吴敏 has M3, M4, M7,
+    M9–M14 but M8 (created in October): 9 projects, 7 closed, 3 won (M9–M11: 180万元), M4 stalled, checks
+    1/2 (M3, M7, M12: reports not yet due; M13 open) ×4, 1/3 (M4: archive, grade, meeting), 1/4 (M9–M11,
+    M14) ×4: 9/27."""
+    from presales_analytics.presentation.format import fmt_pct
+
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k not in ("PRESALES_DB", "PRESALES_CONFIG")}
+    r = subprocess.run([exe, "report", "audit", "--period", "2026-Q3", "--db", "m.duckdb", "--out", "audit-members/"],
+                       cwd=made, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    page = (made / r.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert '<a href="#sec-members">关键成员考核</a>' in page
+    members = page.split('id="sec-members"')[1].split('id="sec-')[0]
+    managers, monitors = members.split("<table")[1:3]
+    assert "项目经理：5 名，其中 2 名本期结束项目少于小样本阈值。" in members and "项目监控人：2 名。" in members
+    assert table_rows("<table" + managers) == table_rows(part(rendered, "peers", "win-loss"))
+    (lo_w, hi_w), (lo_z, hi_z) = wilson(3, 7), wilson(3, 3)
+    assert table_rows("<table" + monitors) == [
+        ["吴敏", "9", "7", "3", fmt_pct(3 / 7), fmt_pct(lo_w), fmt_pct(hi_w), "180.0万元", "1", fmt_pct(9 / 27), "否"],
+        ["周强", "3", "3", "3", "100.0%", fmt_pct(lo_z), "100.0%", "190.0万元", "0", "25.0%", "否"]]
+    assert (fmt_pct(3 / 7), fmt_pct(9 / 27)) == ("42.9%", "33.3%")
+    assert '<th data-column="compliance_rate" data-metric="members">制度执行率</th>' in members

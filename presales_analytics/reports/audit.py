@@ -29,6 +29,7 @@ SECTIONS = {
     "stages": ("阶段停留与漏斗", "Stage durations and funnel"),
     "stalled": ("停滞项目与分析会", "Stalled projects and analysis meetings"),
     "scorecard": ("项目总监考核", "Director scorecards"),
+    "members": ("关键成员考核", "Key members"),
     "channels": ("渠道贡献", "Channel contribution"),
     "win-loss": ("赢丢单分析", "Why we win and lose"),
     "forecast": ("预测", "Forecast"),
@@ -40,6 +41,11 @@ SECTIONS = {
 
 #: what a section says under its heading, where it needs saying (zh, en)
 INTROS = {
+    "members": ("项目经理、项目监控人与规划经理（导出数据列出该角色时）各自负责项目的结果与制度执行；成员不排名，按姓名排列，"
+                "本期结束项目少于小样本阈值的赢单率仅供参考。",
+                "The results and policy compliance of the projects naming each project manager, project monitor and "
+                "planning manager (where the exports name that role); members are not ranked but listed by name, "
+                "and a win rate on fewer closed projects than the small-sample threshold says little."),
     "win-loss": ("投标与中标率、竞争对手、丢单原因与阶段、新老客户、回款与满意度。",
                  "Bids and the bid win rate, competitors, loss reasons and stages, new and returning customers, "
                  "collection and satisfaction."),
@@ -411,6 +417,34 @@ def scorecard(ctx: ReportContext) -> None:
                    "are not ranked on it."),
           ctx.metric_table(board, "directors", "rank", "director", "closed", "win_rate", "won_amount", "attainment",
                            "compliance_rate", "score", "score_low", "small_sample"))
+
+
+@section('members')
+def members(ctx: ReportContext) -> None:
+    """关键成员考核: per role the exports name (项目经理, 项目监控人, 规划经理), the ``members`` scorecard of
+    everyone in it, by name in pinyin order, small samples flagged, compliance below its floor marked; a
+    note when no export names any of the roles."""
+    from ..metrics.members import ROLE_LABELS, ROLES
+
+    shown = False
+    for role in ROLES:
+        try:
+            board = compute(ctx.metrics, "members", ctx.period, as_of=ctx.as_of, role=role)
+        except MissingColumnError:
+            continue
+        shown = True
+        zh, en = ROLE_LABELS[role]
+        small = int(board["small_sample"].sum()) if len(board) else 0
+        _show(ctx.text(f"{zh}：{len(board)} 名" + (f"，其中 {small} 名本期结束项目少于小样本阈值。" if small else "。"),
+                       f"{en}s: {len(board)}" + (f", {small} of them with fewer closed projects than the "
+                                                  "small-sample threshold." if small else ".")),
+              ctx.metric_table(board, "members", "member", "projects", "closed", "won", "win_rate", "win_rate_low",
+                               "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample",
+                               order_by="name") if len(board) else None)
+    if not shown:
+        _show(ctx.text("导出数据未列出项目经理、项目监控人或规划经理（列：项目经理、监控人、规划经理），无法考核关键成员。",
+                       "The exports name no project manager, project monitor or planning manager (columns 项目经理, "
+                       "监控人, 规划经理): key members cannot be assessed."))
 
 
 @section('stalled')
