@@ -335,3 +335,43 @@ def test_the_audit_assesses_every_key_member_as_the_review_does(made, rendered):
         ["周强", "3", "3", "3", "100.0%", fmt_pct(lo_z), "100.0%", "190.0万元", "0", "25.0%", "否"]]
     assert (fmt_pct(3 / 7), fmt_pct(9 / 27)) == ("42.9%", "33.3%")
     assert '<th data-column="compliance_rate" data-metric="members">制度执行率</th>' in members
+
+
+def test_the_dashboard_lists_the_key_members_of_the_scope_chosen(made, browser):
+    """关键成员考核 on the dashboard, read from the page in chromium: for the company, the same rows as the
+    audit's (the managers' cells of the peers test); after choosing 项目总监 张伟, each member's scorecard
+    over 张伟's Q3 projects only (M1, M3, M7, M9, M11, M13; M5 closed in May), by hand:
+    陈静 M1 won 100万 + M3 lost: 1/2, checks 1/4 + 1/2 = 2/6; 刘洋 M7 lost: 0/1 (small), 1/2; 王芳 M9, M11
+    won 100 + 20万: 2/2, 1/4 + 1/4 = 2/8; 赵磊 M13 open: nothing closed (small), 1/2; monitors: 周强 M1:
+    1/1 (small), 100万, 1/4; 吴敏 M3, M7, M9, M11, M13: 2/4, 120万, 1/2 + 1/2 + 1/4 + 1/4 + 1/2 = 5/14."""
+    from browser import open_offline
+
+    exe = shutil.which("presales", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k not in ("PRESALES_DB", "PRESALES_CONFIG")}
+    r = subprocess.run([exe, "dashboard", "--period", "2026-Q3", "--db", "m.duckdb", "--out", "dash-members/"],
+                       cwd=made, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    o = open_offline(browser, made / "dash-members" / "dashboard.html", viewport=(1440, 1000))
+    page = o.page
+    page.wait_for_selector("body[data-ready='1']")
+
+    def rows() -> list[list[str]]:
+        return page.eval_on_selector_all("#t-members tbody tr",
+                                         "trs => trs.map(r => [...r.children].map(td => td.textContent))")
+    heads = page.eval_on_selector_all("#t-members thead th", "ths => ths.map(t => t.textContent)")
+    assert heads == ["角色", "成员", "项目数（本期活跃）", "赢单率", "赢单金额", "停滞项目", "制度执行率", "小样本"]
+    company = rows()
+    assert [r[:2] for r in company] == [["项目经理", n] for n in ("陈静", "刘洋", "孙丽", "王芳", "赵磊")] + \
+        [["项目监控人", "吴敏"], ["项目监控人", "周强"]]
+    assert company[0] == ["项目经理", "陈静", "4", "66.7% (2/3)", "150.0万元", "1", "30.8%", "否"]
+    assert company[6] == ["项目监控人", "周强", "3", "100.0% (3/3)", "190.0万元", "0", "25.0%", "否"]
+    page.select_option("#f-director", label="张伟")
+    page.wait_for_timeout(300)
+    assert rows() == [
+        ["项目经理", "陈静", "2", "50.0% (1/2)", "100.0万元", "0", "33.3%", "否"],
+        ["项目经理", "刘洋", "1", "0.0% (0/1)", "0.0万元", "0", "50.0%", "是"],
+        ["项目经理", "王芳", "2", "100.0% (2/2)", "120.0万元", "0", "25.0%", "否"],
+        ["项目经理", "赵磊", "1", "—", "0.0万元", "0", "50.0%", "是"],
+        ["项目监控人", "吴敏", "5", "50.0% (2/4)", "120.0万元", "0", "35.7%", "否"],
+        ["项目监控人", "周强", "1", "100.0% (1/1)", "100.0万元", "0", "25.0%", "是"]]
+    assert not o.problems, o.problems

@@ -137,6 +137,8 @@ def test_the_dashboard_panel_follows_the_filters(tmp_path, browser):
     # 西南's rivals by quarter: 城泊网络 on W0 (won, 2026-Q1); 安停智能 on A1 (abandoned: met, nothing decided)
     trend = panel("rival-trend")
     assert trend["城泊网络"][-2] == "100.0% (1/1)" and trend["安停智能"][-1] == "—"
+    # no export names a project manager, monitor or planner: the key members' table says so, empty
+    assert page.inner_text("#n-members") == "导出数据无此列" and panel("members") == {}
     assert not o.problems, o.problems
 
 

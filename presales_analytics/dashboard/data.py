@@ -45,6 +45,8 @@ from ..metrics import compute
 from ..metrics.base import check_scope, data_date, scope as base_scope, state_date
 from ..metrics.context import MetricContext
 from ..metrics.competitors import TREND_SPEC, trend_quarters as rival_quarters
+from ..metrics.members import ROLE_LABELS, ROLES as MEMBER_ROLES
+from ..presentation.order import order_rows
 from ..periods import Period
 from ..scoping import ReportScope
 from ..store import connect
@@ -358,9 +360,11 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
     ``[competitor or None, met, won, decided, win_rate, low, high, share]``; ``reasons`` rows ``[reason or
     None, projects, amount_lost, share]``; ``trend`` ``{"quarters": [...], "rows": [[competitor, [[won, decided,
     win_rate] or None per quarter]], …]}`` for the :data:`TREND_RIVALS` rivals met most over the 8 quarters
-    (``competitor-trend``). A metric whose column no export has gives None."""
+    (``competitor-trend``); ``members`` rows ``[role, member, projects, closed, won, win_rate, low, high,
+    won_amount, stalled, compliance_rate, small_sample]`` of every role an export names (``members``; by role,
+    then by name in pinyin order). A metric whose column no export has gives None."""
     out: dict[str, dict] = {k: {"bids": None, "customers": None, "collection": None, "rivals": None, "reasons": None,
-                                "trend": None} for k in keys}
+                                "trend": None, "members": None} for k in keys}
 
     def each(name: str, **options):
         try:
@@ -393,6 +397,20 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
         cells = {(c, q): [int(w), int(dd), _num(rt)] for c, q, w, dd, rt in zip(
             df["competitor"], df["quarter"], df["won"], df["decided"], df["win_rate"])}
         out[k]["trend"] = {"quarters": quarters, "rows": [[c, [cells.get((c, q)) for q in quarters]] for c in rivals]}
+    for role in MEMBER_ROLES:
+        boards = each("members", role=role)
+        if not boards:
+            continue                      # no export names this role
+        for k in keys:
+            df = boards.get(k)
+            rows = out[k]["members"] = out[k]["members"] or []
+            if df is None or not len(df):
+                continue
+            df = order_rows(df, "member")
+            rows += [[role, m, int(n), int(c), int(w), _num(rt), _num(lo), _num(hi), _num(a), int(st), _num(cr),
+                      int(bool(sm))] for m, n, c, w, rt, lo, hi, a, st, cr, sm in zip(
+                df["member"], df["projects"], df["closed"], df["won"], df["win_rate"], df["win_rate_low"],
+                df["win_rate_high"], df["won_amount"], df["stalled"], df["compliance_rate"], df["small_sample"])]
     for k, df in each("losses").items():
         out[k]["reasons"] = [[c if isinstance(c, str) else None, int(n), _num(a), _num(sh)]
                              for c, n, a, sh in zip(df["reason"], df["projects"], df["amount_lost"], df["share"])

@@ -20,6 +20,7 @@ import pandas as pd
 from .. import charts
 from ..config import Config
 from ..metrics import columns as C
+from ..metrics.members import ROLE_LABELS
 from ..presentation.labels import metric_column
 
 #: rows a table shows at most (the note under it gives the full count)
@@ -46,6 +47,9 @@ SPEC_COLUMNS = {
     "competitor": metric_column("competitors", "competitor"), "met": metric_column("competitors", "met"),
     "rival_win_rate": metric_column("competitors", "win_rate"),
     "share_of_projects": metric_column("competitors", "share_of_projects"),
+    # the key members' table (关键成员): the members scorecard
+    "role": metric_column("members", "role"), "member": metric_column("members", "member"),
+    "member_projects": metric_column("members", "projects"), "small_sample": metric_column("members", "small_sample"),
     "reason": metric_column("losses", "reason"), "lost_projects": metric_column("losses", "projects"),
     "amount_lost": metric_column("losses", "amount_lost"), "loss_share": metric_column("losses", "share"),
 }
@@ -59,6 +63,10 @@ _TEXT = {
     "t_compliance": ("制度执行缺项（按项目总监）", "Compliance gaps by director"), "definitions": ("口径与分母", "Definitions and denominators"),
     "t_winloss": ("赢丢单分析（本期）", "Why we win and lose (this period)"), "t_rivals": ("竞争对手", "Competitors"),
     "t_reasons": ("丢单原因", "Loss reasons"),
+    "t_members": ("关键成员考核（本期）", "Key members (this period)"),
+    "n_members": ("项目经理、项目监控人与规划经理（导出数据列出该角色时）；成员不排名，按角色与姓名排列。",
+                  "Project managers, monitors and planning managers (where the exports name the role); members are "
+                  "not ranked but listed by role and name."),
     "t_rival_trend": ("对主要竞争对手的赢单率（按季度）", "Win rate against the main rivals, by quarter"),
     "n_rival_trend": ("最近 8 个季度遇到最多的 5 个对手；每格：对其赢单率（赢单/已决），已决少于小样本阈值（默认 10 个）时仅供参考。",
                       "The 5 rivals met most over the last 8 quarters; each cell: win rate against (won/decided); "
@@ -103,6 +111,7 @@ _CHECKS = {"archive_ok": ("档案不全", "Archive incomplete"), "weekly_ok": ("
            "meeting_ok": ("停滞未开分析会", "No meeting after stall"),
            "summary_ok": ("总结报告逾期", "Summary late"), "evaluation_ok": ("评价报告逾期", "Evaluation late"),
            "grade_ok": ("等级偏低", "Grade too low")}
+_ROLES = {role: (zh, en) for role, (zh, en) in ROLE_LABELS.items()}
 _STATUS = {"open": ("进行中", "open"), "won": ("赢单", "won"), "lost": ("丢单", "lost"), "abandoned": ("放弃", "abandoned")}
 #: the definitions under the page: each tile's figure and the score, from their specs, then how the page compares
 _VS_PREVIOUS = (("较上期", "vs previous"), ("与上一个同长度期间比较；比率之差以百分点表示。",
@@ -120,7 +129,7 @@ def labels(lang: str) -> dict:
     i = 0 if lang == "zh" else 1
     return {"text": {k: v[i] for k, v in _TEXT.items()}, **{k: v[i] for k, v in _WORDS.items()},
             "col": {k: v[i] for k, v in _COLUMNS.items()}, "check": {k: v[i] for k, v in _CHECKS.items()},
-            "status": {k: v[i] for k, v in _STATUS.items()}}
+            "status": {k: v[i] for k, v in _STATUS.items()}, "roles": {k: v[i] for k, v in _ROLES.items()}}
 
 
 def definitions(lang: str) -> list[list[str]]:

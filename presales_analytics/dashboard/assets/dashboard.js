@@ -398,6 +398,23 @@
       {key: "amount", label: L.col.amount_lost, num: true, fmt: amt},
       {key: "share", label: L.col.loss_share, num: true, fmt: function (v) { return pct(v); }}
     ], (part.reasons || []).map(function (r) { return {reason: r[0], projects: r[1], amount: r[2], share: r[3]}; }));
+    // the key members: each one's scorecard row as the library computed it for this scope
+    var members = part.members;
+    table("members", [
+      {key: "role", label: L.col.role, fmt: function (v) { return L.roles[v] || v; }},
+      {key: "member", label: L.col.member},
+      {key: "projects", label: L.col.member_projects, num: true, fmt: num},
+      {key: "rate", label: L.col.win_rate, num: true,
+       fmt: function (v, r) { return pct(v) + (bad(v) ? "" : " (" + num(r.won) + "/" + num(r.closed) + ")"); }},
+      {key: "won_amount", label: L.col.won_amount, num: true, fmt: amt},
+      {key: "stalled", label: L.col.stalled, num: true, fmt: num},
+      {key: "compliance", label: L.col.compliance, num: true, fmt: function (v) { return pct(v); }},
+      {key: "small", label: L.col.small_sample, fmt: function (v) { return v ? L.yes : L.no; }}
+    ], (members || []).map(function (r) {
+      return {role: r[0], member: r[1], projects: r[2], closed: r[3], won: r[4], rate: r[5], won_amount: r[8],
+              stalled: r[9], compliance: r[10], small: r[11]};
+    }));
+    if (!members) document.getElementById("n-members").textContent = L.not_available;
   }
 
   // ---------------------------------------------------------------- filters and update
