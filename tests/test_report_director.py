@@ -219,6 +219,13 @@ def test_compliance_gaps_stalled_and_findings(rendered):
     en = rendered["en"].split('id="sec-findings"')[1].split('id="sec-outcomes"')[0]
     assert "Win rate 50.0% (1/2) is below the other directors" in en and "median 66.7%: ask" in en
     assert "Compliance 38.5% (5 of 13 checks passed), below 80%." in en
+    # English counts agree: one project, several projects
+    for sentence in ("2 of 3 projects have an incomplete archive, 23 documents missing.",
+                     "1 project lacks weekly reports (0 of 14 weeks reported).",
+                     "1 of 2 closed projects has no summary report on time.",
+                     "2 of 2 closed projects have no evaluation report on time.",
+                     "1 project is declared below the grade their amount implies: P3."):
+        assert sentence in en, sentence
 
 
 def test_chart_offline_no_code_and_escaped(rendered):

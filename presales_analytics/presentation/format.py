@@ -145,6 +145,16 @@ def fmt_month(value, lang: str = "zh") -> str:
     return f"{d.year}年{d.month}月" if lang == "zh" else f"{_MONTH_ABBR[d.month]} {d.year}"
 
 
+def agree(n: int, one: str, many: str) -> str:
+    """English words after a count ``n``: ``one`` for exactly 1 ("project has"), else ``many``
+    ("projects have"). Chinese needs none (个项目 whatever the count).
+
+    >>> f"{1} {agree(1, 'project has', 'projects have')} gaps", f"{3} {agree(3, 'project has', 'projects have')} gaps"
+    ('1 project has gaps', '3 projects have gaps')
+    """
+    return one if n == 1 else many
+
+
 def css_string(text: str) -> str:
     r"""``text`` as a quoted CSS string that cannot end its ``<style>`` element: backslash, quotes, line
     breaks and ``<`` are CSS escapes (the print footers of the reports and the dashboard).
@@ -158,5 +168,5 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-__all__ = ["fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_value", "fmt_date", "fmt_month", "is_missing", "MISSING",
+__all__ = ["agree", "fixed", "fmt_amount", "fmt_pct", "fmt_cell", "fmt_value", "fmt_date", "fmt_month", "is_missing", "MISSING",
            "TIME_FORMAT", "css_string"]

@@ -16,7 +16,7 @@ from ..metrics.base import small_sample
 from ..metrics import columns as C
 from ..presentation.labels import header, table_columns
 from ..periods import Period
-from ..presentation.format import fixed, fmt_amount, fmt_date, fmt_pct, fmt_value
+from ..presentation.format import agree, fixed, fmt_amount, fmt_date, fmt_pct, fmt_value
 from .context import ReportContext
 
 
@@ -454,7 +454,8 @@ def stalled(ctx: ReportContext, limit: int = 30) -> None:
     missing = int((~st["meeting_since_stall"].astype(bool)).sum()) if len(st) else 0
     _show(ctx.text(f"期末停滞项目 {len(st)} 个，其中 {missing} 个停滞后尚未召开项目分析会（制度要求召开）。"
                    + (f"下表列出超期最长的 {limit} 个。" if len(st) > limit else ""),
-                   f"{len(st)} projects stalled at the period's end; {missing} have had no analysis meeting since "
+                   f"{len(st)} {agree(len(st), 'project', 'projects')} stalled at the period's end; {missing} "
+                   f"{agree(missing, 'has', 'have')} had no analysis meeting since "
                    f"(the policy requires one)." + (f" The {limit} longest overdue are listed." if len(st) > limit else "")),
           ctx.metric_table(st, "stalled", "project_id", "name", "director", "days_over", "meeting_since_stall",
                            limit=limit))

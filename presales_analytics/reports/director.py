@@ -33,7 +33,7 @@ from ..metrics.base import scope as metric_scope
 from ..metrics.members import ROLE_LABELS
 from ..scoping import ReportScope
 from ..sql import ident
-from ..presentation.format import fmt_amount, fmt_pct, fmt_value
+from ..presentation.format import agree, fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext
 from .policy import COMPLIANCE_FLOOR
 
@@ -377,7 +377,8 @@ def compliance_gaps(ctx: ReportContext, r: Review):
     head = ctx.text(f"制度执行率 {fmt_pct(rate)}（通过 {passed}/{due} 项检查，{len(r.compliance)} 个项目）；"
                     f"{len(rows)} 个项目有缺项。",
                     f"Compliance {fmt_pct(rate)} ({passed} of {due} checks passed over {len(r.compliance)} "
-                    f"projects); {len(rows)} projects have gaps.")
+                    f"{agree(len(r.compliance), 'project', 'projects')}); {len(rows)} "
+                    f"{agree(len(rows), 'project has', 'projects have')} gaps.")
     if not rows:
         return [head]
     return [head, ctx.table(pd.DataFrame(rows), {**table_columns("compliance", "project_id", "name", "compliance_rate"),
@@ -450,23 +451,27 @@ def findings(ctx: ReportContext, r: Review, targets: pd.DataFrame | None = None)
     if len(archive):
         missing = int((archive["docs_due"] - archive["docs_present"]).sum())
         out.append((f"{len(archive)}/{len(c)} 个项目档案不全，共缺 {missing} 份文档。",
-                    f"{len(archive)} of {len(c)} projects have an incomplete archive, {missing} documents missing."))
+                    f"{len(archive)} of {len(c)} {agree(len(c), 'project', 'projects')} "
+                    f"{agree(len(archive), 'has', 'have')} an incomplete archive, {missing} {agree(missing, 'document', 'documents')} missing."))
     weekly = c[(c["weeks_due"] > 0) & ~c["weekly_ok"]]
     if len(weekly):
         out.append((f"{len(weekly)} 个项目周报覆盖不足（共 {int(weekly['weeks_reported'].sum())}/"
                     f"{int(weekly['weeks_due'].sum())} 周有周报）。",
-                    f"{len(weekly)} projects lack weekly reports ({int(weekly['weeks_reported'].sum())} of "
+                    f"{len(weekly)} {agree(len(weekly), 'project lacks', 'projects lack')} weekly reports "
+                    f"({int(weekly['weeks_reported'].sum())} of "
                     f"{int(weekly['weeks_due'].sum())} weeks reported)."))
     for col, ok, zh, en in (("summary_due", "summary_ok", "总结报告", "summary report"),
                             ("evaluation_due", "evaluation_ok", "评价报告", "evaluation report")):
         late = c[c[col] & ~c[ok]]
         if len(late):
             out.append((f"{len(late)}/{int(c[col].sum())} 个已结束项目未按时提交{zh}。",
-                        f"{len(late)} of {int(c[col].sum())} closed projects have no {en} on time."))
+                        f"{len(late)} of {int(c[col].sum())} closed {agree(int(c[col].sum()), 'project', 'projects')} "
+                        f"{agree(len(late), 'has', 'have')} no {en} on time."))
     grade = c[~c["grade_ok"]]
     if len(grade):
         out.append((f"{len(grade)} 个项目申报等级低于金额对应的等级：{'、'.join(grade['project_id'].astype(str))}。",
-                    f"{len(grade)} projects are declared below the grade their amount implies: "
+                    f"{len(grade)} {agree(len(grade), 'project is', 'projects are')} declared below the grade their "
+                    f"amount implies: "
                     f"{', '.join(grade['project_id'].astype(str))}."))
     return out
 

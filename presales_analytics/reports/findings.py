@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..metrics import SPECS, compute
-from ..presentation.format import fmt_amount, fmt_pct, fmt_value
+from ..presentation.format import agree, fmt_amount, fmt_pct, fmt_value
 from .context import ReportContext, metric_or_note_quiet
 from .policy import COMPLIANCE_FLOOR
 
@@ -160,7 +160,9 @@ def compliance_checks(ctx: ReportContext) -> list[Finding]:
         out.append(Finding(
             f"compliance_{check}", 1 - rate,
             f"{zh}：{passed}/{len(applies)} 个项目通过（{_rate(rate)}），低于 {fmt_pct(COMPLIANCE_FLOOR, 0)}。",
-            f"{en}: {passed} of {len(applies)} projects pass ({_rate(rate)}), under {fmt_pct(COMPLIANCE_FLOOR, 0)}.",
+            f"{en}: {passed} of {len(applies)} {agree(len(applies), 'project', 'projects')} "
+            f"{agree(passed, 'passes', 'pass')} ({_rate(rate)}), "
+            f"under {fmt_pct(COMPLIANCE_FLOOR, 0)}.",
             f"{owners_by[0]}最低：" + _names([f"{d} {_rate(v)}" for d, v in zip(worst["director"], worst[rate_column])], "zh"),
             f"lowest {owners_by[1].lower()}: "
             + _names([f"{d} {_rate(v)}" for d, v in zip(worst["director"], worst[rate_column])], "en")))
@@ -170,7 +172,9 @@ def compliance_checks(ctx: ReportContext) -> list[Finding]:
         out.append(Finding(
             "grade_mismatch", len(wrong) / len(projects),
             f"{len(wrong)} 个项目申报的级别低于金额对应的级别（共检查 {len(projects)} 个）。",
-            f"{len(wrong)} of {len(projects)} projects are declared below the grade their amount implies.",
+            f"{len(wrong)} of {len(projects)} {agree(len(projects), 'project', 'projects')} "
+            f"{agree(len(wrong), 'is', 'are')} declared below the "
+            "grade their amount implies.",
             _names([f"{d} {n} 个" for d, n in top.items()], "zh"), _names([f"{d} {n}" for d, n in top.items()], "en")))
     return out
 
