@@ -360,17 +360,20 @@ def test_the_dashboard_lists_the_key_members_of_the_scope_chosen(made, browser):
                                          "trs => trs.map(r => [...r.children].map(td => td.textContent))")
     heads = page.eval_on_selector_all("#t-members thead th", "ths => ths.map(t => t.textContent)")
     assert heads == ["角色", "成员", "项目数（本期活跃）", "赢单率", "赢单金额", "停滞项目", "制度执行率", "小样本"]
+    # by role, then most projects in the scope first, ties by name in pinyin (chen, liu, sun, wang, zhao)
     company = rows()
-    assert [r[:2] for r in company] == [["项目经理", n] for n in ("陈静", "刘洋", "孙丽", "王芳", "赵磊")] + \
-        [["项目监控人", "吴敏"], ["项目监控人", "周强"]]
+    assert [r[:3] for r in company] == [["项目经理", "陈静", "4"], ["项目经理", "王芳", "4"], ["项目经理", "刘洋", "2"],
+                                        ["项目经理", "孙丽", "1"], ["项目经理", "赵磊", "1"],
+                                        ["项目监控人", "吴敏", "9"], ["项目监控人", "周强", "3"]]
     assert company[0] == ["项目经理", "陈静", "4", "66.7% (2/3)", "150.0万元", "1", "30.8%", "否"]
     assert company[6] == ["项目监控人", "周强", "3", "100.0% (3/3)", "190.0万元", "0", "25.0%", "否"]
+    assert page.inner_text("#n-members") == "共 7 条（点击表头排序）"
     page.select_option("#f-director", label="张伟")
     page.wait_for_timeout(300)
     assert rows() == [
         ["项目经理", "陈静", "2", "50.0% (1/2)", "100.0万元", "0", "33.3%", "否"],
-        ["项目经理", "刘洋", "1", "0.0% (0/1)", "0.0万元", "0", "50.0%", "是"],
         ["项目经理", "王芳", "2", "100.0% (2/2)", "120.0万元", "0", "25.0%", "否"],
+        ["项目经理", "刘洋", "1", "0.0% (0/1)", "0.0万元", "0", "50.0%", "是"],
         ["项目经理", "赵磊", "1", "—", "0.0万元", "0", "50.0%", "是"],
         ["项目监控人", "吴敏", "5", "50.0% (2/4)", "120.0万元", "0", "35.7%", "否"],
         ["项目监控人", "周强", "1", "100.0% (1/1)", "100.0万元", "0", "25.0%", "是"]]

@@ -61,6 +61,10 @@ TREND_QUARTERS = 8
 #: stalled projects listed: the most overdue 300 of the whole dashboard, 50 of each region, department
 #: and director (all of them are counted); keeps the file small at 100k projects and 200 directors
 STALLED_ROWS = {"company": 300, "scope": 50}
+#: members the key-members card lists per role: the company's up to 300, another scope's the 15 with most
+#: projects in it (a director may share projects with most of the company's managers: at 100,000 generated
+#: projects every list in full was 4 MB of the page); the note gives the full count
+MEMBER_ROWS = {"company": 300, "scope": 15}
 
 
 def _num(v):
@@ -360,9 +364,10 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
     ``[competitor or None, met, won, decided, win_rate, low, high, share]``; ``reasons`` rows ``[reason or
     None, projects, amount_lost, share]``; ``trend`` ``{"quarters": [...], "rows": [[competitor, [[won, decided,
     win_rate] or None per quarter]], …]}`` for the :data:`TREND_RIVALS` rivals met most over the 8 quarters
-    (``competitor-trend``); ``members`` rows ``[role, member, projects, closed, won, win_rate, low, high,
-    won_amount, stalled, compliance_rate, small_sample]`` of every role an export names (``members``; by role,
-    then by name in pinyin order). A metric whose column no export has gives None."""
+    (``competitor-trend``); ``members`` rows ``[role, member, projects, closed, won, win_rate, won_amount,
+    stalled, compliance_rate, small_sample]`` of every role an export names (``members``; by role, then most
+    projects in the scope first, ties by name in pinyin order; at most :data:`MEMBER_ROWS` per role) and
+    ``members_total`` (all of them). A metric whose column no export has gives None."""
     out: dict[str, dict] = {k: {"bids": None, "customers": None, "collection": None, "rivals": None, "reasons": None,
                                 "trend": None, "members": None} for k in keys}
 
@@ -404,13 +409,14 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
         for k in keys:
             df = boards.get(k)
             rows = out[k]["members"] = out[k]["members"] or []
+            out[k]["members_total"] = out[k].get("members_total", 0) + (0 if df is None else len(df))
             if df is None or not len(df):
                 continue
-            df = order_rows(df, "member")
-            rows += [[role, m, int(n), int(c), int(w), _num(rt), _num(lo), _num(hi), _num(a), int(st), _num(cr),
-                      int(bool(sm))] for m, n, c, w, rt, lo, hi, a, st, cr, sm in zip(
-                df["member"], df["projects"], df["closed"], df["won"], df["win_rate"], df["win_rate_low"],
-                df["win_rate_high"], df["won_amount"], df["stalled"], df["compliance_rate"], df["small_sample"])]
+            df = order_rows(df, "member", "projects").head(MEMBER_ROWS["company" if k == "company" else "scope"])
+            rows += [[role, m, int(n), int(c), int(w), _num(rt), _num(a), int(st), _num(cr), int(bool(sm))]
+                     for m, n, c, w, rt, a, st, cr, sm in zip(
+                df["member"], df["projects"], df["closed"], df["won"], df["win_rate"], df["won_amount"],
+                df["stalled"], df["compliance_rate"], df["small_sample"])]
     for k, df in each("losses").items():
         out[k]["reasons"] = [[c if isinstance(c, str) else None, int(n), _num(a), _num(sh)]
                              for c, n, a, sh in zip(df["reason"], df["projects"], df["amount_lost"], df["share"])

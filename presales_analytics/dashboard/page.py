@@ -64,9 +64,9 @@ _TEXT = {
     "t_winloss": ("赢丢单分析（本期）", "Why we win and lose (this period)"), "t_rivals": ("竞争对手", "Competitors"),
     "t_reasons": ("丢单原因", "Loss reasons"),
     "t_members": ("关键成员考核（本期）", "Key members (this period)"),
-    "n_members": ("项目经理、项目监控人与规划经理（导出数据列出该角色时）；成员不排名，按角色与姓名排列。",
+    "n_members": ("项目经理、项目监控人与规划经理（导出数据列出该角色时）；成员不排名，按角色、本范围内项目数（多者在前）与姓名排列。",
                   "Project managers, monitors and planning managers (where the exports name the role); members are "
-                  "not ranked but listed by role and name."),
+                  "not ranked but listed by role, then by their projects in the scope (most first), then by name."),
     "t_rival_trend": ("对主要竞争对手的赢单率（按季度）", "Win rate against the main rivals, by quarter"),
     "n_rival_trend": ("最近 8 个季度遇到最多的 5 个对手；每格：对其赢单率（赢单/已决），已决少于小样本阈值（默认 10 个）时仅供参考。",
                       "The 5 rivals met most over the last 8 quarters; each cell: win rate against (won/decided); "

@@ -411,9 +411,9 @@
       {key: "compliance", label: L.col.compliance, num: true, fmt: function (v) { return pct(v); }},
       {key: "small", label: L.col.small_sample, fmt: function (v) { return v ? L.yes : L.no; }}
     ], (members || []).map(function (r) {
-      return {role: r[0], member: r[1], projects: r[2], closed: r[3], won: r[4], rate: r[5], won_amount: r[8],
-              stalled: r[9], compliance: r[10], small: r[11]};
-    }));
+      return {role: r[0], member: r[1], projects: r[2], closed: r[3], won: r[4], rate: r[5], won_amount: r[6],
+              stalled: r[7], compliance: r[8], small: r[9]};
+    }), part.members_total);
     if (!members) document.getElementById("n-members").textContent = L.not_available;
   }
 
