@@ -335,6 +335,26 @@ def test_the_audit_assesses_every_key_member_as_the_review_does(made, rendered):
         ["周强", "3", "3", "3", "100.0%", fmt_pct(lo_z), "100.0%", "190.0万元", "0", "25.0%", "否"]]
     assert (fmt_pct(3 / 7), fmt_pct(9 / 27)) == ("42.9%", "33.3%")
     assert '<th data-column="compliance_rate" data-metric="members">制度执行率</th>' in members
+    # the workbook's 项目成员考核 sheet holds the same figures (amounts in 万元, rates as fractions)
+    r = subprocess.run([exe, "export", "xlsx", "--period", "2026-Q3", "--db", "m.duckdb", "--out", "book-members/"],
+                       cwd=made, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    import pandas as pd
+
+    sheet = pd.read_excel(made / "book-members" / "workbook.xlsx", sheet_name="项目成员考核", engine="calamine")
+    book = {(row["角色"], row["成员"]): row for row in sheet.to_dict("records")}
+    assert set(book) == {("项目经理", n) for n in ("陈静", "刘洋", "孙丽", "王芳", "赵磊")} | \
+        {("项目监控人", "吴敏"), ("项目监控人", "周强")}
+    chen, wu = book[("项目经理", "陈静")], book[("项目监控人", "吴敏")]
+    assert (chen["项目数（本期活跃）"], chen["已结束（分母）"], chen["赢单"]) == (4, 3, 2)
+    assert chen["赢单率"] == pytest.approx(2 / 3) and chen["赢单金额（万元）"] == pytest.approx(150)
+    assert chen["制度执行率"] == pytest.approx(4 / 13) and chen["停滞项目"] == 1
+    assert (wu["项目数（本期活跃）"], wu["已结束（分母）"], wu["赢单"], wu["停滞项目"]) == (9, 7, 3, 1)
+    assert wu["赢单率"] == pytest.approx(3 / 7) and wu["制度执行率"] == pytest.approx(9 / 27)
+    from statistics import NormalDist
+
+    exact = wilson(3, 7, z=NormalDist().inv_cdf(0.975))          # the helper's z is rounded to 6 decimals
+    assert wu["赢单金额（万元）"] == pytest.approx(180) and wu["区间下限"] == pytest.approx(exact[0], abs=1e-12)
 
 
 def test_the_dashboard_lists_the_key_members_of_the_scope_chosen(made, browser):
