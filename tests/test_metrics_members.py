@@ -32,12 +32,17 @@ ROWS = [
 EVENTS = [["项目编号", "阶段", "进入日期"], ["P6", "线索", "2026-03-01"], ["P6", "方案设计", "2026-04-01"]]
 
 
-@pytest.fixture
-def team(con, tmp_path):
-    pa.load(con, [write_csv(tmp_path / "商机.csv", [HEADER, *ROWS]), write_csv(tmp_path / "阶段.csv", EVENTS)])
+def loaded(con, tmp_path, header, rows):
+    """``rows`` under ``header`` and the stage history loaded; a 30-day stall limit in 方案设计."""
+    pa.load(con, [write_csv(tmp_path / "商机.csv", [header, *rows]), write_csv(tmp_path / "阶段.csv", EVENTS)])
     cfg = tmp_path / "presales.toml"
     cfg.write_text("[stall_days]\nsolution = 30\n", encoding="utf-8")
     return con, pa.load_config(cfg)
+
+
+@pytest.fixture
+def team(con, tmp_path):
+    return loaded(con, tmp_path, HEADER, ROWS)
 
 
 def test_manager_scorecard_by_hand(team):
@@ -83,11 +88,7 @@ PLANNERS = {"P1": "赵磊", "P2": "赵磊", "P3": "", "P4": "赵磊", "P5": "孙
 
 @pytest.fixture
 def planned(con, tmp_path):
-    rows = [[r[0], r[1], r[2], PLANNERS[r[0]], *r[6:]] for r in ROWS]
-    pa.load(con, [write_csv(tmp_path / "商机.csv", [PLANNER_HEADER, *rows]), write_csv(tmp_path / "阶段.csv", EVENTS)])
-    cfg = tmp_path / "presales.toml"
-    cfg.write_text("[stall_days]\nsolution = 30\n", encoding="utf-8")
-    return con, pa.load_config(cfg)
+    return loaded(con, tmp_path, PLANNER_HEADER, [[r[0], r[1], r[2], PLANNERS[r[0]], *r[6:]] for r in ROWS])
 
 
 def test_planner_loads_from_its_chinese_header_and_has_a_scorecard(planned):

@@ -45,7 +45,7 @@ from ..metrics import compute
 from ..metrics.base import check_scope, data_date, scope as base_scope, state_date
 from ..metrics.context import MetricContext
 from ..metrics.competitors import TREND_SPEC, trend_quarters as rival_quarters
-from ..metrics.members import ROLE_LABELS, ROLES as MEMBER_ROLES
+from ..metrics.members import members_by_role
 from ..presentation.order import order_rows
 from ..periods import Period
 from ..scoping import ReportScope
@@ -402,10 +402,8 @@ def _win_loss(ctx: MetricContext, p: Period, keys: list[str]) -> dict:
         cells = {(c, q): [int(w), int(dd), _num(rt)] for c, q, w, dd, rt in zip(
             df["competitor"], df["quarter"], df["won"], df["decided"], df["win_rate"])}
         out[k]["trend"] = {"quarters": quarters, "rows": [[c, [cells.get((c, q)) for q in quarters]] for c in rivals]}
-    for role in MEMBER_ROLES:
-        boards = each("members", role=role)
-        if not boards:
-            continue                      # no export names this role
+    for role, board in members_by_role(ctx, p).items():       # the roles some export names
+        boards = _split(board, keys, ctx.multi)
         for k in keys:
             df = boards.get(k)
             rows = out[k]["members"] = out[k]["members"] or []

@@ -111,7 +111,6 @@ _CHECKS = {"archive_ok": ("档案不全", "Archive incomplete"), "weekly_ok": ("
            "meeting_ok": ("停滞未开分析会", "No meeting after stall"),
            "summary_ok": ("总结报告逾期", "Summary late"), "evaluation_ok": ("评价报告逾期", "Evaluation late"),
            "grade_ok": ("等级偏低", "Grade too low")}
-_ROLES = {role: (zh, en) for role, (zh, en) in ROLE_LABELS.items()}
 _STATUS = {"open": ("进行中", "open"), "won": ("赢单", "won"), "lost": ("丢单", "lost"), "abandoned": ("放弃", "abandoned")}
 #: the definitions under the page: each tile's figure and the score, from their specs, then how the page compares
 _VS_PREVIOUS = (("较上期", "vs previous"), ("与上一个同长度期间比较；比率之差以百分点表示。",
@@ -129,7 +128,7 @@ def labels(lang: str) -> dict:
     i = 0 if lang == "zh" else 1
     return {"text": {k: v[i] for k, v in _TEXT.items()}, **{k: v[i] for k, v in _WORDS.items()},
             "col": {k: v[i] for k, v in _COLUMNS.items()}, "check": {k: v[i] for k, v in _CHECKS.items()},
-            "status": {k: v[i] for k, v in _STATUS.items()}, "roles": {k: v[i] for k, v in _ROLES.items()}}
+            "status": {k: v[i] for k, v in _STATUS.items()}, "roles": {k: v[i] for k, v in ROLE_LABELS.items()}}
 
 
 def definitions(lang: str) -> list[list[str]]:

@@ -31,7 +31,7 @@ from ..metrics.collection import collection
 from ..metrics.competitors import competitor_trend, competitors
 from ..metrics.customers import customers
 from ..metrics.losses import losses
-from ..metrics.members import ROLE_LABELS, ROLES, members
+from ..metrics.members import ROLE_LABELS, members_by_role
 from ..metrics.channels import channels
 from ..metrics.compliance import compliance
 from ..metrics.directors import directors
@@ -467,11 +467,7 @@ def collection_sheet(b: Build, head: Sheet) -> Sheet:
 @_spec_sheet("项目成员考核", "Members", "members")
 def members_sheet(b: Build, head: Sheet) -> Sheet:
     parts = []
-    for role in ROLES:
-        try:
-            df = b.metric(members, role=role)
-        except MissingColumnError:           # the exports name no one in this role
-            continue
+    for role, df in b.metric(members_by_role).items():      # the roles some export names
         parts.append(df.assign(role_label=b.t(*ROLE_LABELS[role])))
         head.denominator = df.attrs["denominator"]
     if not parts:

@@ -119,6 +119,21 @@ def members(con, period=None, *, by: str | None = None, as_of=None, config: Conf
                   options={"role": role, "small_sample": small_sample(ctx)})
 
 
+def members_by_role(con, period=None, **options) -> dict[str, pd.DataFrame]:
+    """``{role: members(con, period, role=role, **options)}`` for every role of :data:`ROLES` some loaded
+    export names, in that order (a role no export names is left out; empty: the exports name none). What the
+    audit's 关键成员考核, the workbook's sheet and the dashboard's card each show."""
+    from ..errors import MissingColumnError
+
+    out = {}
+    for role in ROLES:
+        try:
+            out[role] = members(con, period, role=role, **options)
+        except MissingColumnError:
+            continue
+    return out
+
+
 SPEC = MetricSpec(
     name="members", function=members, zh="项目成员考核", en="Member scorecard",
     definition_zh="项目经理、项目监控人或规划经理（--by manager|monitor|planner，或 -o role=…）每人：本期活跃项目、在途、结果与赢单率（Wilson 区间）、赢单金额、"
@@ -139,4 +154,4 @@ SPEC = MetricSpec(
                     "--by", ROLES),),
     by=True, by_values=ROLES, headline=())
 
-__all__ = ["members", "member_role", "ROLES", "COLUMNS"]
+__all__ = ["members", "members_by_role", "member_role", "ROLES", "COLUMNS"]

@@ -424,15 +424,10 @@ def members(ctx: ReportContext) -> None:
     """关键成员考核: per role the exports name (项目经理, 项目监控人, 规划经理), the ``members`` scorecard of
     everyone in it, by name in pinyin order, small samples flagged, compliance below its floor marked; a
     note when no export names any of the roles."""
-    from ..metrics.members import ROLE_LABELS, ROLES
+    from ..metrics.members import ROLE_LABELS, members_by_role
 
-    shown = False
-    for role in ROLES:
-        try:
-            board = compute(ctx.metrics, "members", ctx.period, as_of=ctx.as_of, role=role)
-        except MissingColumnError:
-            continue
-        shown = True
+    boards = members_by_role(ctx.metrics, ctx.period, as_of=ctx.as_of)
+    for role, board in boards.items():
         zh, en = ROLE_LABELS[role]
         small = int(board["small_sample"].sum()) if len(board) else 0
         _show(ctx.text(f"{zh}：{len(board)} 名" + (f"，其中 {small} 名本期结束项目少于小样本阈值。" if small else "。"),
@@ -441,7 +436,7 @@ def members(ctx: ReportContext) -> None:
               ctx.metric_table(board, "members", "member", "projects", "closed", "won", "win_rate", "win_rate_low",
                                "win_rate_high", "won_amount", "stalled", "compliance_rate", "small_sample",
                                order_by="name") if len(board) else None)
-    if not shown:
+    if not boards:
         _show(ctx.text("导出数据未列出项目经理、项目监控人或规划经理（列：项目经理、监控人、规划经理），无法考核关键成员。",
                        "The exports name no project manager, project monitor or planning manager (columns 项目经理, "
                        "监控人, 规划经理): key members cannot be assessed."))
