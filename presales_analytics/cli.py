@@ -378,7 +378,7 @@ Example:
 
     presales metrics win-rate --period 2026-Q3 --by director --format csv
 
-    presales metrics members --period 2026-Q3 --by planner
+    presales metrics members --period 2026-Q3 --by monitor
 """
 
 
